@@ -1,0 +1,130 @@
+# promsight — offline analyzer for Prometheus Agent -> Thanos Receive bundles.
+# Single non-recursive Makefile. Sources are globbed per stage, so a new file
+# in src/<stage>/ or tests/unit/ needs no edit here.
+#
+#   make            build build/rel/promsight
+#   make demo       analyse the example bundle in testdata/
+#   make check      unit + CLI tests, then again under ASan+UBSan, + fuzz replay
+#   make bench      benchmarks against Prometheus' own tools (tests/bench/)
+#   make fuzz       short libFuzzer run of every harness (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Knobs: BUILD=dir (build root, default build), SAN=1 (sanitizers), V=1.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+CLANG   ?= clang
+FUZZ_SECONDS ?= 10
+SHARED  ?= ../shared
+
+ifeq ($(SAN),1)
+  OBJDIR := $(BUILD)/asan
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+  OPT := -O1 -g
+else
+  OBJDIR := $(BUILD)/rel
+  SANFLAGS :=
+  OPT := -O2 -g
+endif
+
+PKGS := libarchive libzstd snappy jansson gsl yaml-0.1 libpcre2-8
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wpointer-arith -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc
+CFLAGS_ALL = $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lm $(LDFLAGS)
+
+Q := $(if $(V),,@)
+
+LIB_SRC  := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(OBJDIR)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(OBJDIR)/%.o)
+LIB_A    := $(OBJDIR)/libpromsight.a
+BIN      := $(OBJDIR)/promsight
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OBJDIR)/tests/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJDIR)/replay/replay_%)
+
+.PHONY: all deps demo check check-run bench fuzz install clean reports oracle help
+.DEFAULT_GOAL := all
+
+all: $(BIN) ## build build/rel/promsight
+
+deps: ## install missing Debian packages (idempotent)
+	$(Q)sh .ci/install-deps.sh
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB_A)
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS_ALL)
+
+$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_A) tests/unit/test_util.h
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit $< -o $@ $(LIB_A) \
+	  $(shell pkg-config --libs cmocka) $(LDLIBS_ALL)
+
+$(OBJDIR)/replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $< tests/fuzz/replay_main.c -o $@ $(LIB_A) $(LDLIBS_ALL)
+
+# Run everything built for one configuration (OBJDIR); used twice by check.
+check-run: $(BIN) $(UNIT_BIN) $(REPLAY_BIN)
+	$(Q)sh tests/run-tests.sh $(OBJDIR) $(SHARED)
+
+check: deps ## unit, CLI and fuzz-replay tests, plain and under ASan+UBSan
+	$(Q)$(MAKE) --no-print-directory check-run
+	$(Q)$(MAKE) --no-print-directory check-run SAN=1
+
+demo: deps $(BIN) ## analyse the example bundle in testdata/
+	$(Q)sh tests/demo.sh $(BIN)
+
+bench: deps $(BIN) ## benchmarks against promtool / prometheus (tests/bench/)
+	$(Q)sh tests/bench/run.sh $(BIN)
+
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/fuzz_%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_CFLAGS = $(CPPFLAGS_ALL) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) -o $@ $(PKG_LIBS) -lm -lstdc++
+
+fuzz: deps $(FUZZ_BIN) ## run every libFuzzer harness for FUZZ_SECONDS
+	$(Q)sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+install: $(BIN) ## install to $(DESTDIR)$(PREFIX)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/promsight \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/promsight
+	[ ! -f src/collect/collect-bundle.sh ] || \
+	  install -m 755 src/collect/collect-bundle.sh $(DESTDIR)$(PREFIX)/bin/promsight-collect
+	cp -R models $(DESTDIR)$(PREFIX)/share/promsight/
+	[ ! -f docs/promsight.1 ] || install -m 644 docs/promsight.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean: ## remove build/
+	rm -rf $(BUILD)
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
