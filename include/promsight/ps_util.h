@@ -97,4 +97,12 @@ double ps_quantile_sorted(const double *v, size_t n, double q);
 void ps_sort_doubles(double *v, size_t n);
 void ps_sort_i64(int64_t *v, size_t n);
 
+/* ---- data files ---- */
+/*
+ * Directory holding rules/, signatures/, sizing.yaml, pricing/: the
+ * PROMSIGHT_MODELS environment variable, else ./models when it exists (a
+ * source checkout), else the installed PS_DATADIR/models. Never NULL.
+ */
+const char *ps_models_dir(void);
+
 #endif
