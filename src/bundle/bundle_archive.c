@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bundle_archive.c - bundles that are an archive libarchive reads (tar in
+ * any of its dialects, optionally gzip/zstd/xz/bzip2/lz4-compressed, zip,
+ * 7z, cpio, ...), streamed entry by entry with archive_read_data and never
+ * extracted. Each walk re-opens the archive.
+ *
+ * Entry types come from the header: a regular file with a hardlink name is
+ * a hard link; symlinks, hardlinks, devices, fifos and sockets are listed
+ * with their target and never read. Duplicate names are all listed and the
+ * later ones flagged. Nested archives are only classified.
+ *
+ * Compression bombs: after every read and every header the uncompressed
+ * bytes produced so far (the larger of what the entries yielded and what
+ * the top decompression filter emitted, archive_filter_bytes(a, 0)) are
+ * compared with the compressed bytes consumed (archive_filter_bytes(a, -1));
+ * past PS_BUNDLE_RATIO_GRACE a ratio above max_ratio stops the walk with
+ * PS_E_LIMIT. When the stream is compressed, the unread rest of an entry is
+ * drained through the same checks rather than skipped inside libarchive,
+ * so a skipped entry cannot decompress without bound either.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "bundle/bundle_int.h"
+
+#define PHASE "bundle: archive"
+#define BLOCK 65536
+
+static struct archive *
+arc_new(void)
+{
+    struct archive *a = archive_read_new();
+    if (a == NULL)
+        return NULL;
+    archive_read_support_filter_all(a);
+    archive_read_support_format_all(a);
+    return a;
+}
+
+static int
+arc_open(struct ps_bundle *b, struct archive *a)
+{
+    if (b->mem != NULL)
+        return archive_read_open_memory(a, b->mem, b->mem_n);
+    return archive_read_open_filename(a, b->path, BLOCK);
+}
+
+/* Formats that are archives of files (not "empty", not mtree specs). */
+static int
+real_format(struct archive *a)
+{
+    int f = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+    return f != 0 && f != ARCHIVE_FORMAT_EMPTY && f != ARCHIVE_FORMAT_MTREE &&
+           f != ARCHIVE_FORMAT_RAW;
+}
+
+int
+ps_bundle_probe_archive(const char *path)
+{
+    struct archive *a = arc_new();
+    if (a == NULL)
+        return 0;
+    int ok = 0;
+    if (archive_read_open_filename(a, path, BLOCK) == ARCHIVE_OK) {
+        struct archive_entry *ae;
+        int r = archive_read_next_header(a, &ae);
+        if (r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF)
+            ok = real_format(a);
+    }
+    archive_read_free(a);
+    return ok;
+}
+
+static enum ps_entry_type
+entry_type(struct archive_entry *ae)
+{
+    switch (archive_entry_filetype(ae)) {
+    case AE_IFREG:
+        return archive_entry_hardlink(ae) != NULL ? PS_ET_HARDLINK : PS_ET_FILE;
+    case AE_IFDIR:
+        return PS_ET_DIR;
+    case AE_IFLNK:
+        return PS_ET_SYMLINK;
+    case AE_IFCHR:
+    case AE_IFBLK:
+    case AE_IFIFO:
+    case AE_IFSOCK:
+        return PS_ET_DEVICE;
+    case 0:
+        /* pax/tar hardlink entries may carry no file type */
+        return archive_entry_hardlink(ae) != NULL ? PS_ET_HARDLINK : PS_ET_OTHER;
+    default:
+        return PS_ET_OTHER;
+    }
+}
+
+/* Read and discard the rest of the current entry, charging the bytes. */
+static void
+drain(struct ps_bundle *b, struct archive *a, const char *path, uint8_t *buf)
+{
+    for (;;) {
+        la_ssize_t k = archive_read_data(a, buf, BLOCK);
+        if (k <= 0)
+            return;
+        b->produced += (uint64_t)k;
+        if (b->produced > b->lim.max_total_bytes) {
+            ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_LIMIT, path, PS_OFF_NONE,
+                        0, PHASE ": total size",
+                        "bundle content exceeds the limit of %llu bytes: "
+                        "stopping",
+                        (unsigned long long)b->lim.max_total_bytes);
+            b->stop = PS_E_LIMIT;
+            return;
+        }
+        if (ps_bundle_check_ratio(b, a, path, PS_OFF_NONE) != 0)
+            return;
+    }
+}
+
+enum ps_err
+ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
+{
+    struct archive *a = arc_new();
+    if (a == NULL)
+        return PS_E_NOMEM;
+    if (arc_open(b, a) != ARCHIVE_OK) {
+        ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_IO, b->path, PS_OFF_NONE, 0,
+                    PHASE, "cannot open archive: %s",
+                    archive_error_string(a) != NULL ? archive_error_string(a)
+                                                    : "unknown error");
+        archive_read_free(a);
+        return PS_E_IO;
+    }
+    uint8_t *scratch = malloc(BLOCK);
+    struct ps_intern names = {0};
+    enum ps_err rc = scratch == NULL ? PS_E_NOMEM : PS_OK;
+    uint64_t index = 0;
+
+    while (rc == PS_OK) {
+        struct archive_entry *ae;
+        int r = archive_read_next_header(a, &ae);
+        if (r == ARCHIVE_EOF)
+            break;
+        int64_t coff = archive_filter_bytes(a, -1);
+        if (r < ARCHIVE_WARN) {
+            ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->path,
+                        coff >= 0 ? (uint64_t)coff : PS_OFF_NONE, 0,
+                        PHASE ": header",
+                        "entry %llu: %s; the rest of the archive is not read",
+                        (unsigned long long)index,
+                        archive_error_string(a) != NULL
+                            ? archive_error_string(a)
+                            : "unreadable header");
+            rc = PS_E_CORRUPT;
+            break;
+        }
+        if (r == ARCHIVE_WARN && !b->walked)
+            ps_diag_add(b->diags, PS_SEV_WARN, PS_E_CORRUPT, b->path,
+                        coff >= 0 ? (uint64_t)coff : PS_OFF_NONE, 0,
+                        PHASE ": header", "entry %llu: %s",
+                        (unsigned long long)index,
+                        archive_error_string(a) != NULL
+                            ? archive_error_string(a)
+                            : "warning");
+        index++;
+        if (ps_bundle_check_ratio(b, a, b->path,
+                                  coff >= 0 ? (uint64_t)coff : PS_OFF_NONE) != 0) {
+            rc = PS_E_LIMIT;
+            break;
+        }
+        const char *raw = archive_entry_pathname(ae);
+        if (raw == NULL)
+            raw = archive_entry_pathname_utf8(ae);
+        if (raw == NULL)
+            raw = "";
+        struct ps_raw_entry re = {
+            .raw_path = raw,
+            .type = entry_type(ae),
+            .size = archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0
+                        ? (uint64_t)archive_entry_size(ae) : 0,
+            .mtime_ms = archive_entry_mtime_is_set(ae)
+                            ? (int64_t)archive_entry_mtime(ae) * 1000 +
+                                  archive_entry_mtime_nsec(ae) / 1000000
+                            : 0,
+            .link_target = NULL,
+            .dup = 0,
+        };
+        if (re.type == PS_ET_SYMLINK)
+            re.link_target = archive_entry_symlink(ae);
+        else if (re.type == PS_ET_HARDLINK)
+            re.link_target = archive_entry_hardlink(ae);
+        if (re.type != PS_ET_DIR) {
+            char norm[4096];
+            unsigned depth;
+            ps_bundle_path_norm(raw, norm, sizeof(norm), &depth);
+            uint32_t id;
+            size_t nl = strlen(norm);
+            if (ps_intern_find(&names, norm, nl, &id))
+                re.dup = 1;
+            else if (ps_intern_get(&names, norm, nl, &id) != PS_OK) {
+                rc = PS_E_NOMEM;
+                break;
+            }
+        }
+        struct ps_stream s = {.b = b, .path = raw, .fd = -1, .a = a};
+        rc = ps_bundle_emit(b, &re, re.type == PS_ET_FILE ? &s : NULL, fn, ctx);
+        if (rc == PS_OK && b->stop == PS_OK && archive_filter_count(a) > 1 &&
+            re.type == PS_ET_FILE)
+            drain(b, a, raw, scratch);
+        if (rc == PS_OK)
+            rc = b->stop;
+    }
+    ps_intern_free(&names);
+    free(scratch);
+    archive_read_free(a);
+    return rc;
+}
