@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * report_int.h - private helpers shared by the report renderers.
+ */
+#ifndef PS_REPORT_INT_H
+#define PS_REPORT_INT_H
+
+#include <jansson.h>
+
+#include "promsight/ps_report.h"
+
+/* String member or "" (never NULL). */
+const char *rp_str(const json_t *o, const char *key);
+/* Text of a JSON scalar for a table cell: strings as is, numbers with %.6g,
+ * booleans, null as "-". Writes into buf. */
+const char *rp_cell(const json_t *v, char *buf, size_t n);
+/* Localised member: key_ko when lang is Korean and present, else key. */
+const char *rp_loc(const json_t *o, const char *key, enum ps_lang lang);
+/* "critical" -> 0, "warning" -> 1, "info" -> 2, other -> 3 */
+int rp_sev_rank(const char *sev);
+/* 1 if the table is sorted (unit test). */
+int ps_tr_table_sorted(void);
+
+#endif

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * report_md.c - the Markdown rendering of a report document, for tickets.
+ * Order: verdict, top findings, timeline, finding details with evidence,
+ * data at risk, the stage sections (WAL/TSDB health, cardinality,
+ * capacity, recommendations ...), checklist, skipped rules, unreadable
+ * input, redactions, inventory. Every bundle-derived string goes through
+ * ps_md_escape.
+ */
+#include <string.h>
+
+#include "report/report_int.h"
+
+#define MAX_TIMELINE_ROWS 80
+#define MAX_EVIDENCE_EVENTS 8
+
+struct md {
+    struct ps_buf *o;
+    enum ps_lang lang;
+    enum ps_err e;
+};
+
+static void
+put(struct md *m, const char *s)
+{
+    if (m->e == PS_OK)
+        m->e = ps_buf_append(m->o, s, strlen(s));
+}
+
+static void
+esc(struct md *m, const char *s)
+{
+    if (m->e == PS_OK)
+        m->e = ps_md_escape(m->o, s);
+}
+
+static void
+heading(struct md *m, int level, const char *key)
+{
+    put(m, "\n");
+    for (int i = 0; i < level; i++)
+        put(m, "#");
+    put(m, " ");
+    put(m, ps_tr(m->lang, key));
+    put(m, "\n\n");
+}
+
+static void
+table_head(struct md *m, const char *const *keys, size_t n)
+{
+    put(m, "|");
+    for (size_t i = 0; i < n; i++) {
+        put(m, " ");
+        put(m, ps_tr(m->lang, keys[i]));
+        put(m, " |");
+    }
+    put(m, "\n|");
+    for (size_t i = 0; i < n; i++)
+        put(m, "---|");
+    put(m, "\n");
+}
+
+static void
+cells(struct md *m, const char *const *vals, size_t n)
+{
+    put(m, "|");
+    for (size_t i = 0; i < n; i++) {
+        put(m, " ");
+        esc(m, vals[i]);
+        put(m, " |");
+    }
+    put(m, "\n");
+}
+
+static void
+verdict(struct md *m, const json_t *r)
+{
+    const json_t *v = json_object_get(r, "verdict");
+    char key[40];
+    snprintf(key, sizeof(key), "status_%s", rp_str(v, "status"));
+    put(m, "# ");
+    put(m, ps_tr(m->lang, "report_title"));
+    put(m, "\n\n**");
+    put(m, ps_tr(m->lang, "verdict"));
+    put(m, ": ");
+    put(m, ps_tr(m->lang, key));
+    put(m, "** — ");
+    esc(m, rp_loc(v, "headline", m->lang));
+    put(m, "\n\n");
+    const json_t *w = json_object_get(r, "window");
+    const json_t *b = json_object_get(r, "bundle");
+    put(m, "- ");
+    put(m, ps_tr(m->lang, "window"));
+    put(m, ": ");
+    esc(m, rp_str(w, "start"));
+    put(m, " – ");
+    esc(m, rp_str(w, "end"));
+    put(m, "\n- Bundle: `");
+    esc(m, rp_str(b, "name"));
+    put(m, "`\n- ");
+    put(m, rp_str(r, "generator"));
+    put(m, "\n");
+}
+
+static void
+top_findings(struct md *m, const json_t *findings)
+{
+    heading(m, 2, "top_findings");
+    if (json_array_size(findings) == 0) {
+        put(m, ps_tr(m->lang, "no_findings"));
+        put(m, "\n");
+        return;
+    }
+    static const char *const cols[] = {"severity", "rule", "class", "first",
+                                       "last", "summary"};
+    table_head(m, cols, 6);
+    size_t i;
+    const json_t *f;
+    json_array_foreach(findings, i, f) {
+        const char *v[6] = {rp_str(f, "severity"), rp_str(f, "rule"),
+                            rp_str(f, "class"), rp_str(f, "first"),
+                            rp_str(f, "last"), rp_loc(f, "summary", m->lang)};
+        cells(m, v, 6);
+    }
+}
+
+static void
+timeline(struct md *m, const json_t *tl)
+{
+    if (json_array_size(tl) == 0)
+        return;
+    heading(m, 2, "timeline");
+    static const char *const cols[] = {"time", "severity", "kind", "file", "summary"};
+    table_head(m, cols, 5);
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(tl, i, ev) {
+        if (i >= MAX_TIMELINE_ROWS) {
+            char more[80];
+            snprintf(more, sizeof(more), "\n… %zu more in report.json\n",
+                     json_array_size(tl) - MAX_TIMELINE_ROWS);
+            put(m, more);
+            break;
+        }
+        const char *v[5] = {rp_str(ev, "time"), rp_str(ev, "severity"),
+                            rp_str(ev, "kind"), rp_str(ev, "source"),
+                            rp_loc(ev, "text", m->lang)};
+        cells(m, v, 5);
+    }
+}
+
+static void
+evidence(struct md *m, const json_t *ev)
+{
+    const json_t *series = json_object_get(ev, "series");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(series, i, s) {
+        put(m, "- `");
+        const json_t *labels = json_object_get(s, "labels");
+        const char *k;
+        const json_t *lv;
+        int first = 1;
+        put(m, "{");
+        json_object_foreach((json_t *)labels, k, lv) {
+            if (!first)
+                put(m, ", ");
+            first = 0;
+            esc(m, k);
+            put(m, "=\"");
+            esc(m, json_string_value(lv) != NULL ? json_string_value(lv) : "");
+            put(m, "\"");
+        }
+        put(m, "}`");
+        const json_t *vals = json_object_get(s, "values");
+        if (json_array_size(vals) > 0) {
+            put(m, ": ");
+            size_t j;
+            const json_t *p;
+            json_array_foreach(vals, j, p) {
+                if (j >= 6)
+                    break;
+                char buf[96], tbuf[40];
+                const json_t *jt = json_array_get(p, 0);
+                ps_fmt_time_ms((int64_t)json_number_value(jt), tbuf, sizeof(tbuf));
+                snprintf(buf, sizeof(buf), "%s%.6g @ %s", j ? ", " : "",
+                         json_number_value(json_array_get(p, 1)), tbuf + 11);
+                put(m, buf);
+            }
+        }
+        put(m, "\n");
+    }
+    const json_t *events = json_object_get(ev, "events");
+    const json_t *e;
+    json_array_foreach(events, i, e) {
+        if (i >= MAX_EVIDENCE_EVENTS) {
+            char more[64];
+            snprintf(more, sizeof(more), "- … %zu more events\n",
+                     json_array_size(events) - i);
+            put(m, more);
+            break;
+        }
+        char loc[64] = "";
+        const json_t *line = json_object_get(e, "line");
+        const json_t *off = json_object_get(e, "offset");
+        if (json_is_integer(line))
+            snprintf(loc, sizeof(loc), ":%lld", (long long)json_integer_value(line));
+        else if (json_is_integer(off))
+            snprintf(loc, sizeof(loc), "@%lld", (long long)json_integer_value(off));
+        put(m, "- ");
+        esc(m, rp_str(e, "time"));
+        put(m, " `");
+        esc(m, rp_str(e, "file"));
+        put(m, loc);
+        put(m, "` ");
+        esc(m, rp_str(e, "message"));
+        put(m, "\n");
+    }
+}
+
+static void
+finding_details(struct md *m, const json_t *findings)
+{
+    if (json_array_size(findings) == 0)
+        return;
+    heading(m, 2, "findings");
+    size_t i;
+    const json_t *f;
+    json_array_foreach(findings, i, f) {
+        put(m, "### ");
+        esc(m, rp_str(f, "severity"));
+        put(m, ": ");
+        esc(m, rp_loc(f, "summary", m->lang));
+        put(m, "\n\n- ");
+        put(m, ps_tr(m->lang, "rule"));
+        put(m, ": `");
+        esc(m, rp_str(f, "rule"));
+        put(m, "` (");
+        esc(m, rp_str(f, "class"));
+        put(m, ")\n- ");
+        put(m, ps_tr(m->lang, "first"));
+        put(m, ": ");
+        esc(m, rp_str(f, "first"));
+        put(m, ", ");
+        put(m, ps_tr(m->lang, "last"));
+        put(m, ": ");
+        esc(m, rp_str(f, "last"));
+        char peak[64];
+        put(m, ", ");
+        put(m, ps_tr(m->lang, "peak"));
+        put(m, ": ");
+        put(m, rp_cell(json_object_get(f, "peak"), peak, sizeof(peak)));
+        put(m, "\n");
+        const char *d = rp_loc(f, "description", m->lang);
+        if (d[0] != '\0') {
+            put(m, "\n");
+            esc(m, d);
+            put(m, "\n");
+        }
+        const char *a = rp_loc(f, "advice", m->lang);
+        if (a[0] != '\0') {
+            put(m, "\n**");
+            put(m, ps_tr(m->lang, "advice"));
+            put(m, ":** ");
+            esc(m, a);
+            put(m, "\n");
+        }
+        const char *rb = rp_str(f, "runbook_url");
+        if (rb[0] != '\0') {
+            put(m, "\nRunbook: ");
+            esc(m, rb);
+            put(m, "\n");
+        }
+        put(m, "\n**");
+        put(m, ps_tr(m->lang, "evidence"));
+        put(m, ":**\n\n");
+        evidence(m, json_object_get(f, "evidence"));
+        put(m, "\n");
+    }
+}
+
+static void
+statements(struct md *m, const char *key, const json_t *obj)
+{
+    const json_t *st = json_object_get(obj, m->lang == PS_LANG_KO &&
+                                               json_object_get(obj, "statements_ko")
+                                           ? "statements_ko" : "statements");
+    if (json_array_size(st) == 0)
+        return;
+    heading(m, 2, key);
+    size_t i;
+    const json_t *s;
+    json_array_foreach(st, i, s) {
+        put(m, "- ");
+        esc(m, json_string_value(s) != NULL ? json_string_value(s) : "");
+        put(m, "\n");
+    }
+}
+
+/* Generic section: {"id","title","title_ko","notes":[...],
+ * "tables":[{"title","columns":[...],"rows":[[...]]}]} */
+static void
+section(struct md *m, const json_t *sec)
+{
+    put(m, "\n## ");
+    esc(m, rp_loc(sec, "title", m->lang));
+    put(m, "\n\n");
+    size_t i;
+    const json_t *x;
+    json_array_foreach(json_object_get(sec, "notes"), i, x) {
+        put(m, "- ");
+        esc(m, json_string_value(x) != NULL ? json_string_value(x) : "");
+        put(m, "\n");
+    }
+    json_array_foreach(json_object_get(sec, "tables"), i, x) {
+        const char *title = rp_loc(x, "title", m->lang);
+        if (title[0] != '\0') {
+            put(m, "\n**");
+            esc(m, title);
+            put(m, "**\n");
+        }
+        put(m, "\n|");
+        size_t j;
+        const json_t *c;
+        const json_t *cols = json_object_get(x, "columns");
+        json_array_foreach(cols, j, c) {
+            put(m, " ");
+            esc(m, json_string_value(c) != NULL ? json_string_value(c) : "");
+            put(m, " |");
+        }
+        put(m, "\n|");
+        for (j = 0; j < json_array_size(cols); j++)
+            put(m, "---|");
+        put(m, "\n");
+        const json_t *row;
+        json_array_foreach(json_object_get(x, "rows"), j, row) {
+            put(m, "|");
+            size_t k;
+            json_array_foreach(row, k, c) {
+                char buf[64];
+                put(m, " ");
+                esc(m, rp_cell(c, buf, sizeof(buf)));
+                put(m, " |");
+            }
+            put(m, "\n");
+        }
+    }
+}
+
+static void
+checklist(struct md *m, const json_t *cl)
+{
+    if (json_array_size(cl) == 0)
+        return;
+    heading(m, 2, "checklist");
+    static const char *const cols[] = {"period", "summary", "status", "detail"};
+    table_head(m, cols, 4);
+    size_t i;
+    const json_t *c;
+    json_array_foreach(cl, i, c) {
+        char key[40];
+        snprintf(key, sizeof(key), "status_%s", rp_str(c, "status"));
+        const char *v[4] = {ps_tr(m->lang, rp_str(c, "period")),
+                            rp_loc(c, "check", m->lang), ps_tr(m->lang, key),
+                            rp_loc(c, "detail", m->lang)};
+        cells(m, v, 4);
+    }
+}
+
+static void
+skipped(struct md *m, const json_t *sk)
+{
+    if (json_array_size(sk) == 0)
+        return;
+    heading(m, 2, "skipped");
+    static const char *const cols[] = {"rule", "class", "missing_inputs"};
+    table_head(m, cols, 3);
+    size_t i;
+    const json_t *s;
+    json_array_foreach(sk, i, s) {
+        struct ps_buf miss = {0};
+        size_t j;
+        const json_t *x;
+        json_array_foreach(json_object_get(s, "missing"), j, x) {
+            if (j > 0)
+                ps_buf_append(&miss, ", ", 2);
+            const char *t = json_string_value(x);
+            if (t != NULL)
+                ps_buf_append(&miss, t, strlen(t));
+        }
+        ps_buf_append(&miss, "", 1);
+        const char *v[3] = {rp_str(s, "rule"), rp_str(s, "class"),
+                            miss.p != NULL ? (char *)miss.p : ""};
+        cells(m, v, 3);
+        ps_buf_free(&miss);
+    }
+}
+
+static void
+problems(struct md *m, const json_t *pr)
+{
+    if (json_array_size(pr) == 0)
+        return;
+    heading(m, 2, "problems");
+    static const char *const cols[] = {"severity", "file", "detail"};
+    table_head(m, cols, 3);
+    size_t i;
+    const json_t *p;
+    json_array_foreach(pr, i, p) {
+        char where[96];
+        const json_t *off = json_object_get(p, "offset");
+        const json_t *line = json_object_get(p, "line");
+        if (json_is_integer(off))
+            snprintf(where, sizeof(where), "%s @%lld", rp_str(p, "file"),
+                     (long long)json_integer_value(off));
+        else if (json_is_integer(line))
+            snprintf(where, sizeof(where), "%s:%lld", rp_str(p, "file"),
+                     (long long)json_integer_value(line));
+        else
+            snprintf(where, sizeof(where), "%s", rp_str(p, "file"));
+        const char *v[3] = {rp_str(p, "severity"), where, rp_str(p, "message")};
+        cells(m, v, 3);
+    }
+}
+
+static void
+redactions(struct md *m, const json_t *rd)
+{
+    if (json_array_size(rd) == 0)
+        return;
+    heading(m, 2, "redactions");
+    static const char *const cols[] = {"file", "count"};
+    table_head(m, cols, 2);
+    size_t i;
+    const json_t *r;
+    json_array_foreach(rd, i, r) {
+        char n[32];
+        const char *v[2] = {rp_str(r, "file"),
+                            rp_cell(json_object_get(r, "count"), n, sizeof(n))};
+        cells(m, v, 2);
+    }
+}
+
+static void
+inventory(struct md *m, const json_t *inv)
+{
+    const json_t *kinds = json_object_get(inv, "kinds");
+    if (!json_is_object(kinds))
+        return;
+    heading(m, 2, "inventory");
+    static const char *const cols[] = {"kind", "count"};
+    table_head(m, cols, 2);
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)kinds, k, v) {
+        char n[32];
+        const char *c[2] = {k, rp_cell(v, n, sizeof(n))};
+        cells(m, c, 2);
+    }
+}
+
+enum ps_err
+ps_report_render_md(const json_t *r, enum ps_lang lang, struct ps_buf *out)
+{
+    struct md m = {out, lang, PS_OK};
+    verdict(&m, r);
+    top_findings(&m, json_object_get(r, "findings"));
+    timeline(&m, json_object_get(r, "timeline"));
+    finding_details(&m, json_object_get(r, "findings"));
+    statements(&m, "data_at_risk", json_object_get(r, "data_at_risk"));
+    size_t i;
+    const json_t *sec;
+    json_array_foreach(json_object_get(r, "sections"), i, sec) section(&m, sec);
+    checklist(&m, json_object_get(r, "checklist"));
+    skipped(&m, json_object_get(r, "skipped"));
+    problems(&m, json_object_get(r, "problems"));
+    redactions(&m, json_object_get(r, "redactions"));
+    inventory(&m, json_object_get(r, "inventory"));
+    return m.e;
+}
