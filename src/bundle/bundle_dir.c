@@ -9,6 +9,9 @@
  * files are opened one path component at a time with O_NOFOLLOW, so a
  * symlink swapped in after the listing is refused, not followed.
  *
+ * More entries than max_entries: the walk visits nothing and returns
+ * PS_E_LIMIT (which entries were listed would depend on readdir order).
+ *
  * A single plain file is a bundle of one entry named by its base name.
  */
 #include <dirent.h>
@@ -224,6 +227,17 @@ ps_bundle_walk_dir(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
         dlist_free(&l);
         close(root);
         return rc;
+    }
+    if (l.stopped) {
+        /* Which entries were listed depends on readdir order: visiting
+         * them would make the walk nondeterministic, so visit none. */
+        ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_LIMIT, b->path, PS_OFF_NONE,
+                    0, PHASE ": entry count",
+                    "more than %llu entries: nothing visited (raise the limit)",
+                    (unsigned long long)b->lim.max_entries);
+        dlist_free(&l);
+        close(root);
+        return PS_E_LIMIT;
     }
     qsort(l.v, l.n, sizeof(*l.v), dent_cmp);
     for (size_t i = 0; i < l.n && rc == PS_OK; i++) {
