@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * wal_stats.c - statistics over one WAL directory, fed segment by segment
+ * (checkpoint, then WAL segments, then WBL) through the container reader
+ * and the record decoders.
+ *
+ * Counting follows Prometheus' head replay so that an oracle (promtool
+ * tsdb dump on the same WAL) can check it: a series record maps its ref to
+ * a label set (the same label set under a new ref maps to the first one, as
+ * agents re-create series); a sample whose ref has no series record yet is
+ * an "unknown ref" and dropped; a sample at or before the last kept
+ * timestamp of its label set is dropped (duplicate if equal, out of order
+ * if earlier). What is kept is what the head would hold.
+ *
+ * Memory grows with label sets (one struct per distinct label set, its
+ * label bytes, a 16-entry reservoir of scrape deltas), not with WAL bytes.
+ */
+#include "promsight/ps_wal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "promsight/ps_dec.h"
+
+#define RESERVOIR 16
+#define STALE_NAN_BITS 0x7ff0000000000002ULL
+
+struct series_rec {
+    uint64_t hash;
+    size_t lab_off;
+    uint32_t lab_len;
+    uint32_t name_id;
+    int64_t first_t, last_t;   /* of kept samples */
+    uint64_t samples;          /* kept samples + histograms */
+    uint32_t ndeltas;
+    uint32_t res[RESERVOIR];   /* reservoir sample of scrape deltas (ms) */
+};
+
+struct ps_wal_series_state {
+    struct series_rec *v;
+    size_t n, cap;
+    struct ps_buf labels;      /* canonical label bytes, back to back */
+    struct ps_buf scratch;
+    struct ps_map64 by_hash;   /* label hash -> index */
+    struct ps_map64 by_ref;    /* series ref -> index */
+    struct ps_intern names;    /* metric names */
+    uint64_t *name_series, *name_samples;
+    size_t names_cap;
+    uint64_t rng;
+    struct ps_wal_visitor user;
+    int has_user;
+    enum ps_err oom;
+};
+
+static void
+seg_stats_reset(struct ps_wal_seg_stats *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->min_t = INT64_MAX;
+    g->max_t = INT64_MIN;
+}
+
+enum ps_err
+ps_wal_stats_init(struct ps_wal_stats *s, const char *dir)
+{
+    memset(s, 0, sizeof(*s));
+    s->checkpoint_index = -1;
+    s->repair_min_t = INT64_MAX;
+    s->repair_max_t = INT64_MIN;
+    seg_stats_reset(&s->totals);
+    s->totals.index = -1;
+    ps_diags_init(&s->notes);
+    s->dir = strdup(dir != NULL ? dir : "");
+    s->st = calloc(1, sizeof(*s->st));
+    if (s->dir == NULL || s->st == NULL) {
+        ps_wal_stats_free(s);
+        return PS_E_NOMEM;
+    }
+    s->st->rng = 0x9E3779B97F4A7C15ULL;
+    return PS_OK;
+}
+
+void
+ps_wal_stats_free(struct ps_wal_stats *s)
+{
+    if (s == NULL)
+        return;
+    free(s->dir);
+    free(s->tsdb_root);
+    free(s->pod);
+    free(s->tenant);
+    free(s->checkpoint_dir);
+    ps_buf_free(&s->ignored);
+    for (size_t i = 0; i < s->nsegs; i++)
+        free(s->segs[i].name);
+    free(s->segs);
+    for (size_t i = 0; i < s->ncorr; i++)
+        free((char *)(uintptr_t)s->corr[i].segment);
+    free(s->corr);
+    ps_diags_free(&s->notes);
+    ps_wal_reader_free(&s->rd);
+    ps_wal_decoder_free(&s->dec);
+    if (s->st != NULL) {
+        free(s->st->v);
+        ps_buf_free(&s->st->labels);
+        ps_buf_free(&s->st->scratch);
+        ps_map64_free(&s->st->by_hash);
+        ps_map64_free(&s->st->by_ref);
+        ps_intern_free(&s->st->names);
+        free(s->st->name_series);
+        free(s->st->name_samples);
+        free(s->st);
+    }
+    memset(s, 0, sizeof(*s));
+}
+
+void
+ps_wal_stats_set_visitor(struct ps_wal_stats *s, const struct ps_wal_visitor *v)
+{
+    if (v != NULL) {
+        s->st->user = *v;
+        s->st->has_user = 1;
+    } else {
+        s->st->has_user = 0;
+    }
+}
+
+static uint64_t
+rng_next(struct ps_wal_series_state *st)
+{
+    uint64_t x = st->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    st->rng = x;
+    return x;
+}
+
+/* ---- corruption bookkeeping ---- */
+
+static void
+add_corruption(struct ps_wal_stats *s, const struct ps_wal_corruption *c)
+{
+    if (s->cur != NULL)
+        s->cur->corruptions++;
+    if (c->triggers_repair && !s->repair) {
+        s->repair = 1;
+        s->repair_at = *c;
+        s->repair_at.segment = NULL;
+        s->repair_seg_index = c->seg_index;
+        s->repair_seg_kind = c->seg_kind;
+    }
+    if (s->ncorr >= PS_WAL_MAX_CORRUPTIONS) {
+        s->corr_dropped++;
+        return;
+    }
+    if (ps_grow((void **)&s->corr, &s->corr_cap, s->ncorr + 1,
+                sizeof(*s->corr)) != PS_OK) {
+        s->corr_dropped++;
+        return;
+    }
+    char *name = strdup(c->segment != NULL ? c->segment : "");
+    if (name == NULL) {
+        s->corr_dropped++;
+        return;
+    }
+    s->corr[s->ncorr] = *c;
+    s->corr[s->ncorr].segment = name; /* owned: freed by ps_wal_stats_free */
+    s->ncorr++;
+}
+
+static void
+on_corruption(void *ctx, const struct ps_wal_corruption *c)
+{
+    add_corruption(ctx, c);
+}
+
+/* ---- series ---- */
+
+static enum ps_err
+name_slot(struct ps_wal_series_state *st, uint32_t id)
+{
+    if (id < st->names_cap)
+        return PS_OK;
+    size_t cap = st->names_cap, cap2 = st->names_cap;
+    if (ps_grow((void **)&st->name_series, &cap, (size_t)id + 1,
+                sizeof(uint64_t)) != PS_OK ||
+        ps_grow((void **)&st->name_samples, &cap2, (size_t)id + 1,
+                sizeof(uint64_t)) != PS_OK)
+        return PS_E_NOMEM;
+    memset(st->name_series + st->names_cap, 0,
+           (cap - st->names_cap) * sizeof(uint64_t));
+    memset(st->name_samples + st->names_cap, 0,
+           (cap2 - st->names_cap) * sizeof(uint64_t));
+    st->names_cap = cap < cap2 ? cap : cap2;
+    return PS_OK;
+}
+
+/* Find or add the label set; returns its index or SIZE_MAX on OOM. */
+static size_t
+label_set(struct ps_wal_stats *s, const struct ps_wal_series *ser, int *isnew)
+{
+    struct ps_wal_series_state *st = s->st;
+    struct ps_buf *b = &st->scratch;
+    b->n = 0;
+    const char *name = "";
+    size_t name_len = 0;
+    for (size_t i = 0; i < ser->nlabels; i++) {
+        const struct ps_wal_label *l = &ser->labels[i];
+        uint8_t tmp[10];
+        int k = ps_put_uvarint(tmp, l->name_len);
+        if (ps_buf_append(b, tmp, (size_t)k) != PS_OK ||
+            ps_buf_append(b, l->name, l->name_len) != PS_OK)
+            return SIZE_MAX;
+        k = ps_put_uvarint(tmp, l->value_len);
+        if (ps_buf_append(b, tmp, (size_t)k) != PS_OK ||
+            ps_buf_append(b, l->value, l->value_len) != PS_OK)
+            return SIZE_MAX;
+        if (l->name_len == 8 && memcmp(l->name, "__name__", 8) == 0) {
+            name = l->value;
+            name_len = l->value_len;
+        }
+    }
+    if (b->n > UINT32_MAX)
+        return SIZE_MAX;
+    uint64_t h = ps_hash_bytes(b->p, b->n, 0x5157414cULL);
+    uint64_t key = h;
+    for (;;) {
+        uint64_t idx;
+        if (!ps_map64_get(&st->by_hash, key, &idx))
+            break;
+        struct series_rec *r = &st->v[idx];
+        if (r->lab_len == b->n &&
+            (b->n == 0 || memcmp(st->labels.p + r->lab_off, b->p, b->n) == 0)) {
+            *isnew = 0;
+            return (size_t)idx;
+        }
+        key = ps_hash_u64(key + 1);
+    }
+    if (ps_grow((void **)&st->v, &st->cap, st->n + 1, sizeof(*st->v)) != PS_OK)
+        return SIZE_MAX;
+    uint32_t name_id;
+    if (ps_intern_get(&st->names, name, name_len, &name_id) != PS_OK ||
+        name_slot(st, name_id) != PS_OK)
+        return SIZE_MAX;
+    struct series_rec *r = &st->v[st->n];
+    memset(r, 0, sizeof(*r));
+    r->hash = h;
+    r->lab_off = st->labels.n;
+    r->lab_len = (uint32_t)b->n;
+    r->name_id = name_id;
+    r->first_t = INT64_MIN;
+    r->last_t = INT64_MIN;
+    if (ps_buf_append(&st->labels, b->p, b->n) != PS_OK ||
+        ps_map64_put(&st->by_hash, key, st->n) != PS_OK)
+        return SIZE_MAX;
+    st->name_series[name_id]++;
+    *isnew = 1;
+    return st->n++;
+}
+
+static void
+on_series(void *ctx, const struct ps_wal_series *ser, size_t n)
+{
+    struct ps_wal_stats *s = ctx;
+    for (size_t i = 0; i < n; i++) {
+        int isnew = 0;
+        size_t idx = label_set(s, &ser[i], &isnew);
+        if (idx == SIZE_MAX ||
+            ps_map64_put(&s->st->by_ref, ser[i].ref, idx) != PS_OK) {
+            s->st->oom = PS_E_NOMEM;
+            return;
+        }
+        if (isnew)
+            s->cur->new_label_sets++;
+    }
+    s->cur->series += n;
+}
+
+/* Head-replay acceptance of one sample or histogram. */
+static void
+take_sample(struct ps_wal_stats *s, uint64_t ref, int64_t t)
+{
+    struct ps_wal_seg_stats *g = s->cur;
+    if (t < g->min_t)
+        g->min_t = t;
+    if (t > g->max_t)
+        g->max_t = t;
+    if (s->repair) {
+        s->repair_samples++;
+        if (t < s->repair_min_t)
+            s->repair_min_t = t;
+        if (t > s->repair_max_t)
+            s->repair_max_t = t;
+    }
+    uint64_t idx;
+    if (!ps_map64_get(&s->st->by_ref, ref, &idx)) {
+        g->unknown_ref++;
+        return;
+    }
+    if (g->kind == PS_WAL_SEG_WBL)
+        return; /* out-of-order by design; the OOO head keeps them apart */
+    struct series_rec *r = &s->st->v[idx];
+    if (r->samples > 0 && t <= r->last_t) {
+        if (t == r->last_t)
+            g->duplicate++;
+        else
+            g->out_of_order++;
+        return;
+    }
+    if (r->samples > 0) {
+        uint64_t d = (uint64_t)t - (uint64_t)r->last_t;
+        uint32_t d32 = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+        r->ndeltas++;
+        if (r->ndeltas <= RESERVOIR) {
+            r->res[r->ndeltas - 1] = d32;
+        } else {
+            uint64_t j = rng_next(s->st) % r->ndeltas;
+            if (j < RESERVOIR)
+                r->res[j] = d32;
+        }
+    } else {
+        r->first_t = t;
+    }
+    r->last_t = t;
+    r->samples++;
+    s->st->name_samples[r->name_id]++;
+}
+
+static void
+on_samples(void *ctx, const struct ps_wal_sample *sm, size_t n)
+{
+    struct ps_wal_stats *s = ctx;
+    s->cur->samples += n;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &sm[i].v, sizeof(bits));
+        if (bits == STALE_NAN_BITS)
+            s->cur->stale_markers++;
+        take_sample(s, sm[i].ref, sm[i].t);
+    }
+}
+
+static void
+on_histograms(void *ctx, const struct ps_wal_histogram *h, size_t n)
+{
+    struct ps_wal_stats *s = ctx;
+    s->cur->histograms += n;
+    for (size_t i = 0; i < n; i++)
+        take_sample(s, h[i].ref, h[i].t);
+}
+
+static void
+on_exemplars(void *ctx, const struct ps_wal_exemplar *e, size_t n)
+{
+    (void)e;
+    ((struct ps_wal_stats *)ctx)->cur->exemplars += n;
+}
+
+static void
+on_tombstones(void *ctx, const struct ps_wal_tombstone *t, size_t n)
+{
+    (void)t;
+    ((struct ps_wal_stats *)ctx)->cur->tombstones += n;
+}
+
+static void
+on_metadata(void *ctx, const struct ps_wal_metadata *m, size_t n)
+{
+    (void)m;
+    ((struct ps_wal_stats *)ctx)->cur->metadata += n;
+}
+
+static void
+on_mmap(void *ctx, const struct ps_wal_mmap_marker *m, size_t n)
+{
+    (void)m;
+    ((struct ps_wal_stats *)ctx)->cur->mmap_markers += n;
+}
+
+/* Forwarders to the user's visitor after our own accounting. */
+#define FORWARD(fn, field, type)                                              \
+    static void fn(void *ctx, const type *x, size_t n)                        \
+    {                                                                         \
+        struct ps_wal_stats *s = ctx;                                         \
+        on_##field(ctx, x, n);                                                \
+        if (s->st->has_user && s->st->user.field != NULL)                     \
+            s->st->user.field(s->st->user.ctx, x, n);                         \
+    }
+FORWARD(fw_series, series, struct ps_wal_series)
+FORWARD(fw_samples, samples, struct ps_wal_sample)
+FORWARD(fw_histograms, histograms, struct ps_wal_histogram)
+FORWARD(fw_exemplars, exemplars, struct ps_wal_exemplar)
+FORWARD(fw_tombstones, tombstones, struct ps_wal_tombstone)
+FORWARD(fw_metadata, metadata, struct ps_wal_metadata)
+
+static void
+fw_mmap_markers(void *ctx, const struct ps_wal_mmap_marker *x, size_t n)
+{
+    struct ps_wal_stats *s = ctx;
+    on_mmap(ctx, x, n);
+    if (s->st->has_user && s->st->user.mmap_markers != NULL)
+        s->st->user.mmap_markers(s->st->user.ctx, x, n);
+}
+
+static void
+on_record(void *ctx, const struct ps_wal_record *rec)
+{
+    struct ps_wal_stats *s = ctx;
+    struct ps_wal_seg_stats *g = s->cur;
+    unsigned type = rec->len > 0 ? rec->data[0] : 0;
+    unsigned slot = ps_wal_rec_slot(type);
+    g->records[slot]++;
+    g->stored_bytes += rec->stored_len;
+    g->raw_bytes += rec->len;
+    if (rec->compr == PS_WAL_COMPR_SNAPPY)
+        g->records_snappy++;
+    else if (rec->compr == PS_WAL_COMPR_ZSTD)
+        g->records_zstd++;
+    if (s->repair)
+        s->repair_records++;
+    if (slot == PS_WAL_REC_UNKNOWN) {
+        struct ps_wal_corruption c;
+        memset(&c, 0, sizeof(c));
+        c.kind = PS_WAL_C_UNKNOWN_RECORD;
+        c.segment = g->name;
+        c.seg_index = g->index;
+        c.seg_kind = g->kind;
+        c.fragment_offset = rec->offset;
+        c.prom_offset = rec->end_offset;
+        c.triggers_repair = 0;
+        if (rec->len == 0)
+            snprintf(c.message, sizeof(c.message), "empty record");
+        else
+            snprintf(c.message, sizeof(c.message),
+                     "unknown record type %u (counted and skipped)", type);
+        add_corruption(s, &c);
+        return;
+    }
+    static const struct ps_wal_visitor base = {
+        fw_series, fw_samples, fw_histograms, fw_exemplars, fw_tombstones,
+        fw_metadata, fw_mmap_markers, NULL};
+    struct ps_wal_visitor v = base;
+    v.ctx = s;
+    enum ps_err e = ps_wal_decode(&s->dec, rec->data, rec->len, &v, NULL);
+    if (e == PS_E_NOMEM) {
+        s->st->oom = e;
+        return;
+    }
+    if (e != PS_OK) {
+        struct ps_wal_corruption c;
+        memset(&c, 0, sizeof(c));
+        c.kind = PS_WAL_C_TRUNCATED_BODY;
+        c.segment = g->name;
+        c.seg_index = g->index;
+        c.seg_kind = g->kind;
+        c.fragment_offset = rec->offset;
+        c.prom_offset = rec->end_offset;
+        c.triggers_repair = 1;
+        snprintf(c.message, sizeof(c.message), "decode %s: %s",
+                 ps_wal_rec_name(type),
+                 e == PS_E_TRUNCATED ? "record body ends early"
+                                     : "malformed varint or field");
+        add_corruption(s, &c);
+    }
+}
+
+enum ps_err
+ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
+                           enum ps_wal_seg_kind kind, int64_t index)
+{
+    if (ps_grow((void **)&s->segs, &s->segs_cap, s->nsegs + 1,
+                sizeof(*s->segs)) != PS_OK)
+        return PS_E_NOMEM;
+    struct ps_wal_seg_stats *g = &s->segs[s->nsegs];
+    seg_stats_reset(g);
+    g->name = strdup(name != NULL ? name : "");
+    if (g->name == NULL)
+        return PS_E_NOMEM;
+    g->index = index;
+    g->kind = kind;
+    s->nsegs++;
+    s->cur = g;
+    if (s->rd.on_record == NULL)
+        ps_wal_reader_init(&s->rd, on_record, on_corruption, s);
+    ps_wal_reader_begin(&s->rd, g->name, kind, index);
+    return PS_OK;
+}
+
+enum ps_err
+ps_wal_stats_feed(struct ps_wal_stats *s, const void *p, size_t n)
+{
+    if (s->cur == NULL)
+        return PS_E_USAGE;
+    s->cur->bytes += n;
+    ps_wal_reader_feed(&s->rd, p, n);
+    return s->st->oom;
+}
+
+static void
+merge(struct ps_wal_seg_stats *t, const struct ps_wal_seg_stats *g)
+{
+    t->bytes += g->bytes;
+    for (unsigned i = 0; i < PS_WAL_REC__COUNT; i++)
+        t->records[i] += g->records[i];
+    t->records_snappy += g->records_snappy;
+    t->records_zstd += g->records_zstd;
+    t->stored_bytes += g->stored_bytes;
+    t->raw_bytes += g->raw_bytes;
+    t->series += g->series;
+    t->new_label_sets += g->new_label_sets;
+    t->samples += g->samples;
+    t->histograms += g->histograms;
+    t->exemplars += g->exemplars;
+    t->tombstones += g->tombstones;
+    t->metadata += g->metadata;
+    t->mmap_markers += g->mmap_markers;
+    t->unknown_ref += g->unknown_ref;
+    t->out_of_order += g->out_of_order;
+    t->duplicate += g->duplicate;
+    t->stale_markers += g->stale_markers;
+    if (g->min_t < t->min_t)
+        t->min_t = g->min_t;
+    if (g->max_t > t->max_t)
+        t->max_t = g->max_t;
+    t->corruptions += g->corruptions;
+}
+
+enum ps_err
+ps_wal_stats_end_segment(struct ps_wal_stats *s)
+{
+    if (s->cur == NULL)
+        return PS_E_USAGE;
+    ps_wal_reader_end(&s->rd);
+    merge(&s->totals, s->cur);
+    s->cur = NULL;
+    return s->st->oom;
+}
+
+/* ---- derived statistics ---- */
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median scrape delta of one label set, -1 without deltas. */
+static int64_t
+series_median(const struct series_rec *r)
+{
+    uint32_t k = r->ndeltas < RESERVOIR ? r->ndeltas : RESERVOIR;
+    if (k == 0)
+        return -1;
+    uint32_t tmp[RESERVOIR];
+    memcpy(tmp, r->res, k * sizeof(uint32_t));
+    qsort(tmp, k, sizeof(uint32_t), cmp_u32);
+    return ((int64_t)tmp[(k - 1) / 2] + (int64_t)tmp[k / 2]) / 2;
+}
+
+static int64_t
+round_interval(int64_t ms)
+{
+    return ms >= 1000 ? (ms + 500) / 1000 * 1000 : ms;
+}
+
+static int
+cmp_i64v(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void
+ps_wal_stats_summary(const struct ps_wal_stats *s, struct ps_wal_summary *o)
+{
+    const struct ps_wal_series_state *st = s->st;
+    const struct ps_wal_seg_stats *t = &s->totals;
+    memset(o, 0, sizeof(*o));
+    o->label_sets = st->n;
+    o->scrape_interval_median_ms = -1;
+    int64_t *med = st->n > 0 ? malloc(st->n * sizeof(int64_t)) : NULL;
+    size_t nm = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct series_rec *r = &st->v[i];
+        if (r->samples == 0)
+            continue;
+        o->head_series++;
+        o->head_samples += r->samples;
+        int64_t m = series_median(r);
+        if (m >= 0 && med != NULL)
+            med[nm++] = m;
+    }
+    if (nm > 0) {
+        qsort(med, nm, sizeof(int64_t), cmp_i64v);
+        o->scrape_interval_median_ms = round_interval(med[(nm - 1) / 2]);
+    }
+    free(med);
+    uint64_t all = t->samples + t->histograms;
+    if (t->max_t > t->min_t && all > 0)
+        o->samples_per_second =
+            (double)all / ((double)(t->max_t - t->min_t) / 1000.0);
+    if (all > 0)
+        o->bytes_per_sample = (double)t->bytes / (double)all;
+    if (t->stored_bytes > 0)
+        o->compression_ratio = (double)t->raw_bytes / (double)t->stored_bytes;
+    if (t->max_t > t->min_t) {
+        int64_t grace = o->scrape_interval_median_ms > 0
+                            ? 2 * o->scrape_interval_median_ms
+                            : 60000;
+        for (size_t i = 0; i < st->n; i++) {
+            const struct series_rec *r = &st->v[i];
+            if (r->samples > 0 && r->first_t > t->min_t + grace)
+                o->series_created_after_start++;
+        }
+        o->series_created_per_hour = (double)o->series_created_after_start /
+                                     ((double)(t->max_t - t->min_t) / 3.6e6);
+    }
+}
+
+struct top_tmp {
+    uint32_t id;
+    uint64_t series, samples;
+    const char *name;
+};
+
+static int by_samples_flag;
+
+static int
+cmp_top(const void *a, const void *b)
+{
+    const struct top_tmp *x = a, *y = b;
+    uint64_t kx = by_samples_flag ? x->samples : x->series;
+    uint64_t ky = by_samples_flag ? y->samples : y->series;
+    if (kx != ky)
+        return kx > ky ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+size_t
+ps_wal_stats_top(const struct ps_wal_stats *s, int by_samples,
+                 struct ps_wal_top *out, size_t max)
+{
+    const struct ps_wal_series_state *st = s->st;
+    size_t n = st->names.n;
+    if (n == 0 || max == 0)
+        return 0;
+    struct top_tmp *v = malloc(n * sizeof(*v));
+    if (v == NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i].id = (uint32_t)i;
+        v[i].series = st->name_series[i];
+        v[i].samples = st->name_samples[i];
+        v[i].name = ps_intern_str(&st->names, (uint32_t)i);
+    }
+    by_samples_flag = by_samples;
+    qsort(v, n, sizeof(*v), cmp_top);
+    size_t k = n < max ? n : max;
+    for (size_t i = 0; i < k; i++) {
+        out[i].name = v[i].name;
+        out[i].series = v[i].series;
+        out[i].samples = v[i].samples;
+    }
+    free(v);
+    return k;
+}
+
+static int
+cmp_interval(const void *a, const void *b)
+{
+    const struct ps_wal_interval_count *x = a, *y = b;
+    if (x->series != y->series)
+        return x->series > y->series ? -1 : 1;
+    return x->interval_ms < y->interval_ms ? -1 : x->interval_ms > y->interval_ms;
+}
+
+size_t
+ps_wal_stats_intervals(const struct ps_wal_stats *s,
+                       struct ps_wal_interval_count *out, size_t max)
+{
+    const struct ps_wal_series_state *st = s->st;
+    struct ps_map64 m = {0};
+    for (size_t i = 0; i < st->n; i++) {
+        int64_t med = series_median(&st->v[i]);
+        if (med < 0)
+            continue;
+        uint64_t *slot = ps_map64_slot(&m, (uint64_t)round_interval(med), NULL);
+        if (slot == NULL)
+            break;
+        (*slot)++;
+    }
+    struct ps_wal_interval_count *all =
+        m.n > 0 ? malloc(m.n * sizeof(*all)) : NULL;
+    size_t k = 0;
+    for (size_t i = 0; all != NULL && i < m.cap; i++)
+        if (m.used[i]) {
+            all[k].interval_ms = (int64_t)m.keys[i];
+            all[k].series = m.vals[i];
+            k++;
+        }
+    if (all != NULL)
+        qsort(all, k, sizeof(*all), cmp_interval);
+    size_t r = k < max ? k : max;
+    if (r > 0)
+        memcpy(out, all, r * sizeof(*out));
+    free(all);
+    ps_map64_free(&m);
+    return r;
+}
+
+static int
+cmp_hour(const void *a, const void *b)
+{
+    const struct ps_wal_hour_count *x = a, *y = b;
+    return x->hour_ms < y->hour_ms ? -1 : x->hour_ms > y->hour_ms;
+}
+
+enum ps_err
+ps_wal_stats_churn(const struct ps_wal_stats *s, struct ps_wal_hour_count **out,
+                   size_t *n)
+{
+    const struct ps_wal_series_state *st = s->st;
+    struct ps_map64 m = {0};
+    *out = NULL;
+    *n = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct series_rec *r = &st->v[i];
+        if (r->samples == 0)
+            continue;
+        int64_t h = r->first_t >= 0 ? r->first_t / 3600000
+                                    : -((-r->first_t + 3599999) / 3600000);
+        uint64_t *slot = ps_map64_slot(&m, (uint64_t)h, NULL);
+        if (slot == NULL) {
+            ps_map64_free(&m);
+            return PS_E_NOMEM;
+        }
+        (*slot)++;
+    }
+    if (m.n == 0)
+        return PS_OK;
+    struct ps_wal_hour_count *v = malloc(m.n * sizeof(*v));
+    if (v == NULL) {
+        ps_map64_free(&m);
+        return PS_E_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < m.cap; i++)
+        if (m.used[i]) {
+            v[k].hour_ms = (int64_t)m.keys[i] * 3600000;
+            v[k].series = m.vals[i];
+            k++;
+        }
+    qsort(v, k, sizeof(*v), cmp_hour);
+    ps_map64_free(&m);
+    *out = v;
+    *n = k;
+    return PS_OK;
+}
