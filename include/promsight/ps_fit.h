@@ -179,4 +179,44 @@ struct ps_fit_eta {
 void ps_fit_eta(const struct ps_fit *f, double limit, double level,
                 double t_max, struct ps_fit_eta *e);
 
+/* ---- reading a bare series: CSV or Prometheus API JSON ---- */
+
+struct ps_fit_input_series {
+    char *name;       /* metric{label="v",...} (labels sorted) or CSV column */
+    double *t;        /* seconds since epoch, as read (unsorted allowed) */
+    double *v;
+    size_t n;
+};
+
+struct ps_fit_input {
+    struct ps_fit_input_series *s;
+    size_t n;
+};
+
+#define PS_FIT_INPUT_MAX_SERIES 10000
+#define PS_FIT_INPUT_MAX_POINTS 20000000
+
+/*
+ * Parse buf as one of:
+ *   - CSV: "time,value" rows (more value columns give more series, named
+ *     by the header row when there is one); time as epoch seconds, epoch
+ *     milliseconds (|t| > 1e11) or RFC 3339; '#' lines are comments;
+ *     ',', ';' or tab separate fields;
+ *   - Prometheus HTTP API JSON: a query_range "matrix" (one series per
+ *     result) or a query "vector" (one point per series).
+ * Lines or values that do not parse become diagnostics (path, line) and are
+ * skipped. Returns PS_E_SYNTAX if nothing usable was found, PS_E_LIMIT
+ * past the limits above (what was read so far is kept).
+ * out is owned by the caller: ps_fit_input_free().
+ */
+enum ps_err ps_fit_input_parse(const char *buf, size_t len, const char *path,
+                               struct ps_fit_input *out, struct ps_diags *d);
+void ps_fit_input_free(struct ps_fit_input *in); /* NULL-safe */
+
+/*
+ * Parse a duration: Prometheus style "1y2w3d4h5m6s7ms" (y = 365d) or a plain
+ * number of seconds. Returns 0 and *sec on success, -1 otherwise.
+ */
+int ps_fit_parse_duration(const char *s, double *sec);
+
 #endif

@@ -438,8 +438,8 @@ test_window_max(void **state)
         assert_near(w.t[j], 1800.0 * (4 * j + 3), 0);
         assert_near(w.v[j], 100 + (4 * j + 3) + 150, 0);
     }
-    assert_int_equal(ps_fit_data_window_max(&d, 0, &w), PS_E_USAGE);
     ps_fit_data_free(&w);
+    assert_int_equal(ps_fit_data_window_max(&d, 0, &w), PS_E_USAGE);
     ps_fit_data_free(&d);
 }
 
