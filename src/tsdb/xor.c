@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * xor.c - decoder for Prometheus' XOR float chunk (tsdb/chunkenc/xor.go,
+ * Gorilla-style). The bit stream is read MSB first.
+ *
+ *   be16 numSamples
+ *   sample 0: varint t0 (bytes), 64 bits of float64 v0
+ *   sample 1: uvarint t1-t0 (bytes, read at the current bit position),
+ *             value XOR
+ *   sample n: delta-of-delta dod = (tn - tn-1) - (tn-1 - tn-2):
+ *             '0' dod=0 | '10' 14 bits | '110' 17 bits | '1110' 20 bits |
+ *             '1111' 64 bits; n-bit fields are two's complement
+ *             value XOR: '0' same | '10' reuse the leading/trailing window,
+ *             64-lead-trail bits | '11' 5 bits leading, 6 bits significant
+ *             (0 means 64), then that many bits
+ * Only numSamples samples are read; the padding after them is ignored.
+ */
+#include <string.h>
+
+#include "promsight/ps_tsdb.h"
+
+void
+ps_tsdb_xor_init(struct ps_tsdb_xor_it *it, const uint8_t *p, size_t n)
+{
+    memset(it, 0, sizeof(*it));
+    if (n < 2) {
+        it->err = PS_E_TRUNCATED;
+        return;
+    }
+    it->total = (uint16_t)(p[0] << 8 | p[1]);
+    it->p = p + 2;
+    it->nbits = (n - 2) * 8;
+}
+
+static uint64_t
+bits(struct ps_tsdb_xor_it *it, unsigned k)
+{
+    if (it->err != PS_OK)
+        return 0;
+    if (k > it->nbits - it->pos) {
+        it->err = PS_E_TRUNCATED;
+        return 0;
+    }
+    uint64_t v = 0;
+    while (k > 0) {
+        size_t byte = it->pos >> 3;
+        unsigned off = (unsigned)(it->pos & 7);
+        unsigned take = 8 - off;
+        if (take > k)
+            take = k;
+        unsigned b = (unsigned)(it->p[byte] >> (8 - off - take)) & ((1u << take) - 1);
+        v = (v << take) | b;
+        it->pos += take;
+        k -= take;
+    }
+    return v;
+}
+
+static uint64_t
+uvarint_bits(struct ps_tsdb_xor_it *it)
+{
+    uint64_t x = 0;
+    unsigned s = 0;
+    for (int i = 0; i < 10; i++) {
+        uint64_t b = bits(it, 8);
+        if (it->err != PS_OK)
+            return 0;
+        if (b < 0x80) {
+            if (i == 9 && b > 1) {
+                it->err = PS_E_CORRUPT;
+                return 0;
+            }
+            return x | b << s;
+        }
+        x |= (b & 0x7f) << s;
+        s += 7;
+    }
+    it->err = PS_E_CORRUPT;
+    return 0;
+}
+
+static void
+read_value(struct ps_tsdb_xor_it *it)
+{
+    if (bits(it, 1) == 0)
+        return;
+    if (bits(it, 1) != 0) {
+        unsigned lead = (unsigned)bits(it, 5);
+        unsigned sig = (unsigned)bits(it, 6);
+        if (sig == 0)
+            sig = 64;
+        if (lead + sig > 64) {
+            if (it->err == PS_OK)
+                it->err = PS_E_CORRUPT;
+            return;
+        }
+        it->leading = (uint8_t)lead;
+        it->trailing = (uint8_t)(64 - lead - sig);
+    }
+    unsigned m = 64u - it->leading - it->trailing;
+    uint64_t v = bits(it, m);
+    it->vbits ^= it->trailing >= 64 ? 0 : v << it->trailing;
+}
+
+enum ps_err
+ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
+{
+    if (it->err != PS_OK)
+        return it->err;
+    if (it->read >= it->total)
+        return PS_DONE;
+    if (it->read == 0) {
+        uint64_t u = uvarint_bits(it);
+        it->t = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+        it->vbits = bits(it, 64);
+    } else if (it->read == 1) {
+        it->tdelta = (int64_t)uvarint_bits(it);
+        it->t += it->tdelta;
+        read_value(it);
+    } else {
+        unsigned ones = 0;
+        while (ones < 4 && bits(it, 1) == 1)
+            ones++;
+        static const unsigned widths[] = {0, 14, 17, 20, 64};
+        int64_t dod = 0;
+        unsigned w = widths[ones];
+        if (w == 64) {
+            dod = (int64_t)bits(it, 64);
+        } else if (w > 0) {
+            uint64_t b = bits(it, w);
+            if (b > (UINT64_C(1) << (w - 1)))
+                b -= UINT64_C(1) << w;
+            dod = (int64_t)b;
+        }
+        it->tdelta = (int64_t)((uint64_t)it->tdelta + (uint64_t)dod);
+        it->t = (int64_t)((uint64_t)it->t + (uint64_t)it->tdelta);
+        read_value(it);
+    }
+    if (it->err != PS_OK)
+        return it->err;
+    it->read++;
+    *t = it->t;
+    memcpy(v, &it->vbits, sizeof(*v));
+    return PS_OK;
+}
