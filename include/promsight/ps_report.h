@@ -44,6 +44,25 @@ enum ps_err ps_report_render_junit(const json_t *report, struct ps_buf *out);
 json_t *ps_report_diff(const json_t *old_report, const json_t *new_report,
                        double rel_tol);
 
+/* ---- assembling the document ---- */
+
+struct ps_ingest;
+
+struct ps_report_inputs {
+    const struct ps_ingest *ingest;  /* facts, inventory, diagnostics, stage JSON */
+    const json_t *diagnosis;  /* rule engine output: {"findings","skipped","rules","window"} */
+    const json_t *plan;       /* capacity plan JSON, or NULL */
+    const char *bundle_name;  /* shown in the report; no directories, no archive suffix */
+    const char *generator;    /* "promsight 0.1.0" */
+};
+
+/*
+ * Build the report document (schema_version 1, docs/report-schema.json)
+ * from everything `analyze` computed. Deterministic: the same inputs give
+ * byte-identical JSON. Returns a new reference, NULL on OOM.
+ */
+json_t *ps_report_build(const struct ps_report_inputs *in);
+
 /* ---- building blocks, shared by the renderers ---- */
 
 /* Append s escaped for HTML text and attributes. */
