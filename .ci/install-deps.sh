@@ -5,8 +5,8 @@
 set -eu
 PKGS="build-essential pkg-config libarchive-dev libzstd-dev libsnappy-dev libjansson-dev
 libgsl-dev libcmocka-dev libyaml-dev libpcre2-dev clang libclang-rt-14-dev zstd xz-utils zip unzip
-prometheus valgrind"
-[ "${1:-}" = "--extra" ] && PKGS="$PKGS chromium"
+prometheus valgrind python3 python3-jsonschema chromium"
+
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
