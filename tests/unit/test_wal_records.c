@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_wal_records.c - the record decoders (types 1-13, varints, zigzag
+ * deltas relative to the first sample), the rule that a record is decoded
+ * whole or not at all (every proper prefix of a record is rejected or is a
+ * shorter valid record), the head-replay statistics (duplicate label sets
+ * under new refs, unknown refs, out-of-order and duplicate samples,
+ * scrape interval, top names), and real Prometheus 2.42 segments whose
+ * counts promtool gave (testdata/wal/ORACLE.md).
+ */
+#include "test_util.h"
+#include "test_wal_writer.h"
+
+#include <math.h>
+
+#include "promsight/ps_bundle.h"
+#include "promsight/ps_wal.h"
+
+struct seen {
+    size_t nseries, nsamples, nhist, nex, ntomb, nmeta, nmmap;
+    struct ps_wal_sample s[64];
+    struct ps_wal_histogram h[8];
+    struct ps_wal_tombstone t[8];
+    struct ps_wal_mmap_marker m[8];
+    uint64_t series_ref[8];
+    size_t series_nlabels[8];
+    char label0[8][64];
+    char help[64];
+    uint8_t meta_type;
+    size_t ex_nlabels;
+};
+
+static void
+v_series(void *ctx, const struct ps_wal_series *s, size_t n)
+{
+    struct seen *x = ctx;
+    for (size_t i = 0; i < n && x->nseries < 8; i++, x->nseries++) {
+        x->series_ref[x->nseries] = s[i].ref;
+        x->series_nlabels[x->nseries] = s[i].nlabels;
+        if (s[i].nlabels > 0)
+            snprintf(x->label0[x->nseries], 64, "%.*s=%.*s",
+                     (int)s[i].labels[0].name_len, s[i].labels[0].name,
+                     (int)s[i].labels[0].value_len, s[i].labels[0].value);
+    }
+}
+static void
+v_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
+{
+    struct seen *x = ctx;
+    for (size_t i = 0; i < n && x->nsamples < 64; i++)
+        x->s[x->nsamples++] = s[i];
+}
+static void
+v_hist(void *ctx, const struct ps_wal_histogram *h, size_t n)
+{
+    struct seen *x = ctx;
+    for (size_t i = 0; i < n && x->nhist < 8; i++)
+        x->h[x->nhist++] = h[i];
+}
+static void
+v_ex(void *ctx, const struct ps_wal_exemplar *e, size_t n)
+{
+    struct seen *x = ctx;
+    x->nex += n;
+    x->ex_nlabels = e[0].nlabels;
+}
+static void
+v_tomb(void *ctx, const struct ps_wal_tombstone *t, size_t n)
+{
+    struct seen *x = ctx;
+    for (size_t i = 0; i < n && x->ntomb < 8; i++)
+        x->t[x->ntomb++] = t[i];
+}
+static void
+v_meta(void *ctx, const struct ps_wal_metadata *m, size_t n)
+{
+    struct seen *x = ctx;
+    x->nmeta += n;
+    x->meta_type = m[0].type;
+    snprintf(x->help, sizeof(x->help), "%.*s", (int)m[0].help_len, m[0].help);
+}
+static void
+v_mmap(void *ctx, const struct ps_wal_mmap_marker *m, size_t n)
+{
+    struct seen *x = ctx;
+    for (size_t i = 0; i < n && x->nmmap < 8; i++)
+        x->m[x->nmmap++] = m[i];
+}
+
+static enum ps_err
+decode(const struct ps_buf *b, struct seen *x, size_t *nitems)
+{
+    static struct ps_wal_decoder d;
+    memset(x, 0, sizeof(*x));
+    struct ps_wal_visitor v = {v_series, v_samples, v_hist, v_ex,
+                               v_tomb,   v_meta,    v_mmap, x};
+    enum ps_err e = ps_wal_decode(&d, b->p, b->n, &v, nitems);
+    ps_wal_decoder_free(&d);
+    return e;
+}
+
+/*
+ * Decode every proper prefix: each must fail without a callback, or (at an
+ * entry boundary) succeed with fewer items than the whole record.
+ */
+static void
+prefixes_never_misparse(const struct ps_buf *b, size_t whole)
+{
+    for (size_t n = 1; n < b->n; n++) {
+        struct ps_buf p = {b->p, n, n};
+        struct seen x;
+        size_t k = 0;
+        enum ps_err e = decode(&p, &x, &k);
+        if (e != PS_OK) {
+            assert_int_equal(x.nseries + x.nsamples + x.nhist + x.nex +
+                                 x.ntomb + x.nmeta + x.nmmap, 0);
+        } else {
+            assert_true(k < whole);
+        }
+    }
+}
+
+static void
+test_series_record(void **state)
+{
+    (void)state;
+    struct ps_buf b = {0};
+    tw_u8(&b, 1);
+    static const char *const l1[] = {"__name__", "up", "job", "node", NULL};
+    static const char *const l2[] = {"__name__", "x", NULL};
+    tw_series(&b, 1, l1);
+    tw_series(&b, 0xfffffffffULL, l2);
+    struct seen x;
+    size_t k;
+    assert_int_equal(decode(&b, &x, &k), PS_OK);
+    assert_int_equal(k, 2);
+    assert_int_equal(x.series_ref[0], 1);
+    assert_int_equal(x.series_nlabels[0], 2);
+    assert_string_equal(x.label0[0], "__name__=up");
+    assert_int_equal(x.series_ref[1], 0xfffffffffULL);
+    prefixes_never_misparse(&b, 2);
+    /* a label count far beyond the record fails, no allocation by count */
+    struct ps_buf bad = {0};
+    tw_u8(&bad, 1);
+    tw_be64(&bad, 5);
+    tw_uvar(&bad, (uint64_t)1 << 60);
+    assert_int_equal(decode(&bad, &x, &k), PS_E_TRUNCATED);
+    ps_buf_free(&bad);
+    ps_buf_free(&b);
+}
+
+static void
+test_samples_signed_deltas_from_first(void **state)
+{
+    (void)state;
+    /* refs and times below AND above the first sample: deltas are signed
+     * zigzag varints relative to the first sample (not to the previous) */
+    struct tw_sample s[] = {
+        {100, 1000000, 1.5}, {99, 999000, -2}, {300, 1005000, 0},
+        {100, 1010000, NAN}, {1, -5, 1e300},
+    };
+    struct ps_buf b = {0};
+    tw_samples(&b, s, 5);
+    /* hand-check the first entry's bytes: type, be64 ref, be64 t, 0, 0 */
+    assert_int_equal(b.p[0], 2);
+    assert_int_equal(ps_get_be64(b.p + 1), 100);
+    assert_int_equal(ps_get_be64(b.p + 9), 1000000);
+    assert_int_equal(b.p[17], 0);
+    assert_int_equal(b.p[18], 0);
+    struct seen x;
+    size_t k;
+    assert_int_equal(decode(&b, &x, &k), PS_OK);
+    assert_int_equal(k, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(x.s[i].ref, s[i].ref);
+        assert_int_equal(x.s[i].t, s[i].t);
+    }
+    assert_true(x.s[0].v == 1.5 && x.s[1].v == -2 && isnan(x.s[3].v));
+    prefixes_never_misparse(&b, 5);
+    /* type byte only: a valid empty record */
+    struct ps_buf e = {0};
+    tw_u8(&e, 2);
+    assert_int_equal(decode(&e, &x, &k), PS_OK);
+    assert_int_equal(k, 0);
+    /* an 11-byte varint is corrupt (Go's overflow rule) */
+    e.n = 0;
+    tw_u8(&e, 2);
+    tw_be64(&e, 1);
+    tw_be64(&e, 1);
+    for (int i = 0; i < 10; i++)
+        tw_u8(&e, 0xff);
+    tw_u8(&e, 0x01);
+    assert_int_equal(decode(&e, &x, &k), PS_E_CORRUPT);
+    ps_buf_free(&e);
+    ps_buf_free(&b);
+}
+
+static void
+test_tombstones_mmap_metadata_exemplars(void **state)
+{
+    (void)state;
+    struct seen x;
+    size_t k;
+    struct ps_buf b = {0};
+    tw_u8(&b, 3);
+    tw_be64(&b, 7);
+    tw_var(&b, -100);
+    tw_var(&b, 5000);
+    tw_be64(&b, 8);
+    tw_var(&b, 0);
+    tw_var(&b, INT64_MAX);
+    assert_int_equal(decode(&b, &x, &k), PS_OK);
+    assert_int_equal(k, 2);
+    assert_int_equal(x.t[0].ref, 7);
+    assert_int_equal(x.t[0].mint, -100);
+    assert_int_equal(x.t[1].maxt, INT64_MAX);
+    prefixes_never_misparse(&b, 2);
+
+    b.n = 0;
+    tw_u8(&b, 5);
+    tw_be64(&b, 3);
+    tw_be64(&b, (uint64_t)2 << 32 | 1234);
+    assert_int_equal(decode(&b, &x, &k), PS_OK);
+    assert_int_equal(x.m[0].chunk_ref, (uint64_t)2 << 32 | 1234);
+    prefixes_never_misparse(&b, 1);
+
+    b.n = 0;
+    tw_u8(&b, 6);
+    tw_uvar(&b, 42);
+    tw_u8(&b, 1); /* counter */
+    tw_uvar(&b, 3);
+    tw_str(&b, "UNIT");
+    tw_str(&b, "seconds");
+    tw_str(&b, "HELP");
+    tw_str(&b, "How long.");
+    tw_str(&b, "FUTURE");
+    tw_str(&b, "ignored");
+    assert_int_equal(decode(&b, &x, &k), PS_OK);
+    assert_int_equal(x.nmeta, 1);
+    assert_int_equal(x.meta_type, 1);
+    assert_string_equal(x.help, "How long.");
+    prefixes_never_misparse(&b, 1);
+
+    b.n = 0;
+    tw_u8(&b, 4);
+    tw_be64(&b, 10);
+    tw_be64(&b, 1000);
+    for (int i = 0; i < 2; i++) {
+        tw_var(&b, i);
+        tw_var(&b, -i);
+        tw_f64(&b, 1.0);
+        tw_uvar(&b, 1);
+        tw_str(&b, "trace_id");
+        tw_str(&b, "abc");
+    }
+    assert_int_equal(decode(&b, &x, &k), PS_OK);
+    assert_int_equal(x.nex, 2);
+    assert_int_equal(x.ex_nlabels, 1);
+    prefixes_never_misparse(&b, 2);
+    ps_buf_free(&b);
+}
+
+/* An int (or float) histogram body per docs/format-wal.md. */
+static void
+put_hist(struct ps_buf *b, int is_float, int schema)
+{
+    tw_u8(b, 0);          /* reset hint */
+    tw_var(b, schema);
+    tw_f64(b, 1e-128);    /* zero threshold */
+    if (is_float) {
+        tw_f64(b, 2);     /* zero count */
+        tw_f64(b, 10);    /* count */
+    } else {
+        tw_uvar(b, 2);
+        tw_uvar(b, 10);
+    }
+    tw_f64(b, 55.5);      /* sum */
+    tw_uvar(b, 1);        /* positive spans */
+    tw_var(b, 0);
+    tw_uvar(b, 3);
+    tw_uvar(b, 0);        /* negative spans */
+    tw_uvar(b, 3);        /* positive buckets */
+    for (int i = 0; i < 3; i++) {
+        if (is_float)
+            tw_f64(b, i + 1);
+        else
+            tw_var(b, i == 0 ? 1 : 1);
+    }
+    tw_uvar(b, 0);        /* negative buckets */
+    if (schema == -53) {
+        tw_uvar(b, 2);
+        tw_f64(b, 0.5);
+        tw_f64(b, 1.0);
+    }
+}
+
+static void
+test_histogram_records_all_kinds(void **state)
+{
+    (void)state;
+    /* type, float?, schema, v2? */
+    static const int kinds[][4] = {
+        {7, 0, 3, 0}, {8, 1, 0, 0}, {9, 0, -53, 0}, {10, 1, -53, 0},
+        {12, 0, 2, 1}, {13, 1, -53, 1},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        struct ps_buf b = {0};
+        tw_u8(&b, (uint8_t)kinds[i][0]);
+        if (!kinds[i][3]) {
+            tw_be64(&b, 50);
+            tw_be64(&b, 7000);
+            tw_var(&b, 0);
+            tw_var(&b, 0);
+            put_hist(&b, kinds[i][1], kinds[i][2]);
+            tw_var(&b, -3);
+            tw_var(&b, 15000);
+            put_hist(&b, kinds[i][1], kinds[i][2]);
+        } else {
+            tw_var(&b, 50);   /* ref */
+            tw_var(&b, 7000); /* t */
+            tw_var(&b, 6000); /* st */
+            put_hist(&b, kinds[i][1], kinds[i][2]);
+            tw_var(&b, -3);   /* ref - prev ref */
+            tw_var(&b, 15000);/* t - first t */
+            tw_u8(&b, 2);     /* explicit st */
+            tw_var(&b, 10);
+            put_hist(&b, kinds[i][1], kinds[i][2]);
+        }
+        struct seen x;
+        size_t k;
+        assert_int_equal(decode(&b, &x, &k), PS_OK);
+        assert_int_equal(k, 2);
+        assert_int_equal(x.h[0].ref, 50);
+        assert_int_equal(x.h[0].t, 7000);
+        assert_int_equal(x.h[1].ref, 47);
+        assert_int_equal(x.h[1].t, 22000);
+        assert_int_equal(x.h[0].schema, kinds[i][2]);
+        assert_int_equal(x.h[0].is_float, kinds[i][1]);
+        assert_true(x.h[0].count == 10 && x.h[0].sum == 55.5);
+        assert_int_equal(x.h[0].nbuckets, 3);
+        assert_int_equal(x.h[0].ncustom, kinds[i][2] == -53 ? 2 : 0);
+        if (kinds[i][3]) {
+            assert_int_equal(x.h[0].st, 6000);
+            assert_int_equal(x.h[1].st, 6010);
+        }
+        prefixes_never_misparse(&b, 2);
+        ps_buf_free(&b);
+    }
+}
+
+static void
+test_samples_v2(void **state)
+{
+    (void)state;
+    struct ps_buf b = {0};
+    tw_u8(&b, 11);
+    tw_var(&b, 10);    /* ref */
+    tw_var(&b, 1000);  /* t */
+    tw_var(&b, 900);   /* st */
+    tw_f64(&b, 1);
+    tw_var(&b, 5);     /* ref 15 (vs previous) */
+    tw_var(&b, 10);    /* t 1010 (vs first) */
+    tw_u8(&b, 1);      /* same st as previous: 900 */
+    tw_f64(&b, 2);
+    tw_var(&b, -1);    /* ref 14 */
+    tw_var(&b, -10);   /* t 990 */
+    tw_u8(&b, 0);      /* no st */
+    tw_f64(&b, 3);
+    struct seen x;
+    size_t k;
+    assert_int_equal(decode(&b, &x, &k), PS_OK);
+    assert_int_equal(k, 3);
+    assert_int_equal(x.s[1].ref, 15);
+    assert_int_equal(x.s[2].ref, 14);
+    assert_int_equal(x.s[1].t, 1010);
+    assert_int_equal(x.s[2].t, 990);
+    assert_int_equal(x.s[1].st, 900);
+    assert_int_equal(x.s[2].st, 0);
+    prefixes_never_misparse(&b, 3);
+    b.p[b.n - 9] = 7; /* bad st marker */
+    assert_int_equal(decode(&b, &x, &k), PS_E_CORRUPT);
+    ps_buf_free(&b);
+}
+
+static void
+test_unknown_type_counted_not_parsed(void **state)
+{
+    (void)state;
+    struct ps_buf b = {0};
+    tw_u8(&b, 14);
+    tw_be64(&b, 1);
+    struct seen x;
+    size_t k;
+    assert_int_equal(decode(&b, &x, &k), PS_E_UNSUPPORTED);
+    assert_int_equal(ps_wal_rec_slot(14), PS_WAL_REC_UNKNOWN);
+    assert_int_equal(ps_wal_rec_slot(0), PS_WAL_REC_UNKNOWN);
+    assert_string_equal(ps_wal_rec_name(12), "histograms_v2");
+    ps_buf_free(&b);
+}
+
+/* ---- statistics with head-replay semantics ---- */
+
+static void
+log_buf(struct tw *w, struct ps_buf *b, enum tw_compr c)
+{
+    tw_log(w, b->p, b->n, c);
+    b->n = 0;
+}
+
+static void
+test_stats_head_semantics(void **state)
+{
+    (void)state;
+    struct tw w = {0};
+    struct ps_buf b = {0};
+    static const char *const la[] = {"__name__", "a", "pod", "p1", NULL};
+    static const char *const lb[] = {"__name__", "b", NULL};
+    /* samples for ref 9 before any series record: unknown */
+    struct tw_sample s0[] = {{9, 1000, 1}};
+    tw_samples(&b, s0, 1);
+    log_buf(&w, &b, TW_NONE);
+    tw_u8(&b, 1);
+    tw_series(&b, 1, la);
+    tw_series(&b, 2, lb);
+    log_buf(&w, &b, TW_SNAPPY);
+    /* a: 0, 5000, 10000 (+ duplicate 10000, out-of-order 4000) */
+    struct tw_sample s1[] = {{1, 0, 1}, {2, 0, 1}, {1, 5000, 1},
+                             {1, 10000, 1}, {1, 10000, 2}, {1, 4000, 1}};
+    tw_samples(&b, s1, 6);
+    log_buf(&w, &b, TW_ZSTD);
+    /* the agent re-creates "a" under ref 3: same label set */
+    tw_u8(&b, 1);
+    tw_series(&b, 3, la);
+    log_buf(&w, &b, TW_NONE);
+    struct tw_sample s2[] = {{3, 15000, 1}, {3, 9000, 1}, {2, 60000, 1}};
+    tw_samples(&b, s2, 3);
+    log_buf(&w, &b, TW_SNAPPY);
+
+    struct ps_wal_stats st;
+    assert_int_equal(ps_wal_stats_init(&st, "mem/wal"), PS_OK);
+    assert_int_equal(ps_wal_stats_begin_segment(&st, "mem/wal/00000000",
+                                                PS_WAL_SEG_WAL, 0), PS_OK);
+    assert_int_equal(ps_wal_stats_feed(&st, w.seg.p, w.seg.n), PS_OK);
+    assert_int_equal(ps_wal_stats_end_segment(&st), PS_OK);
+    const struct ps_wal_seg_stats *t = &st.totals;
+    assert_int_equal(t->records[PS_WAL_REC_SERIES], 2);
+    assert_int_equal(t->records[PS_WAL_REC_SAMPLES], 3);
+    assert_int_equal(t->series, 3);
+    assert_int_equal(t->samples, 10);
+    assert_int_equal(t->unknown_ref, 1);
+    assert_int_equal(t->duplicate, 1);
+    assert_int_equal(t->out_of_order, 2); /* 4000 and 9000 */
+    assert_int_equal(t->min_t, 0);
+    assert_int_equal(t->max_t, 60000);
+    assert_int_equal(st.ncorr, 0);
+    struct ps_wal_summary sum;
+    ps_wal_stats_summary(&st, &sum);
+    assert_int_equal(sum.label_sets, 2);
+    assert_int_equal(sum.head_series, 2);
+    assert_int_equal(sum.head_samples, 6); /* a: 0,5000,10000,15000; b: 0,60000 */
+    assert_int_equal(sum.scrape_interval_median_ms, 5000 /* a's deltas all 5 s */ );
+    struct ps_wal_top top[4];
+    assert_int_equal(ps_wal_stats_top(&st, 1, top, 4), 2);
+    assert_string_equal(top[0].name, "a");
+    assert_int_equal(top[0].samples, 4);
+    assert_int_equal(top[1].samples, 2);
+    json_t *j = ps_wal_stats_json(&st);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(j, "totals"), "head_samples")), 6);
+    assert_true(json_is_null(json_object_get(j, "repair_impact")));
+    json_decref(j);
+    ps_wal_stats_free(&st);
+    ps_buf_free(&b);
+    tw_free(&w);
+}
+
+static void
+test_stats_repair_impact_and_decode_error(void **state)
+{
+    (void)state;
+    struct tw w = {0};
+    struct ps_buf b = {0};
+    static const char *const la[] = {"__name__", "a", NULL};
+    tw_u8(&b, 1);
+    tw_series(&b, 1, la);
+    log_buf(&w, &b, TW_NONE);
+    /* a samples record cut short by 3 bytes: truncated body */
+    struct tw_sample s1[] = {{1, 1000, 1}, {1, 2000, 1}};
+    tw_samples(&b, s1, 2);
+    b.n -= 3;
+    size_t bad = tw_log(&w, b.p, b.n, TW_NONE);
+    size_t bad_len = b.n;
+    b.n = 0;
+    struct tw_sample s2[] = {{1, 3000, 1}, {1, 4000, 1}, {1, 5000, 1}};
+    tw_samples(&b, s2, 3);
+    log_buf(&w, &b, TW_NONE);
+    tw_u8(&b, 99); /* unknown type: counted, skipped, no repair */
+    log_buf(&w, &b, TW_NONE);
+
+    struct ps_wal_stats st;
+    ps_wal_stats_init(&st, "w");
+    ps_wal_stats_begin_segment(&st, "w/00000004", PS_WAL_SEG_WAL, 4);
+    ps_wal_stats_feed(&st, w.seg.p, w.seg.n);
+    ps_wal_stats_end_segment(&st);
+    ps_wal_stats_begin_segment(&st, "w/00000005", PS_WAL_SEG_WAL, 5);
+    ps_wal_stats_feed(&st, w.seg.p, w.seg.n);
+    ps_wal_stats_end_segment(&st);
+    assert_int_equal(st.ncorr, 4);
+    assert_int_equal(st.corr[0].kind, PS_WAL_C_TRUNCATED_BODY);
+    assert_int_equal(st.corr[0].fragment_offset, bad);
+    assert_int_equal(st.corr[0].prom_offset, bad + 7 + bad_len);
+    assert_int_equal(st.corr[1].kind, PS_WAL_C_UNKNOWN_RECORD);
+    assert_false(st.corr[1].triggers_repair);
+    assert_int_equal(st.totals.records[PS_WAL_REC_UNKNOWN], 2);
+    assert_int_equal(st.totals.records[PS_WAL_REC_SAMPLES], 4);
+    assert_true(st.repair);
+    assert_int_equal(st.repair_seg_index, 4);
+    /* after the first bad record: samples(3) + unknown in segment 4, then
+     * all 4 records of segment 5 */
+    assert_int_equal(st.repair_records, 2 + 4);
+    assert_int_equal(st.repair_samples, 3 + 3);
+    assert_int_equal(st.repair_min_t, 3000);
+    assert_int_equal(st.repair_max_t, 5000);
+    json_t *j = ps_wal_stats_json(&st);
+    json_t *del = json_object_get(json_object_get(j, "repair_impact"),
+                                  "segments_deleted");
+    assert_int_equal(json_array_size(del), 1);
+    assert_string_equal(json_string_value(json_array_get(del, 0)), "w/00000005");
+    json_decref(j);
+    ps_wal_stats_free(&st);
+    ps_buf_free(&b);
+    tw_free(&w);
+}
+
+/* Real Prometheus 2.42 data: the receiver's checkpoint.00000007 and
+ * segment 00000008 (testdata/wal/receive-cp7-seg8/). promtool tsdb dump on
+ * that directory prints 1150 distinct series and 27500 samples
+ * (testdata/wal/ORACLE.md has the command). */
+static void
+test_real_receiver_checkpoint_and_segment(void **state)
+{
+    (void)state;
+    struct ps_diags d;
+    ps_diags_init(&d);
+    struct ps_bundle *bu = NULL;
+    assert_int_equal(ps_bundle_open("testdata/wal/receive-cp7-seg8", NULL, &d,
+                                    &bu), PS_OK);
+    struct ps_wal_scan sc;
+    assert_int_equal(ps_wal_scan_bundle(bu, &d, &sc), PS_OK);
+    assert_int_equal(sc.n, 1);
+    const struct ps_wal_stats *s = &sc.wals[0];
+    assert_int_equal(s->checkpoint_index, 7);
+    assert_int_equal(s->nsegs, 2);
+    assert_int_equal(s->segs[0].kind, PS_WAL_SEG_CHECKPOINT); /* read first */
+    assert_int_equal(s->segs[1].index, 8);
+    assert_int_equal(s->ncorr, 0);
+    struct ps_wal_summary sum;
+    ps_wal_stats_summary(s, &sum);
+    assert_int_equal(sum.head_series, 1150);
+    assert_int_equal(sum.head_samples, 27500);
+    assert_int_equal(sum.scrape_interval_median_ms, 5000); /* lab scrapes every 5 s */
+    assert_true(s->totals.records_snappy > 0); /* Prometheus' default */
+    ps_wal_scan_free(&sc);
+    ps_bundle_close(bu);
+    ps_diags_free(&d);
+}
+
+/* The same segment fed in odd chunk sizes gives identical statistics. */
+static void
+test_real_segment_chunking(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    uint8_t *p = ps_test_read_file("testdata/wal/receive-cp7-seg8/wal/00000008", &n);
+    assert_non_null(p);
+    uint64_t ref_samples = 0;
+    static const size_t chunks[] = {1 << 20, 4093, 1};
+    for (size_t k = 0; k < 3; k++) {
+        struct ps_wal_stats st;
+        ps_wal_stats_init(&st, "x");
+        ps_wal_stats_begin_segment(&st, "x/00000008", PS_WAL_SEG_WAL, 8);
+        for (size_t off = 0; off < n; off += chunks[k])
+            ps_wal_stats_feed(&st, p + off, n - off < chunks[k] ? n - off : chunks[k]);
+        ps_wal_stats_end_segment(&st);
+        assert_int_equal(st.ncorr, 0);
+        assert_int_equal(st.totals.samples, 27500);
+        if (k == 0)
+            ref_samples = st.totals.unknown_ref;
+        /* without the checkpoint, refs of series defined there are unknown */
+        assert_int_equal(st.totals.unknown_ref, ref_samples);
+        assert_true(ref_samples > 0);
+        ps_wal_stats_free(&st);
+    }
+    free(p);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_series_record),
+        cmocka_unit_test(test_samples_signed_deltas_from_first),
+        cmocka_unit_test(test_tombstones_mmap_metadata_exemplars),
+        cmocka_unit_test(test_histogram_records_all_kinds),
+        cmocka_unit_test(test_samples_v2),
+        cmocka_unit_test(test_unknown_type_counted_not_parsed),
+        cmocka_unit_test(test_stats_head_semantics),
+        cmocka_unit_test(test_stats_repair_impact_and_decode_error),
+        cmocka_unit_test(test_real_receiver_checkpoint_and_segment),
+        cmocka_unit_test(test_real_segment_chunking),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
