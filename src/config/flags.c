@@ -172,7 +172,9 @@ add_kv(struct ps_flags *f, const char *name, size_t nl, const char *value,
     struct ps_kv *kv = &f->all[f->nall];
     kv->name = strndup(name, nl);
     if (vl > 0 && cfg_is_secret_key(name, nl)) {
-        st->key_value++;
+        /* not counted twice when the tree already redacted it */
+        if (vl != strlen(PS_REDACTED) || memcmp(value, PS_REDACTED, vl) != 0)
+            st->key_value++;
         kv->value = strdup(PS_REDACTED);
     } else {
         kv->value = cfg_redact_str(value, vl, st);

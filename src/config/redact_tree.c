@@ -10,10 +10,14 @@
  *      redacts the scalar it names. Counted as `bearer` for bearer_token,
  *      credentials and Authorization, else `key_value`. Keys naming a
  *      *path* or *reference* to a secret (password_file, bearer_token_file,
- *      secretName, secretKeyRef, ...) are kept: they are not secrets and
- *      an SRE needs them.
- *   2. Kubernetes env entries {name: DB_PASSWORD, value: ...} redact value.
- *   3. every other scalar goes through ps_redact_text (user:password@ in
+ *      secretName, secretKeyRef, token_url, ...) are kept: they are not
+ *      secrets and an SRE needs them.
+ *   2. Kubernetes env entries {name: DB_PASSWORD, value: ...} redact value;
+ *      in argument lists, the word after "--api-token" (no '=') is redacted;
+ *      a Kubernetes Secret's data and stringData values are all redacted.
+ *   3. a scalar holding a JSON document (last-applied-configuration) is
+ *      parsed and redacted as a tree; if it held a secret it is replaced
+ *      whole. Every other scalar goes through ps_redact_text (user:password@ in
  *      URLs, "Bearer <token>", key=value inside free text such as a
  *      kubectl last-applied-configuration annotation).
  * Values already equal to PS_REDACTED are left alone and not recounted.
@@ -37,7 +41,7 @@ cfg_is_secret_key(const char *k, size_t n)
 {
     /* references and paths, in snake_case and camelCase */
     static const char *const keep[] = {"file", "path", "name", "ref", "_type",
-                                       "refs", "names", "files"};
+                                       "refs", "names", "files", "url", "uri"};
     for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
         if (ends_with_ci(k, n, keep[i]))
             return 0;
@@ -135,16 +139,78 @@ cfg_redact_url(const char *s, size_t n, struct ps_redact_stats *stats)
     return cfg_redact_str(s, n, stats);
 }
 
-enum ps_err
-cfg_redact_tree(struct cfg_doc *d, struct ps_redact_stats *stats)
+/* "--name" (no '=') naming a secret, as one word of an argument list */
+static int
+is_secret_flag_word(const struct cn *w)
 {
-    struct ps_redact_stats dummy = {0, 0, 0};
-    struct ps_redact_stats *st = stats != NULL ? stats : &dummy;
+    if (w == NULL || w->type != CN_SCALAR || w->len < 3 || w->s[0] != '-' || w->s[1] != '-' ||
+        memchr(w->s, '=', w->len) != NULL)
+        return 0;
+    return cfg_is_secret_key(w->s + 2, w->len - 2);
+}
+
+#define EMBED_MAX_DEPTH 2
+#define EMBED_MAX_BYTES (1u << 20)
+
+static enum ps_err redact_doc(struct cfg_doc *d, struct ps_redact_stats *st, int depth);
+
+/*
+ * A scalar holding a JSON document (a kubectl last-applied-configuration
+ * annotation, a hashrings.json in a ConfigMap): redact it as a tree. If
+ * anything in it was secret, the whole scalar is replaced (we do not
+ * re-serialise JSON) and the secrets found inside are counted. Returns 1
+ * if it was handled that way.
+ */
+static int
+redact_embedded_json(struct cn *v, struct ps_redact_stats *st, int depth, enum ps_err *err)
+{
+    size_t i = 0;
+    while (i < v->len && (v->s[i] == ' ' || v->s[i] == '\n' || v->s[i] == '\t' || v->s[i] == '\r'))
+        i++;
+    if (depth >= EMBED_MAX_DEPTH || v->len > EMBED_MAX_BYTES || i >= v->len ||
+        (v->s[i] != '{' && v->s[i] != '['))
+        return 0;
+    struct ps_diags quiet;
+    ps_diags_init(&quiet);
+    struct cfg_doc *sub;
+    enum ps_err perr;
+    *err = cfg_doc_parse((const uint8_t *)v->s, v->len, NULL, &quiet, &sub, &perr);
+    ps_diags_free(&quiet);
+    if (*err != PS_OK)
+        return 1;
+    struct ps_redact_stats inner = {0, 0, 0};
+    *err = redact_doc(sub, &inner, depth + 1);
+    cfg_doc_free(sub);
+    if (*err != PS_OK)
+        return 1;
+    if (perr != PS_OK && ps_redact_total(&inner) == 0)
+        return 0;   /* not JSON after all: treat as text */
+    if (ps_redact_total(&inner) == 0)
+        return 1;
+    st->bearer += inner.bearer;
+    st->url_auth += inner.url_auth;
+    st->key_value += inner.key_value;
+    *err = set_redacted(v);
+    return 1;
+}
+
+static enum ps_err
+redact_doc(struct cfg_doc *d, struct ps_redact_stats *st, int depth)
+{
     enum ps_err e;
 
     /* 1 and 2: map values by key */
     for (size_t i = 0; i < d->nall; i++) {
         struct cn *m = d->all[i];
+        if (m->type == CN_SEQ) {
+            /* argument lists: "--api-token", "<value>" */
+            for (size_t j = 0; j + 1 < m->n; j++)
+                if (is_secret_flag_word(cn_deref(m->kids[j])) && m->kids[j + 1]->type == CN_SCALAR &&
+                    m->kids[j + 1]->s[0] != '-' &&
+                    (e = redact_value(m->kids[j + 1], 0, st)) != PS_OK)
+                    return e;
+            continue;
+        }
         if (m->type != CN_MAP)
             continue;
         const char *kind = cn_str(m, "kind");
@@ -176,6 +242,12 @@ cfg_redact_tree(struct cfg_doc *d, struct ps_redact_stats *stats)
         struct cn *v = d->all[i];
         if (v->type != CN_SCALAR || !worth(v))
             continue;
+        e = PS_OK;
+        if (redact_embedded_json(v, st, depth, &e)) {
+            if (e != PS_OK)
+                return e;
+            continue;
+        }
         struct ps_redact_stats before = *st;
         char *r = cfg_redact_str(v->s, v->len, st);
         if (r == NULL)
@@ -189,4 +261,11 @@ cfg_redact_tree(struct cfg_doc *d, struct ps_redact_stats *stats)
         }
     }
     return PS_OK;
+}
+
+enum ps_err
+cfg_redact_tree(struct cfg_doc *d, struct ps_redact_stats *stats)
+{
+    struct ps_redact_stats dummy = {0, 0, 0};
+    return redact_doc(d, stats != NULL ? stats : &dummy, 0);
 }

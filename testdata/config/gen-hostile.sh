@@ -2,7 +2,8 @@
 # Regenerates the hostile fixtures in this directory:
 #   alias-bomb.yaml  a "billion laughs": 9 levels of 10 aliases each (10^9
 #                    nodes if expanded), then a normal key after it
-#   deep.json        10000 nested arrays, then a normal key after them
+#   deep.json        a hashrings list whose first ring holds 10000 nested
+#                    arrays, then a normal ring after it
 #   deep.yaml        the same nesting in YAML block style is impractical;
 #                    flow style [[[...]]] inside a mapping
 cd "$(dirname "$0")" || exit 1
@@ -19,8 +20,8 @@ cd "$(dirname "$0")" || exit 1
 } > alias-bomb.yaml
 python3 -c '
 n = 10000
-print("{\"kind\": \"Deep\", \"apiVersion\": \"v1\", \"x\": " + "[" * n + "]" * n + ",")
-print(" \"metadata\": {\"name\": \"after-the-deep-part\"}}")
+print("[{\"hashring\": \"deep\", \"endpoints\": [\"a:10901\"], \"x\": " + "[" * n + "]" * n + "},")
+print(" {\"hashring\": \"after\", \"endpoints\": [\"b:10901\", \"c:10901\"]}]")
 ' > deep.json
 python3 -c '
 n = 5000
