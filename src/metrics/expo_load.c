@@ -316,7 +316,7 @@ ctx_done(struct expo_ctx *c, enum ps_err r)
     if (c->m != NULL && c->fi < c->m->nfiles) {
         struct ps_metrics_file *f = cur(c);
         f->format = c->om ? PS_MF_OPENMETRICS : PS_MF_TEXT;
-        if (f->samples != 0 && f->samples == f->samples_with_ts) {
+        if (f->samples != 0 && f->samples == f->samples_with_ts && c->no_time == 0) {
             f->time_src = PS_MTS_SAMPLE;
             f->time_ms = INT64_MIN;
         } else {
