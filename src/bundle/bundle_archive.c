@@ -100,15 +100,17 @@ entry_type(struct archive_entry *ae)
 
 /* Read and discard the rest of the current entry, charging the bytes. */
 static void
-drain(struct ps_bundle *b, struct archive *a, const char *path, uint8_t *buf)
+drain(struct ps_bundle *b, struct archive *a, const char *path, uint64_t off,
+      uint8_t *buf)
 {
     for (;;) {
         la_ssize_t k = archive_read_data(a, buf, BLOCK);
         if (k <= 0)
             return;
         b->produced += (uint64_t)k;
+        off += (uint64_t)k;
         if (b->produced > b->lim.max_total_bytes) {
-            ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_LIMIT, path, PS_OFF_NONE,
+            ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_LIMIT, path, off,
                         0, PHASE ": total size",
                         "bundle content exceeds the limit of %llu bytes: "
                         "stopping",
@@ -116,7 +118,7 @@ drain(struct ps_bundle *b, struct archive *a, const char *path, uint8_t *buf)
             b->stop = PS_E_LIMIT;
             return;
         }
-        if (ps_bundle_check_ratio(b, a, path, PS_OFF_NONE) != 0)
+        if (ps_bundle_check_ratio(b, a, path, off) != 0)
             return;
     }
 }
@@ -210,7 +212,7 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
         rc = ps_bundle_emit(b, &re, re.type == PS_ET_FILE ? &s : NULL, fn, ctx);
         if (rc == PS_OK && b->stop == PS_OK && archive_filter_count(a) > 1 &&
             re.type == PS_ET_FILE)
-            drain(b, a, raw, scratch);
+            drain(b, a, raw, s.raw, scratch);
         if (rc == PS_OK)
             rc = b->stop;
     }

@@ -422,13 +422,17 @@ sample_line(const uint8_t *l, size_t n)
     return i > vs;
 }
 
-/* YAML mapping key at column 0: "key:" followed by space or end. */
+/* YAML mapping key, possibly indented or a list item: "key:" followed by
+ * a space or the end of the line. *col0 says it started at column 0. */
 static int
-yaml_key_line(const uint8_t *l, size_t n)
+yaml_key_line(const uint8_t *l, size_t n, int *col0)
 {
     size_t i = 0;
-    if (starts(l, n, "- "))
-        i = 2;
+    while (i < n && l[i] == ' ')
+        i++;
+    *col0 = i == 0;
+    if (i + 1 < n && l[i] == '-' && l[i + 1] == ' ')
+        i += 2;
     size_t ks = i;
     while (i < n && (isalnum(l[i]) || l[i] == '_' || l[i] == '-' || l[i] == '.'))
         i++;
@@ -449,7 +453,8 @@ classify_json(const uint8_t *h, size_t n, size_t first, int *strong)
         if (has_bytes(h, n, "\"apiVersion\"") &&
             (has_bytes(h, n, "\"kind\"") || has_bytes(h, n, "\"items\"")))
             return PS_KIND_K8S_OBJECT;
-        if (has_bytes(h, n, "\"status\"") && has_bytes(h, n, "\"data\""))
+        if (has_bytes(h, n, "\"status\"") &&
+            (has_bytes(h, n, "\"data\"") || has_bytes(h, n, "\"errorType\"")))
             return PS_KIND_API_JSON;
         /* JSON lines logs */
         size_t pos = first;
@@ -485,10 +490,17 @@ classify_text(const uint8_t *h, size_t n, int *strong)
     size_t pos = first;
     const uint8_t *l;
     size_t ll;
-    int lines = 0, logs = 0, samples = 0, meta = 0, yaml = 0;
-    int api_version = 0, kind = 0;
+    int lines = 0, logs = 0, samples = 0, meta = 0, yaml = 0, comments = 0;
+    int api_version = 0, kind = 0, yaml_first = 0;
     while (lines < 20 && next_line(h, n, &pos, &l, &ll)) {
         lines++;
+        int col0 = 0;
+        if (l[0] == '#' && !starts(l, ll, "# HELP ") &&
+            !starts(l, ll, "# TYPE ") && !starts(l, ll, "# UNIT ") &&
+            !starts(l, ll, "# EOF")) {
+            comments++;    /* YAML/shell comment: neutral */
+            continue;
+        }
         if (starts(l, ll, "# HELP ") || starts(l, ll, "# TYPE ") ||
             starts(l, ll, "# UNIT ") || starts(l, ll, "# EOF"))
             meta++;
@@ -496,15 +508,22 @@ classify_text(const uint8_t *h, size_t n, int *strong)
             logs++;
         else if (sample_line(l, ll))
             samples++;
-        if (yaml_key_line(l, ll))
+        if (yaml_key_line(l, ll, &col0) || (lines - comments == 1 &&
+                                              starts(l, ll, "---"))) {
             yaml++;
+            if (lines - comments == 1 && (col0 || starts(l, ll, "---")))
+                yaml_first = 1;
+        }
         if (starts(l, ll, "apiVersion:") || starts(l, ll, "- apiVersion:"))
             api_version = 1;
         if (starts(l, ll, "kind:") || starts(l, ll, "  kind:"))
             kind = 1;
     }
-    if (lines == 0)
-        return *strong = 0, PS_KIND_UNKNOWN;
+    if (lines == comments) {
+        *strong = 0;
+        return lines == 0 ? PS_KIND_UNKNOWN : PS_KIND_TEXT;
+    }
+    lines -= comments;
     if (api_version && kind)
         return PS_KIND_K8S_OBJECT;
     if (logs * 2 >= lines)
@@ -515,7 +534,7 @@ classify_text(const uint8_t *h, size_t n, int *strong)
         logs == 0)
         return PS_KIND_METRIC_DUMP;
     *strong = 0;
-    if (yaml > 0 && yaml * 4 >= lines)
+    if (yaml_first && yaml * 2 >= lines)
         return PS_KIND_CONFIG;
     return PS_KIND_TEXT;
 }

@@ -192,6 +192,17 @@ test_text_content(void **state)
          PS_KIND_METRIC_DUMP},
         {"global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: x\n",
          PS_KIND_CONFIG},
+        {"# agent config\nglobal:\n  scrape_interval: 5s\n  external_labels: {a: b}\n"
+         "scrape_configs:\n  - job_name: node\n    static_configs: [{targets: ['x:1']}]\n"
+         "remote_write:\n  - url: http://r:19291/api/v1/write\n    name: thanos\n",
+         PS_KIND_CONFIG},
+        {"---\ntype: S3\nconfig:\n  bucket: thanos\n", PS_KIND_CONFIG},
+        {"{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"x\"}",
+         PS_KIND_API_JSON},
+        {"#!/bin/sh\n# collect\nkubectl get pods -A\necho done\n", PS_KIND_TEXT},
+        {"import http.server, time\nstart = time.time()\n", PS_KIND_TEXT},
+        {"2026-11-24T06:34:44Z 1795502084 start\n2026-11-24T06:35:12Z 1795502112 reload\n",
+         PS_KIND_TEXT},
         {"Filesystem 1K-blocks Used Available\n/dev/sda1 100 50 50\n",
          PS_KIND_TEXT},
         {"   \n\n", PS_KIND_UNKNOWN},
