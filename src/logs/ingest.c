@@ -189,55 +189,6 @@ stream_pull(void *arg, void *buf, size_t n)
     return ps_stream_read(arg, buf, n);
 }
 
-/* ---- per-file state ---- */
-
-enum warn_kind { W_LONG, W_NUL, W_UTF8, W_QUOTE, W_FRAME, W_JSON, W_NOTIME, W__COUNT };
-
-struct fstate {
-    struct ps_logs_ctx *c;
-    size_t fi;
-    struct ps_logs_file *f;
-    struct ps_facts *facts;
-    struct ps_diags *d;
-    uint32_t src;
-    int year_hint;
-    int64_t last_t;
-    int has_last_t;
-    /* partial lines (CRI P, docker json without '\n') */
-    struct ps_buf join;
-    int joining;
-    uint32_t join_line;
-    uint64_t join_off;
-    int64_t join_t;
-    int join_has_t;
-    int join_cut;
-    /* first occurrence and count of each input problem */
-    uint64_t wcount[W__COUNT];
-    uint32_t wline[W__COUNT];
-    uint64_t unpublished;        /* matches without any time */
-};
-
-static const char *const warn_text[W__COUNT] = {
-    "line longer than 1 MiB: matched on its first 1 MiB, the rest skipped",
-    "NUL bytes in line",
-    "invalid UTF-8 in line (replaced with U+FFFD in output)",
-    "unterminated quoted value in logfmt line",
-    "line does not have the file's framing; read as a bare line",
-    "line is not valid JSON",
-    "line has no time and none could be carried from an earlier line",
-};
-
-static void
-warn(struct fstate *fs, enum warn_kind k, uint32_t line, uint64_t off)
-{
-    if (fs->wcount[k]++ == 0) {
-        fs->wline[k] = line;
-        ps_diag_add(fs->d, k == W_NOTIME ? PS_SEV_NOTE : PS_SEV_WARN,
-                    k == W_LONG ? PS_E_LIMIT : PS_E_SYNTAX, fs->f->path, off,
-                    line, "logs", "%s", warn_text[k]);
-    }
-}
-
 /* ---- ctx ---- */
 
 enum ps_err
@@ -433,12 +384,8 @@ key4(struct ps_logs_ctx *c, struct ps_intern *in, const char *a,
 }
 
 static void
-count_event(struct ps_logs_ctx *c, const char *sig, const char *pod,
-            const char *ctr, const char *ns, int64_t t)
+count_event(struct ps_logs_ctx *c, uint32_t id, int64_t t)
 {
-    uint32_t id;
-    if (key4(c, &c->ekeys, sig, pod, ctr, ns, &id) != PS_OK)
-        return;
     if (id >= c->ecap) {
         size_t old = c->ecap;
         if (ps_grow((void **)&c->etimes, &c->ecap, (size_t)id + 1,
@@ -451,13 +398,11 @@ count_event(struct ps_logs_ctx *c, const char *sig, const char *pod,
         v->t[v->n++] = t;
 }
 
-static void
-count_line(struct ps_logs_ctx *c, enum ps_log_level lvl, const char *pod,
-           const char *ctr, const char *ns, int64_t t)
+/* Add one line to bucket (id, minute of t); returns the bucket index + 1,
+ * or 0 on OOM. */
+static size_t
+count_line(struct ps_logs_ctx *c, uint32_t id, int64_t t)
 {
-    uint32_t id;
-    if (key4(c, &c->lkeys, ps_log_level_name(lvl), pod, ctr, ns, &id) != PS_OK)
-        return;
     int64_t minute = t >= 0 ? t / 60000 : (t - 59999) / 60000;
     uint64_t h = ps_hash_u64(((uint64_t)id << 40) ^ (uint64_t)minute);
     /* Collisions of the 64-bit hash are resolved by probing h+1, h+2... */
@@ -465,24 +410,24 @@ count_line(struct ps_logs_ctx *c, enum ps_log_level lvl, const char *pod,
         int ins = 0;
         uint64_t *slot = ps_map64_slot(&c->lbmap, k, &ins);
         if (slot == NULL)
-            return;
+            return 0;
         if (ins) {
             if (ps_grow((void **)&c->lb, &c->caplb, c->nlb + 1, sizeof(*c->lb)) != PS_OK) {
                 *slot = 0;
-                return;
+                return 0;
             }
             c->lb[c->nlb] = (struct lbucket){id, minute, 0, t};
             *slot = ++c->nlb;
         }
         if (*slot == 0)
-            return;
+            return 0;
         struct lbucket *b = &c->lb[*slot - 1];
         if (b->key != id || b->minute != minute)
             continue;
         b->count++;
         if (t > b->maxt)
             b->maxt = t;
-        return;
+        return (size_t)*slot;
     }
 }
 
@@ -575,7 +520,7 @@ ps_logs_ctx_finish(struct ps_logs_ctx *c, struct ps_facts *facts)
     return rc;
 }
 
-/* ---- one logical line ---- */
+/* ---- per-file state ---- */
 
 struct lineinfo {
     const char *s;
@@ -586,6 +531,117 @@ struct lineinfo {
     int has_frame_t;
     const char *pod, *container, *ns;   /* NULL: the file's */
 };
+
+enum warn_kind { W_LONG, W_NUL, W_UTF8, W_QUOTE, W_FRAME, W_JSON, W_NOTIME, W__COUNT };
+
+struct fstate {
+    struct ps_logs_ctx *c;
+    size_t fi;
+    struct ps_logs_file *f;
+    struct ps_facts *facts;
+    struct ps_diags *d;
+    uint32_t src;
+    int year_hint;
+    int64_t last_t;
+    int has_last_t;
+    /* partial lines (CRI P, docker json without '\n') */
+    struct ps_buf join;
+    int joining;
+    uint32_t join_line;
+    uint64_t join_off;
+    int64_t join_t;
+    int join_has_t;
+    int join_cut;
+    /* first occurrence and count of each input problem */
+    uint64_t wcount[W__COUNT];
+    uint32_t wline[W__COUNT];
+    uint64_t unpublished;        /* matches without any time */
+    /* Counter keys for lines carrying the file's own labels. */
+    uint32_t lkey[PS_LLVL__COUNT];
+    uint8_t lkey_ok[PS_LLVL__COUNT];
+    size_t lb_last[PS_LLVL__COUNT];     /* bucket index + 1 of the last line */
+    uint32_t *ekey;                      /* per signature */
+    uint8_t *ekey_ok;
+};
+
+static int
+file_labels(const struct fstate *fs, const struct lineinfo *li)
+{
+    return li->pod == fs->f->pod && li->container == fs->f->container &&
+           li->ns == fs->f->ns;
+}
+
+static void
+add_line_count(struct fstate *fs, const struct lineinfo *li,
+               enum ps_log_level lvl, int64_t t)
+{
+    struct ps_logs_ctx *c = fs->c;
+    uint32_t id;
+    int own = file_labels(fs, li);
+    if (own && fs->lkey_ok[lvl]) {
+        id = fs->lkey[lvl];
+        size_t last = fs->lb_last[lvl];
+        int64_t minute = t >= 0 ? t / 60000 : (t - 59999) / 60000;
+        if (last > 0 && c->lb[last - 1].key == id && c->lb[last - 1].minute == minute) {
+            c->lb[last - 1].count++;
+            if (t > c->lb[last - 1].maxt)
+                c->lb[last - 1].maxt = t;
+            return;
+        }
+    } else if (key4(c, &c->lkeys, ps_log_level_name(lvl), li->pod, li->container,
+                    li->ns, &id) != PS_OK) {
+        return;
+    }
+    size_t b = count_line(c, id, t);
+    if (own) {
+        fs->lkey[lvl] = id;
+        fs->lkey_ok[lvl] = 1;
+        fs->lb_last[lvl] = b;
+    }
+}
+
+static void
+add_event_count(struct fstate *fs, const struct lineinfo *li, int si,
+                const char *sig, int64_t t)
+{
+    uint32_t id;
+    int own = file_labels(fs, li) && fs->ekey != NULL;
+    if (own && fs->ekey_ok[si]) {
+        id = fs->ekey[si];
+    } else {
+        if (key4(fs->c, &fs->c->ekeys, sig, li->pod, li->container, li->ns,
+                 &id) != PS_OK)
+            return;
+        if (own) {
+            fs->ekey[si] = id;
+            fs->ekey_ok[si] = 1;
+        }
+    }
+    count_event(fs->c, id, t);
+}
+
+static const char *const warn_text[W__COUNT] = {
+    "line longer than 1 MiB: matched on its first 1 MiB, the rest skipped",
+    "NUL bytes in line",
+    "invalid UTF-8 in line (replaced with U+FFFD in output)",
+    "unterminated quoted value in logfmt line",
+    "line does not have the file's framing; read as a bare line",
+    "line is not valid JSON",
+    "line has no time and none could be carried from an earlier line",
+};
+
+static void
+warn(struct fstate *fs, enum warn_kind k, uint32_t line, uint64_t off)
+{
+    if (fs->wcount[k]++ == 0) {
+        fs->wline[k] = line;
+        ps_diag_add(fs->d, k == W_NOTIME ? PS_SEV_NOTE : PS_SEV_WARN,
+                    k == W_LONG ? PS_E_LIMIT : PS_E_SYNTAX, fs->f->path, off,
+                    line, "logs", "%s", warn_text[k]);
+    }
+}
+
+/* ---- one logical line ---- */
 
 static int
 has_high_byte(const char *s, size_t n)
@@ -687,7 +743,7 @@ process(struct fstate *fs, struct lineinfo *li)
     if (b.unterminated)
         warn(fs, W_QUOTE, li->line, li->off);
     if (has_t && fs->facts != NULL)
-        count_line(c, b.level, li->pod, li->container, li->ns, t);
+        add_line_count(fs, li, b.level, t);
 
     struct ps_sig_match m;
     int si = ps_sigset_match(c->sigs, b.text, b.n, &m);
@@ -745,7 +801,7 @@ process(struct fstate *fs, struct lineinfo *li)
                 .off = li->off, .line = li->line,
             };
             ps_facts_add_event(fs->facts, &ev);
-            count_event(c, g->id, li->pod, li->container, li->ns, t);
+            add_event_count(fs, li, si, g->id, t);
         } else {
             fs->unpublished++;
         }
@@ -1039,6 +1095,8 @@ ingest(struct ps_logs_ctx *c, const char *path, const struct ps_entry *e,
     fs.facts = facts;
     fs.d = d;
     fs.src = facts != NULL ? ps_facts_source(facts, path) : PS_SRC_NONE;
+    fs.ekey = calloc(ps_sigset_count(c->sigs) + 1, sizeof(*fs.ekey));
+    fs.ekey_ok = calloc(ps_sigset_count(c->sigs) + 1, 1);
     if (e != NULL && e->mtime_ms > 0)
         fs.year_hint = ps_log_year_of(e->mtime_ms);
     else
@@ -1083,6 +1141,8 @@ ingest(struct ps_logs_ctx *c, const char *path, const struct ps_entry *e,
                     "read error; the file was read up to here");
     finish_file(&fs);
     free(r.buf);
+    free(fs.ekey);
+    free(fs.ekey_ok);
     ps_buf_free(&fs.join);
     return PS_OK;
 }

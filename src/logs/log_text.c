@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "logs/logs_int.h"
 #include "promsight/ps_redact.h"
@@ -66,6 +67,68 @@ ps_log_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
+/* 1 if every byte is printable ASCII or a tab: nothing to replace. */
+static int
+plain_ascii(const unsigned char *u, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (u[i] < 0x20 ? u[i] != '\t' : u[i] > 0x7E)
+            return 0;
+    return 1;
+}
+
+/*
+ * 1 if ps_redact_text() could change s: a conservative superset of what
+ * its detectors look for ("Bearer "/"Basic " schemes, "://user:pw@", and
+ * key names containing password/passwd/secret/token/credential/..._key/
+ * authorization). Most log lines contain none of these, and skipping the
+ * redactor for them is what keeps matched-line throughput up. If the
+ * redactor learns a new trigger, add it here (test_logs_text.c checks
+ * the two agree on a battery of lines).
+ */
+int
+ps_log_may_hold_secret(const char *s, size_t n)
+{
+    /* Bytes that can start a trigger: @ and the first letters. */
+    static const uint8_t start[256] = {
+        ['@'] = 1, ['a'] = 1, ['A'] = 1, ['b'] = 1, ['B'] = 1, ['c'] = 1,
+        ['C'] = 1, ['k'] = 1, ['K'] = 1, ['p'] = 1, ['P'] = 1, ['s'] = 1,
+        ['S'] = 1, ['t'] = 1, ['T'] = 1,
+    };
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++) {
+        const char *w;
+        size_t wl;
+        if (!start[u[i]])
+            continue;
+        if (s[i] == '@')
+            return 1;
+        if (i + 1 >= n)
+            break;
+        char d = (char)(s[i + 1] | 0x20);
+        switch (s[i] | 0x20) {
+        case 'b':
+            if (d == 'e')
+                w = "bearer", wl = 6;
+            else if (d == 'a')
+                w = "basic", wl = 5;
+            else
+                continue;
+            break;
+        case 'p': if (d != 'a') continue; w = "pass", wl = 4; break;
+        case 's': if (d != 'e') continue; w = "secret", wl = 6; break;
+        case 't': if (d != 'o') continue; w = "token", wl = 5; break;
+        case 'c': if (d != 'r') continue; w = "credential", wl = 10; break;
+        case 'k': if (d != 'e') continue; w = "key", wl = 3; break;
+        case 'a': if (d != 'u') continue; w = "auth", wl = 4; break;
+        default: continue;
+        }
+        if (n - i >= wl && strncasecmp(s + i, w, wl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 char *
 ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad)
 {
@@ -77,6 +140,18 @@ ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad)
             m--;
         cut = n - m;
         n = m;
+    }
+    if (plain_ascii((const unsigned char *)s, n) && !ps_log_may_hold_secret(s, n)) {
+        char *out = malloc(n + 48);
+        if (out == NULL)
+            return NULL;
+        memcpy(out, s, n);
+        out[n] = 0;
+        if (bad != NULL)
+            *bad = 0;
+        if (cut > 0)
+            snprintf(out + n, 48, "...[%zu bytes cut]", cut);
+        return out;
     }
     /* Each byte can become 3 (U+FFFD). */
     char *clean = malloc(n * 3 + 1);

@@ -104,27 +104,35 @@ int ps_log_year_of(int64_t ms);
  */
 char *ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad);
 
+/* 1 if ps_redact_text() might change s[0..n) (conservative). */
+int ps_log_may_hold_secret(const char *s, size_t n);
+
 /* 1 if s[0..n) is valid UTF-8 without NUL. */
 int ps_log_utf8_valid(const char *s, size_t n);
 
 /* ---- multi-literal prefilter (prefilter.c) ---- */
 
-/*
- * Aho-Corasick automaton over byte classes: one pass over a line finds
- * every literal it contains. Literal i belongs to signature owner[i].
- */
-struct ps_prefilter {
-    uint16_t *delta;         /* nstates * nclass */
-    uint8_t cls[256];        /* byte -> class */
-    unsigned nclass;
-    uint32_t nstates;
-    uint32_t *out_start;     /* per state: first index into out_sig, */
-    uint32_t *out_sig;       /* signature ids, per state a run ended by */
-    uint8_t *accept;         /* per state: 1 if out_sig run is non-empty */
+/* One literal, anchored at its rarest adjacent byte pair. */
+struct ps_pf_ent {
+    uint16_t pair;           /* lit[at] << 8 | lit[at + 1] */
+    uint32_t at;
+    uint32_t owner;          /* signature index */
+    const char *lit;         /* borrowed from the signature */
+    size_t len;
 };
 
-/* Build from n literals lits[i] (lengths lens[i] > 0) owned by owner[i].
- * Total literal length must stay below 65535. */
+/*
+ * Pair filter: a 65536-bit table of anchor pairs, then an exact memcmp of
+ * the literals anchored at a pair that occurs. Literal i belongs to
+ * signature owner[i]; the literals must outlive the filter.
+ */
+struct ps_prefilter {
+    uint64_t bits[1024];
+    struct ps_pf_ent *ent;   /* sorted by pair, then owner */
+    size_t nent;
+};
+
+/* Build from n literals lits[i] (lengths lens[i] >= 2) owned by owner[i]. */
 enum ps_err ps_prefilter_build(struct ps_prefilter *pf, const char *const *lits,
                                const size_t *lens, const uint32_t *owner,
                                size_t n);

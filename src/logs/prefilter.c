@@ -4,29 +4,56 @@
  * literals it contains, so the (much slower) regular expressions only run
  * on candidate lines.
  *
- * An Aho-Corasick automaton compiled to a full DFA: bytes are mapped to
- * classes first (bytes that appear in no literal share class 0), so the
- * table is nstates x nclass 16-bit entries - a few tens of KiB for the
- * shipped signature set, which stays in cache. Each state lists the
- * signatures whose literal ends there (including via failure links).
+ * A pair filter: for every literal one anchor - the pair of adjacent bytes
+ * in it that is least likely in log text (upper case and rare punctuation
+ * score low, lower-case letters, digits, spaces and logfmt punctuation
+ * high) - is set in a 65536-bit table (8 KiB, stays in L1). The scan tests
+ * every adjacent byte pair of the line against the table; unlike an
+ * automaton the tests do not depend on each other, so the loop runs at
+ * about a byte per cycle. Only on a hit are the literals anchored at that
+ * pair compared in full (memcmp), so the result is exact: a signature is
+ * reported iff one of its literals occurs in the line.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "logs/logs_int.h"
 
-#define PF_MAX_STATES 65535u
-
 void
 ps_prefilter_free(struct ps_prefilter *pf)
 {
     if (pf == NULL)
         return;
-    free(pf->delta);
-    free(pf->out_start);
-    free(pf->out_sig);
-    free(pf->accept);
+    free(pf->ent);
     memset(pf, 0, sizeof(*pf));
+}
+
+/* How common a byte is in log text (higher: more common). */
+static int
+byte_freq(unsigned char c)
+{
+    if (c == ' ' || c == 'e' || c == 't' || c == 'a' || c == 'o' || c == 'i' ||
+        c == 'n' || c == 's' || c == 'r')
+        return 10;
+    if (c >= 'a' && c <= 'z')
+        return 7;
+    if (c >= '0' && c <= '9')
+        return 8;
+    if (c == '=' || c == '"' || c == ':' || c == '.' || c == '-' || c == '/' ||
+        c == '_')
+        return 8;
+    if (c >= 'A' && c <= 'Z')
+        return 3;
+    return 2;
+}
+
+static int
+cmp_ent(const void *a, const void *b)
+{
+    const struct ps_pf_ent *x = a, *y = b;
+    if (x->pair != y->pair)
+        return x->pair < y->pair ? -1 : 1;
+    return (x->owner > y->owner) - (x->owner < y->owner);
 }
 
 enum ps_err
@@ -34,137 +61,76 @@ ps_prefilter_build(struct ps_prefilter *pf, const char *const *lits,
                    const size_t *lens, const uint32_t *owner, size_t n)
 {
     memset(pf, 0, sizeof(*pf));
-    size_t total = 1;
-    for (size_t i = 0; i < n; i++)
-        total += lens[i];
-    if (total >= PF_MAX_STATES)
-        return PS_E_LIMIT;
-    /* Byte classes. */
-    unsigned ncls = 1;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < lens[i]; k++) {
-            uint8_t b = (uint8_t)lits[i][k];
-            if (pf->cls[b] == 0)
-                pf->cls[b] = (uint8_t)ncls++;
-        }
-    if (ncls > 255)
-        return PS_E_LIMIT;
-    pf->nclass = ncls;
-    uint16_t *go = calloc(total * ncls, sizeof(*go));   /* 0 = no edge */
-    uint16_t *fail = calloc(total, sizeof(*fail));
-    uint32_t *queue = calloc(total, sizeof(*queue));
-    /* Per state, the literals ending exactly there (linked list). */
-    int32_t *term_head = malloc(total * sizeof(*term_head));
-    int32_t *term_next = malloc((n + 1) * sizeof(*term_next));
-    pf->out_start = calloc(total + 1, sizeof(*pf->out_start));
-    pf->accept = calloc(total, 1);
-    enum ps_err rc = PS_E_NOMEM;
-    if (go == NULL || fail == NULL || queue == NULL || term_head == NULL ||
-        term_next == NULL || pf->out_start == NULL || pf->accept == NULL)
-        goto out;
-    for (size_t s = 0; s < total; s++)
-        term_head[s] = -1;
-    uint32_t ns = 1;
+    pf->ent = calloc(n + 1, sizeof(*pf->ent));
+    if (pf->ent == NULL)
+        return PS_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        uint32_t s = 0;
-        for (size_t k = 0; k < lens[i]; k++) {
-            unsigned c = pf->cls[(uint8_t)lits[i][k]];
-            if (go[s * ncls + c] == 0)
-                go[s * ncls + c] = (uint16_t)ns++;
-            s = go[s * ncls + c];
-        }
-        term_next[i] = term_head[s];
-        term_head[s] = (int32_t)i;
-    }
-    pf->nstates = ns;
-    /* BFS: failure links, and complete the DFA in place. */
-    size_t qh = 0, qt = 0;
-    for (unsigned c = 0; c < ncls; c++) {
-        uint16_t t = go[c];
-        if (t != 0) {
-            fail[t] = 0;
-            queue[qt++] = t;
-        }
-    }
-    while (qh < qt) {
-        uint32_t s = queue[qh++];
-        for (unsigned c = 0; c < ncls; c++) {
-            uint16_t t = go[s * ncls + c];
-            if (t != 0) {
-                fail[t] = go[(size_t)fail[s] * ncls + c];
-                queue[qt++] = t;
-            } else {
-                go[s * ncls + c] = go[(size_t)fail[s] * ncls + c];
+        if (lens[i] < 2)
+            return PS_E_USAGE;
+        size_t best = 0;
+        int best_score = 1000;
+        for (size_t k = 0; k + 1 < lens[i]; k++) {
+            int sc = byte_freq((unsigned char)lits[i][k]) +
+                     byte_freq((unsigned char)lits[i][k + 1]);
+            if (sc < best_score) {
+                best_score = sc;
+                best = k;
             }
         }
+        uint16_t pair = (uint16_t)((unsigned char)lits[i][best] << 8 |
+                                   (unsigned char)lits[i][best + 1]);
+        pf->ent[i] = (struct ps_pf_ent){pair, (uint32_t)best, owner[i],
+                                        lits[i], lens[i]};
+        pf->bits[pair >> 6] |= (uint64_t)1 << (pair & 63);
     }
-    /* Outputs: literals ending at s or at any state on its failure chain. */
-    size_t nout = 0, cap = 0;
-    uint32_t *outv = NULL;
-    for (uint32_t s = 0; s < ns; s++) {
-        pf->out_start[s] = (uint32_t)nout;
-        for (uint32_t f = s;; f = fail[f]) {
-            for (int32_t i = term_head[f]; i >= 0; i = term_next[i]) {
-                if (nout == cap) {
-                    size_t nc = cap ? cap * 2 : 64;
-                    uint32_t *nv = realloc(outv, nc * sizeof(*nv));
-                    if (nv == NULL) {
-                        free(outv);
-                        goto out;
-                    }
-                    outv = nv;
-                    cap = nc;
-                }
-                outv[nout++] = owner[i];
-            }
-            if (f == 0)
-                break;
-        }
-        pf->accept[s] = nout > pf->out_start[s];
+    pf->nent = n;
+    qsort(pf->ent, n, sizeof(*pf->ent), cmp_ent);
+    return PS_OK;
+}
+
+/* Verify every literal anchored at pair p found at s[i]. */
+static size_t
+verify(const struct ps_prefilter *pf, uint16_t p, const char *s, size_t n,
+       size_t i, uint32_t *stamp, uint32_t gen, uint32_t *hits, size_t nh,
+       size_t cap)
+{
+    /* Lower bound of p in the sorted entries. */
+    size_t lo = 0, hi = pf->nent;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (pf->ent[mid].pair < p)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    pf->out_start[ns] = (uint32_t)nout;
-    pf->out_sig = outv != NULL ? outv : calloc(1, sizeof(uint32_t));
-    if (pf->out_sig == NULL)
-        goto out;
-    pf->delta = go;
-    go = NULL;
-    rc = PS_OK;
-out:
-    free(go);
-    free(fail);
-    free(queue);
-    free(term_head);
-    free(term_next);
-    if (rc != PS_OK)
-        ps_prefilter_free(pf);
-    return rc;
+    for (size_t e = lo; e < pf->nent && pf->ent[e].pair == p; e++) {
+        const struct ps_pf_ent *en = &pf->ent[e];
+        if (stamp[en->owner] == gen || i < en->at || i - en->at + en->len > n)
+            continue;
+        if (memcmp(s + i - en->at, en->lit, en->len) != 0)
+            continue;
+        stamp[en->owner] = gen;
+        if (nh < cap)
+            hits[nh++] = en->owner;
+    }
+    return nh;
 }
 
 size_t
 ps_prefilter_scan(const struct ps_prefilter *pf, const char *s, size_t n,
                   uint32_t *stamp, uint32_t gen, uint32_t *hits, size_t cap)
 {
-    if (pf->delta == NULL)
+    if (pf->nent == 0 || n < 2)
         return 0;
-    const uint16_t *delta = pf->delta;
-    const uint8_t *cls = pf->cls;
-    const uint8_t *acc = pf->accept;
-    const unsigned ncls = pf->nclass;
-    const uint8_t *p = (const uint8_t *)s, *end = p + n;
-    uint32_t st = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    const uint64_t *bits = pf->bits;
     size_t nh = 0;
-    while (p < end) {
-        st = delta[st * ncls + cls[*p++]];
-        if (acc[st]) {
-            for (uint32_t i = pf->out_start[st]; i < pf->out_start[st + 1]; i++) {
-                uint32_t sig = pf->out_sig[i];
-                if (stamp[sig] != gen) {
-                    stamp[sig] = gen;
-                    if (nh < cap)
-                        hits[nh++] = sig;
-                }
-            }
-        }
+    unsigned prev = u[0];
+    for (size_t i = 1; i < n; i++) {
+        unsigned p = prev << 8 | u[i];
+        prev = u[i];
+        if ((bits[p >> 6] >> (p & 63)) & 1)
+            nh = verify(pf, (uint16_t)p, s, n, i - 1, stamp, gen, hits, nh, cap);
     }
     return nh;
 }
