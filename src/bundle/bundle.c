@@ -14,6 +14,7 @@
  * PS_E_LIMIT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,6 +58,24 @@ bundle_new(const char *path, const struct ps_bundle_limits *lim,
     return PS_OK;
 }
 
+/* A single file whose first bytes say "compressed archive" but which
+ * libarchive could not list: a damaged archive, worth saying so. */
+static void
+note_broken_archive(struct ps_bundle *b, const char *why)
+{
+    int fd = open(b->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, b->head, 512);
+    close(fd);
+    if (n <= 0 || ps_classify(NULL, b->head, (size_t)n, NULL) != PS_KIND_ARCHIVE)
+        return;
+    ps_diag_add(b->diags, PS_SEV_WARN, PS_E_CORRUPT, b->path, 0, 0, PHASE,
+                "starts like a compressed archive but cannot be listed (%s); "
+                "read as a single file",
+                why != NULL && why[0] != 0 ? why : "no entry found");
+}
+
 enum ps_err
 ps_bundle_open(const char *path, const struct ps_bundle_limits *lim,
                struct ps_diags *diags, struct ps_bundle **out)
@@ -71,10 +90,12 @@ ps_bundle_open(const char *path, const struct ps_bundle_limits *lim,
         return PS_E_IO;
     }
     enum ps_bundle_mode mode;
+    char why[256];
     if (S_ISDIR(st.st_mode))
         mode = PS_BM_DIR;
     else if (S_ISREG(st.st_mode))
-        mode = ps_bundle_probe_archive(path) ? PS_BM_ARCHIVE : PS_BM_FILE;
+        mode = ps_bundle_probe_archive(path, why, sizeof(why)) ? PS_BM_ARCHIVE
+                                                               : PS_BM_FILE;
     else {
         ps_diag_add(diags, PS_SEV_FATAL, PS_E_UNSUPPORTED, path, PS_OFF_NONE,
                     0, PHASE,
@@ -90,6 +111,8 @@ ps_bundle_open(const char *path, const struct ps_bundle_limits *lim,
     if (e != PS_OK)
         return e;
     (*out)->mode = mode;
+    if (mode == PS_BM_FILE)
+        note_broken_archive(*out, why);
     return PS_OK;
 }
 

@@ -19,6 +19,7 @@
  * drained through the same checks rather than skipped inside libarchive,
  * so a skipped entry cannot decompress without bound either.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,9 +60,11 @@ real_format(struct archive *a)
 }
 
 int
-ps_bundle_probe_archive(const char *path)
+ps_bundle_probe_archive(const char *path, char *why, size_t why_n)
 {
     struct archive *a = arc_new();
+    if (why_n > 0)
+        why[0] = 0;
     if (a == NULL)
         return 0;
     int ok = 0;
@@ -71,6 +74,8 @@ ps_bundle_probe_archive(const char *path)
         if (r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF)
             ok = real_format(a);
     }
+    if (!ok && why_n > 0 && archive_error_string(a) != NULL)
+        snprintf(why, why_n, "%s", archive_error_string(a));
     archive_read_free(a);
     return ok;
 }

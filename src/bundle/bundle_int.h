@@ -126,8 +126,9 @@ enum ps_err ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn,
 enum ps_err ps_bundle_read_dir_entry(struct ps_bundle *b, const char *path,
                                      size_t max, uint8_t **p, size_t *n);
 
-/* 1 if path is an archive libarchive can list (bundle_archive.c). */
-int ps_bundle_probe_archive(const char *path);
+/* 1 if path is an archive libarchive can list (bundle_archive.c); else 0
+ * with libarchive's complaint, if any, in why. */
+int ps_bundle_probe_archive(const char *path, char *why, size_t why_n);
 
 /*
  * Open an archive held in memory (the fuzz harness; tests). mem must

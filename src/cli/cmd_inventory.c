@@ -75,6 +75,29 @@ sz(uint64_t n, char *buf, size_t cap)
     return buf;
 }
 
+/* Stable machine names for enum ps_err in JSON ("code", "status"). */
+static const char *
+err_code(enum ps_err e)
+{
+    switch (e) {
+    case PS_OK: return "ok";
+    case PS_DONE: return "done";
+    case PS_E_NOMEM: return "nomem";
+    case PS_E_IO: return "io";
+    case PS_E_TRUNCATED: return "truncated";
+    case PS_E_CORRUPT: return "corrupt";
+    case PS_E_UNSUPPORTED: return "unsupported";
+    case PS_E_LIMIT: return "limit";
+    case PS_E_SYNTAX: return "syntax";
+    case PS_E_EVAL: return "eval";
+    case PS_E_USAGE: return "usage";
+    case PS_E_UNSAFE: return "unsafe";
+    case PS_E_INTERNAL: return "internal";
+    case PS_E__COUNT: break;
+    }
+    return "internal";
+}
+
 static const char *
 dash(const char *s)
 {
@@ -168,7 +191,7 @@ json_inventory(const char *bpath, int archive, const struct ps_inventory *inv,
     json_object_set_new(bj, "path", json_string(bpath));
     json_object_set_new(bj, "archive", json_boolean(archive));
     json_object_set_new(bj, "complete", json_boolean(werr == PS_OK));
-    json_object_set_new(bj, "status", json_string(ps_strerror(werr)));
+    json_object_set_new(bj, "status", json_string(err_code(werr)));
     json_object_set_new(bj, "entries", json_integer((json_int_t)inv->n));
     json_object_set_new(bj, "unsafe", json_integer((json_int_t)inv->nunsafe));
     json_object_set_new(bj, "total_bytes",
@@ -224,7 +247,7 @@ json_inventory(const char *bpath, int archive, const struct ps_inventory *inv,
         const struct ps_diag *g = &d->v[i];
         json_t *o = json_object();
         json_object_set_new(o, "severity", json_string(ps_sev_name(g->sev)));
-        json_object_set_new(o, "code", json_string(ps_strerror(g->code)));
+        json_object_set_new(o, "code", json_string(err_code(g->code)));
         json_object_set_new(o, "path", jstr_or_null(g->path));
         json_object_set_new(o, "offset", g->off != PS_OFF_NONE
                                              ? json_integer((json_int_t)g->off)
