@@ -9,7 +9,9 @@
  * cap the subtree or alias becomes a null node and one located warning is
  * recorded. An anchor is registered only once its node is complete, so an
  * alias can never point into an open collection (no cycles). JSON is read
- * by the same parser: it is YAML's flow style.
+ * by the same parser: it is YAML's flow style. Flow nesting past the cap
+ * is blanked before libyaml sees it (flatten_deep_flow: libyaml is
+ * quadratic in flow depth).
  */
 #include <errno.h>
 #include <math.h>
@@ -22,6 +24,10 @@
 #include "promsight/ps_util.h"
 
 #define PHASE "config: yaml/json"
+
+static enum ps_err parse_events(const uint8_t *buf, size_t n, const char *path,
+                                struct ps_diags *diags, struct cfg_doc **out,
+                                enum ps_err *perr);
 
 struct builder {
     struct cfg_doc *d;
@@ -243,9 +249,126 @@ on_event(struct builder *b, const yaml_event_t *ev, int *stop)
     }
 }
 
+/*
+ * Flow nesting pre-scan. libyaml re-checks every open flow level's simple
+ * key on every token, so N nested '[' cost O(N^2) before our depth cap
+ * sees a single event (10,000 levels: ~0.1 s; a 1 MB file: minutes). So
+ * brackets are counted here first (outside quoted scalars and comments);
+ * a collection that would open deeper than PS_CFG_MAX_DEPTH is blanked in
+ * a copy - "~" (null) then spaces, newlines kept so lines and offsets do
+ * not move - and a located warning is recorded. Returns the copy (caller
+ * frees) or NULL when nothing needed blanking (or on OOM: *oom set).
+ */
+static size_t
+skip_quoted(const uint8_t *b, size_t n, size_t i)
+{
+    uint8_t q = b[i++];
+    while (i < n) {
+        if (q == '"' && b[i] == '\\' && i + 1 < n) {
+            i += 2;
+            continue;
+        }
+        if (b[i] == q) {
+            if (q == '\'' && i + 1 < n && b[i + 1] == '\'') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i++;
+    }
+    return n;
+}
+
+static uint8_t *
+flatten_deep_flow(const uint8_t *buf, size_t n, const char *path,
+                  struct ps_diags *diags, int *oom)
+{
+    uint8_t *copy = NULL;
+    size_t depth = 0;
+    uint32_t line = 1;
+    *oom = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = buf[i];
+        if (c == '\n') {
+            line++;
+        } else if (c == '#' && (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
+                                buf[i - 1] == '\n')) {
+            while (i + 1 < n && buf[i + 1] != '\n')
+                i++;
+        } else if (c == '"' || (c == '\'' && (i == 0 || strchr("[{,: \t\n", buf[i - 1]) != NULL))) {
+            size_t e = skip_quoted(buf, n, i);
+            for (size_t k = i; k < e; k++)
+                line += buf[k] == '\n';
+            i = e - 1;
+        } else if (c == ']' || c == '}') {
+            if (depth > 0)
+                depth--;
+        } else if (c == '[' || c == '{') {
+            if (depth < PS_CFG_MAX_DEPTH) {
+                depth++;
+                continue;
+            }
+            /* blank this collection up to its matching close */
+            if (copy == NULL) {
+                if ((copy = malloc(n)) == NULL) {
+                    *oom = 1;
+                    return NULL;
+                }
+                memcpy(copy, buf, n);
+                ps_diag_add(diags, PS_SEV_WARN, PS_E_LIMIT, path, i, line, PHASE,
+                            "nesting deeper than %u levels: subtree read as null",
+                            (unsigned)PS_CFG_MAX_DEPTH);
+            }
+            size_t d = 0, j = i;
+            for (; j < n; j++) {
+                uint8_t x = buf[j];
+                if (x == '"' || (x == '\'' && strchr("[{,: \t\n", buf[j - 1]) != NULL)) {
+                    size_t e = skip_quoted(buf, n, j);
+                    for (size_t k = j; k < e; k++)
+                        if (buf[k] != '\n' && buf[k] != '\r')
+                            copy[k] = ' ';
+                    j = e - 1;
+                    continue;
+                }
+                if (x == '[' || x == '{')
+                    d++;
+                else if ((x == ']' || x == '}') && --d == 0)
+                    break;
+                if (x != '\n' && x != '\r')
+                    copy[j] = ' ';
+                else
+                    line += x == '\n';
+            }
+            if (j < n)
+                copy[j] = ' ';
+            copy[i] = '~';
+            i = j < n ? j : n;
+        }
+    }
+    return copy;
+}
+
 enum ps_err
 cfg_doc_parse(const uint8_t *buf, size_t n, const char *path,
               struct ps_diags *diags, struct cfg_doc **out, enum ps_err *perr)
+{
+    int oom;
+    uint8_t *flat = flatten_deep_flow(buf, n, path, diags, &oom);
+    if (oom)
+        return PS_E_NOMEM;
+    if (flat != NULL)
+        buf = flat;
+    enum ps_err e = parse_events(buf, n, path, diags, out, perr);
+    if (e == PS_OK && flat != NULL)
+        (*out)->truncated = 1;
+    free(flat);
+    return e;
+}
+
+static enum ps_err
+parse_events(const uint8_t *buf, size_t n, const char *path,
+             struct ps_diags *diags, struct cfg_doc **out, enum ps_err *perr)
 {
     struct builder b;
     memset(&b, 0, sizeof(b));
