@@ -1,0 +1,861 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * pq_eval.c - evaluates a parsed PromQL expression at one instant over the
+ * fact store: selectors (with the 5-minute staleness lookback and offset),
+ * unary minus, binary operators with Prometheus' vector matching
+ * (on/ignoring, group_left/group_right, bool, set operators) and
+ * aggregations (sum, min, max, avg, count, group, topk, bottomk, quantile
+ * with by/without). Functions live in pq_func.c.
+ *
+ * The semantics follow Prometheus 2.42's engine, which the tests check
+ * with promtool as the oracle: comparisons filter and keep the vector's
+ * value, arithmetic and bool drop the metric name, one-to-one matching
+ * keeps only the on() labels, topk keeps the earliest of equal values in
+ * label order, and avg uses Prometheus' incremental mean.
+ *
+ * Selector matches are computed once per expression and fact store and
+ * kept in the caller's struct pq_selcache, ordered by label set as
+ * Prometheus' storage returns series; everything else is built in the
+ * arena of the instant being evaluated.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "promsight/ps_util.h"
+#include "rules/pq_int.h"
+
+static int
+fail(struct pq_ctx *c, const char *msg)
+{
+    snprintf(c->err, sizeof(c->err), "%s", msg);
+    return -1;
+}
+
+static int
+oom(struct pq_ctx *c)
+{
+    return fail(c, "out of memory");
+}
+
+/* ---- selectors ---- */
+
+struct pq_selcache *
+pq_cache_new(const struct pq_expr *e)
+{
+    return calloc(e->nsel ? e->nsel : 1, sizeof(struct pq_selcache));
+}
+
+void
+pq_cache_free(struct pq_selcache *c, uint32_t n)
+{
+    if (c == NULL)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        free(c[i].ids);
+    free(c);
+}
+
+static int
+matcher_ok(const struct pq_matcher *m, const char *v)
+{
+    if (v == NULL)
+        v = "";
+    switch (m->op) {
+    case PQ_M_EQ: return strcmp(v, m->value) == 0;
+    case PQ_M_NE: return strcmp(v, m->value) != 0;
+    case PQ_M_RE:
+    case PQ_M_NRE: {
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
+        if (md == NULL)
+            return 0;
+        int r = pcre2_match(m->re, (PCRE2_SPTR)v, strlen(v), 0, 0, md, NULL);
+        pcre2_match_data_free(md);
+        return (r >= 0) == (m->op == PQ_M_RE);
+    }
+    }
+    return 0;
+}
+
+static const struct ps_facts *sort_facts; /* qsort has no context argument */
+
+static int
+cmp_series(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    const struct ps_label *la, *lb;
+    size_t na = ps_facts_series_labels(sort_facts, x, &la);
+    size_t nb = ps_facts_series_labels(sort_facts, y, &lb);
+    return pq_labels_cmp(la, (uint32_t)na, lb, (uint32_t)nb);
+}
+
+static int
+sel_resolve(struct pq_ctx *c, const struct pq_node *n, struct pq_selcache **out)
+{
+    if (n->sel_idx >= c->ncache)
+        return fail(c, "internal: selector cache too small");
+    struct pq_selcache *sc = &c->cache[n->sel_idx];
+    *out = sc;
+    if (sc->done)
+        return 0;
+    const uint32_t *cand = NULL;
+    size_t ncand;
+    if (n->metric != NULL)
+        ncand = ps_facts_metric_series(c->f, n->metric, &cand);
+    else
+        ncand = ps_facts_nseries(c->f);
+    uint32_t *ids = malloc((ncand ? ncand : 1) * sizeof(*ids));
+    if (ids == NULL)
+        return oom(c);
+    size_t k = 0;
+    for (size_t i = 0; i < ncand; i++) {
+        uint32_t id = cand != NULL ? cand[i] : (uint32_t)i;
+        int ok = 1;
+        for (size_t j = 0; j < n->nm && ok; j++)
+            ok = matcher_ok(&n->m[j], ps_facts_series_label(c->f, id, n->m[j].name));
+        if (ok)
+            ids[k++] = id;
+    }
+    sort_facts = c->f;
+    qsort(ids, k, sizeof(*ids), cmp_series);
+    sc->ids = ids;
+    sc->n = k;
+    sc->done = 1;
+    return 0;
+}
+
+/* Index of the last sample with time <= t, or -1. */
+static ptrdiff_t
+last_at_or_before(const struct ps_sample *s, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s[mid].t <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (ptrdiff_t)lo - 1;
+}
+
+static int
+eval_instant_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
+{
+    struct pq_selcache *sc;
+    if (sel_resolve(c, n, &sc) != 0)
+        return -1;
+    out->type = PQ_T_VECTOR;
+    out->vec = pq_alloc_array(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
+    if (out->vec == NULL)
+        return oom(c);
+    int64_t ref = c->t - n->offset_ms;
+    size_t k = 0;
+    for (size_t i = 0; i < sc->n; i++) {
+        const struct ps_sample *s;
+        size_t ns = ps_facts_series_samples(c->f, sc->ids[i], &s);
+        ptrdiff_t j = last_at_or_before(s, ns, ref);
+        if (j < 0 || s[j].t < ref - PQ_LOOKBACK_MS || pq_is_stale(s[j].v))
+            continue;
+        struct pq_el *e = &out->vec[k++];
+        size_t nl = ps_facts_series_labels(c->f, sc->ids[i], &e->lab);
+        e->nlab = (uint32_t)nl;
+        e->sid = sc->ids[i];
+        e->v = s[j].v;
+        e->t = s[j].t;
+    }
+    out->n = k;
+    return 0;
+}
+
+static int
+eval_range_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
+{
+    struct pq_selcache *sc;
+    if (sel_resolve(c, n, &sc) != 0)
+        return -1;
+    out->type = PQ_T_MATRIX;
+    out->mat = pq_alloc_array(c->a, sc->n ? sc->n : 1, sizeof(struct pq_mel));
+    if (out->mat == NULL)
+        return oom(c);
+    int64_t end = c->t - n->offset_ms;
+    int64_t start = end - n->range_ms;
+    size_t k = 0;
+    for (size_t i = 0; i < sc->n; i++) {
+        const struct ps_sample *s;
+        size_t ns = ps_facts_series_samples(c->f, sc->ids[i], &s);
+        ptrdiff_t hi = last_at_or_before(s, ns, end);
+        if (hi < 0)
+            continue;
+        ptrdiff_t lo = last_at_or_before(s, ns, start - 1) + 1; /* first t >= start */
+        if (lo > hi)
+            continue;
+        size_t cnt = (size_t)(hi - lo + 1);
+        const struct ps_sample *base = s + lo;
+        size_t nstale = 0;
+        for (size_t j = 0; j < cnt; j++)
+            nstale += pq_is_stale(base[j].v);
+        if (nstale == cnt)
+            continue;
+        if (nstale > 0) {
+            struct ps_sample *cp = pq_alloc_array(c->a, cnt - nstale, sizeof(*cp));
+            if (cp == NULL)
+                return oom(c);
+            size_t m = 0;
+            for (size_t j = 0; j < cnt; j++)
+                if (!pq_is_stale(base[j].v))
+                    cp[m++] = base[j];
+            base = cp;
+            cnt = m;
+        }
+        struct pq_mel *e = &out->mat[k++];
+        size_t nl = ps_facts_series_labels(c->f, sc->ids[i], &e->lab);
+        e->nlab = (uint32_t)nl;
+        e->sid = sc->ids[i];
+        e->s = base;
+        e->n = cnt;
+    }
+    out->n = k;
+    return 0;
+}
+
+/* ---- binary operators ---- */
+
+static double
+arith(enum pq_binop op, double l, double r)
+{
+    switch (op) {
+    case PQ_OP_ADD: return l + r;
+    case PQ_OP_SUB: return l - r;
+    case PQ_OP_MUL: return l * r;
+    case PQ_OP_DIV: return l / r;
+    case PQ_OP_MOD: return fmod(l, r);
+    case PQ_OP_POW: return pow(l, r);
+    default: return NAN;
+    }
+}
+
+static int
+compare(enum pq_binop op, double l, double r)
+{
+    switch (op) {
+    case PQ_OP_EQ: return l == r;
+    case PQ_OP_NE: return l != r;
+    case PQ_OP_GT: return l > r;
+    case PQ_OP_LT: return l < r;
+    case PQ_OP_GE: return l >= r;
+    case PQ_OP_LE: return l <= r;
+    default: return 0;
+    }
+}
+
+static int
+is_cmp(enum pq_binop op)
+{
+    return op >= PQ_OP_EQ && op <= PQ_OP_LE;
+}
+
+/* Prometheus' vectorElemBinop: value and whether to keep the element. */
+static double
+elem_binop(enum pq_binop op, double l, double r, int *keep)
+{
+    if (is_cmp(op)) {
+        *keep = compare(op, l, r);
+        return l;
+    }
+    *keep = 1;
+    return arith(op, l, r);
+}
+
+static int
+binop_vs(struct pq_ctx *c, const struct pq_node *n, const pq_value *vec,
+         double scal, int swap, pq_value *out)
+{
+    out->type = PQ_T_VECTOR;
+    out->vec = pq_alloc_array(c->a, vec->n ? vec->n : 1, sizeof(struct pq_el));
+    if (out->vec == NULL)
+        return oom(c);
+    size_t k = 0;
+    int drop = !is_cmp(n->op) || n->ret_bool;
+    for (size_t i = 0; i < vec->n; i++) {
+        double lv = vec->vec[i].v, rv = scal;
+        if (swap) {
+            lv = scal;
+            rv = vec->vec[i].v;
+        }
+        int keep;
+        double v = elem_binop(n->op, lv, rv, &keep);
+        if (is_cmp(n->op) && swap)
+            v = rv;
+        if (n->ret_bool) {
+            v = keep ? 1.0 : 0.0;
+            keep = 1;
+        }
+        if (!keep)
+            continue;
+        struct pq_el *e = &out->vec[k++];
+        *e = vec->vec[i];
+        e->v = v;
+        if (drop && pq_labels_drop_name(c->a, e->lab, e->nlab, &e->lab, &e->nlab) != 0)
+            return oom(c);
+    }
+    out->n = k;
+    return 0;
+}
+
+struct sigent {
+    uint64_t h;
+    uint32_t i;
+};
+
+static int
+cmp_sigent(const void *a, const void *b)
+{
+    const struct sigent *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Build a sorted signature index over v. */
+static struct sigent *
+sig_index(struct pq_ctx *c, const pq_value *v, const struct pq_strlist *names, int on)
+{
+    struct sigent *s = pq_alloc_array(c->a, v->n ? v->n : 1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    for (size_t i = 0; i < v->n; i++) {
+        s[i].h = pq_labels_sig(v->vec[i].lab, v->vec[i].nlab, names, on);
+        s[i].i = (uint32_t)i;
+    }
+    qsort(s, v->n, sizeof(*s), cmp_sigent);
+    return s;
+}
+
+/* First index in idx (sorted) of an element of v whose signature equals
+ * that of (lab, nlab); starts the scan at *pos, returns -1 if none. */
+static ptrdiff_t
+sig_find(const struct sigent *idx, size_t n, const pq_value *v, uint64_t h,
+         const struct ps_label *lab, uint32_t nlab, const struct pq_strlist *names,
+         int on, size_t *pos)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (idx[mid].h < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (*pos > lo)
+        lo = *pos;
+    for (; lo < n && idx[lo].h == h; lo++) {
+        const struct pq_el *e = &v->vec[idx[lo].i];
+        if (pq_labels_sig_eq(e->lab, e->nlab, lab, nlab, names, on)) {
+            *pos = lo + 1;
+            return idx[lo].i;
+        }
+    }
+    return -1;
+}
+
+static int
+binop_set(struct pq_ctx *c, const struct pq_node *n, const pq_value *l,
+          const pq_value *r, pq_value *out)
+{
+    const struct pq_strlist *names = &n->mlabels;
+    int on = n->has_matching && n->on;
+    out->type = PQ_T_VECTOR;
+    out->vec = pq_alloc_array(c->a, l->n + r->n + 1, sizeof(struct pq_el));
+    if (out->vec == NULL)
+        return oom(c);
+    size_t k = 0;
+    if (n->op == PQ_OP_OR) {
+        for (size_t i = 0; i < l->n; i++)
+            out->vec[k++] = l->vec[i];
+        struct sigent *li = sig_index(c, l, names, on);
+        if (li == NULL)
+            return oom(c);
+        for (size_t i = 0; i < r->n; i++) {
+            size_t pos = 0;
+            uint64_t h = pq_labels_sig(r->vec[i].lab, r->vec[i].nlab, names, on);
+            if (sig_find(li, l->n, l, h, r->vec[i].lab, r->vec[i].nlab, names, on,
+                         &pos) < 0)
+                out->vec[k++] = r->vec[i];
+        }
+    } else {
+        struct sigent *ri = sig_index(c, r, names, on);
+        if (ri == NULL)
+            return oom(c);
+        for (size_t i = 0; i < l->n; i++) {
+            size_t pos = 0;
+            uint64_t h = pq_labels_sig(l->vec[i].lab, l->vec[i].nlab, names, on);
+            int found = sig_find(ri, r->n, r, h, l->vec[i].lab, l->vec[i].nlab,
+                                 names, on, &pos) >= 0;
+            if (found == (n->op == PQ_OP_AND))
+                out->vec[k++] = l->vec[i];
+        }
+    }
+    out->n = k;
+    return 0;
+}
+
+static int
+result_labels(struct pq_ctx *c, const struct pq_node *n, const struct pq_el *ls,
+              const struct pq_el *rs, const struct ps_label **lab, uint32_t *nlab)
+{
+    const struct ps_label *l = ls->lab;
+    uint32_t nl = ls->nlab;
+    if ((!is_cmp(n->op) || n->ret_bool) &&
+        pq_labels_drop_name(c->a, l, nl, &l, &nl) != 0)
+        return -1;
+    if (n->card == PQ_CARD_ONE) {
+        if (n->has_matching && n->on) {
+            if (pq_labels_project(c->a, l, nl, &n->mlabels, 1, &l, &nl) != 0)
+                return -1;
+        } else if (n->mlabels.n > 0) {
+            /* ignoring(x): drop x but keep __name__ if still there */
+            for (size_t i = 0; i < n->mlabels.n; i++)
+                if (pq_labels_set(c->a, l, nl, n->mlabels.v[i], NULL, &l, &nl) != 0)
+                    return -1;
+        }
+    }
+    for (size_t i = 0; i < n->include.n; i++) {
+        const char *v = pq_label_get(rs->lab, rs->nlab, n->include.v[i]);
+        if (pq_labels_set(c->a, l, nl, n->include.v[i], v, &l, &nl) != 0)
+            return -1;
+    }
+    *lab = l;
+    *nlab = nl;
+    return 0;
+}
+
+static int
+binop_vv(struct pq_ctx *c, const struct pq_node *n, const pq_value *lhs,
+         const pq_value *rhs, pq_value *out)
+{
+    if (n->op == PQ_OP_AND || n->op == PQ_OP_OR || n->op == PQ_OP_UNLESS)
+        return binop_set(c, n, lhs, rhs, out);
+    const struct pq_strlist *names = &n->mlabels;
+    int on = n->has_matching && n->on;
+    const pq_value *l = lhs, *r = rhs;
+    if (n->card == PQ_CARD_ONE_MANY) {
+        l = rhs;
+        r = lhs;
+    }
+    out->type = PQ_T_VECTOR;
+    out->vec = pq_alloc_array(c->a, l->n ? l->n : 1, sizeof(struct pq_el));
+    if (out->vec == NULL)
+        return oom(c);
+    struct sigent *ri = sig_index(c, r, names, on);
+    if (ri == NULL)
+        return oom(c);
+    /* the "one" side must have unique signatures */
+    for (size_t i = 1; i < r->n; i++) {
+        if (ri[i].h != ri[i - 1].h)
+            continue;
+        const struct pq_el *a = &r->vec[ri[i - 1].i], *b = &r->vec[ri[i].i];
+        if (pq_labels_sig_eq(a->lab, a->nlab, b->lab, b->nlab, names, on))
+            return fail(c, "found duplicate series for the match group on one side "
+                           "of the operation; many-to-many matching not allowed: "
+                           "matching labels must be unique on one side");
+    }
+    /* (signature, element) of every result, for duplicate detection */
+    struct sigent *seen = pq_alloc_array(c->a, l->n ? l->n : 1, sizeof(*seen));
+    uint32_t *from = pq_alloc_array(c->a, l->n ? l->n : 1, sizeof(*from));
+    if (seen == NULL || from == NULL)
+        return oom(c);
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct pq_el *ls = &l->vec[i];
+        uint64_t h = pq_labels_sig(ls->lab, ls->nlab, names, on);
+        size_t pos = 0;
+        ptrdiff_t ri_i = sig_find(ri, r->n, r, h, ls->lab, ls->nlab, names, on, &pos);
+        if (ri_i < 0)
+            continue;
+        const struct pq_el *rs = &r->vec[ri_i];
+        double vl = ls->v, vr = rs->v;
+        if (n->card == PQ_CARD_ONE_MANY) {
+            vl = rs->v;
+            vr = ls->v;
+        }
+        int keep;
+        double v = elem_binop(n->op, vl, vr, &keep);
+        if (n->ret_bool) {
+            v = keep ? 1.0 : 0.0;
+        } else if (!keep) {
+            continue;
+        }
+        struct pq_el *e = &out->vec[k];
+        *e = *ls;
+        e->v = v;
+        e->sid = UINT32_MAX;
+        if (result_labels(c, n, ls, rs, &e->lab, &e->nlab) != 0)
+            return oom(c);
+        /* one-to-one: unique by match signature; else by result labels */
+        seen[k].h = n->card == PQ_CARD_ONE ? h : pq_labels_sig(e->lab, e->nlab, NULL, 0) ^
+                                                    pq_labels_sig(e->lab, e->nlab, NULL, 1);
+        seen[k].i = (uint32_t)k;
+        from[k] = (uint32_t)i;
+        k++;
+    }
+    qsort(seen, k, sizeof(*seen), cmp_sigent);
+    for (size_t j = 1; j < k; j++) {
+        if (seen[j].h != seen[j - 1].h)
+            continue;
+        if (n->card == PQ_CARD_ONE) {
+            const struct pq_el *a = &l->vec[from[seen[j - 1].i]];
+            const struct pq_el *b = &l->vec[from[seen[j].i]];
+            if (pq_labels_sig_eq(a->lab, a->nlab, b->lab, b->nlab, names, on))
+                return fail(c, "multiple matches for labels: many-to-one "
+                               "matching must be explicit (group_left/group_right)");
+        } else {
+            const struct pq_el *a = &out->vec[seen[j - 1].i], *b = &out->vec[seen[j].i];
+            if (pq_labels_cmp(a->lab, a->nlab, b->lab, b->nlab) == 0)
+                return fail(c, "multiple matches for labels: grouping labels must "
+                               "ensure unique matches");
+        }
+    }
+    out->n = k;
+    return 0;
+}
+
+static int
+eval_bin(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
+{
+    pq_value l, r;
+    if (pq_eval_node(c, n->lhs, &l) != 0 || pq_eval_node(c, n->rhs, &r) != 0)
+        return -1;
+    if (l.type == PQ_T_SCALAR && r.type == PQ_T_SCALAR) {
+        out->type = PQ_T_SCALAR;
+        if (is_cmp(n->op))
+            out->scalar = compare(n->op, l.scalar, r.scalar) ? 1.0 : 0.0;
+        else
+            out->scalar = arith(n->op, l.scalar, r.scalar);
+        return 0;
+    }
+    if (l.type == PQ_T_VECTOR && r.type == PQ_T_SCALAR)
+        return binop_vs(c, n, &l, r.scalar, 0, out);
+    if (l.type == PQ_T_SCALAR && r.type == PQ_T_VECTOR)
+        return binop_vs(c, n, &r, l.scalar, 1, out);
+    return binop_vv(c, n, &l, &r, out);
+}
+
+/* ---- aggregation ---- */
+
+struct group {
+    const struct ps_label *lab;   /* result labels */
+    uint32_t nlab;
+    uint64_t h;
+    double v, mean;
+    size_t count;
+    struct pq_el *heap;           /* topk/bottomk: kept elements */
+    size_t nheap;
+    double *vals;                 /* quantile */
+    size_t nvals;
+};
+
+/* topk heap "less": for topk, the root is the smallest kept value. */
+static int
+heap_less(const struct pq_el *a, const struct pq_el *b, int top)
+{
+    if (top) {
+        if (isnan(a->v))
+            return !isnan(b->v);
+        return a->v < b->v;
+    }
+    if (isnan(a->v))
+        return !isnan(b->v);
+    return a->v > b->v;
+}
+
+static void
+heap_down(struct pq_el *h, size_t n, size_t i, int top)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && heap_less(&h[l], &h[m], top))
+            m = l;
+        if (l + 1 < n && heap_less(&h[l + 1], &h[m], top))
+            m = l + 1;
+        if (m == i)
+            return;
+        struct pq_el t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void
+heap_up(struct pq_el *h, size_t i, int top)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!heap_less(&h[i], &h[p], top))
+            return;
+        struct pq_el t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
+static int
+cmp_el_desc(const void *a, const void *b)
+{
+    const struct pq_el *x = a, *y = b;
+    if (isnan(x->v) || isnan(y->v))
+        return isnan(x->v) - isnan(y->v);
+    return x->v > y->v ? -1 : x->v < y->v;
+}
+
+static int
+cmp_el_asc(const void *a, const void *b)
+{
+    const struct pq_el *x = a, *y = b;
+    if (isnan(x->v) || isnan(y->v))
+        return isnan(x->v) - isnan(y->v);
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+static int
+eval_agg(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
+{
+    pq_value in, param = {0};
+    if (pq_eval_node(c, n->lhs, &in) != 0)
+        return -1;
+    if (n->param != NULL && pq_eval_node(c, n->param, &param) != 0)
+        return -1;
+    int64_t k = 0;
+    if (n->agg == PQ_AGG_TOPK || n->agg == PQ_AGG_BOTTOMK) {
+        double kv = param.scalar;
+        if (isnan(kv) || kv < 1) {
+            out->type = PQ_T_VECTOR;
+            out->n = 0;
+            return 0;
+        }
+        k = kv > (double)in.n ? (int64_t)in.n : (int64_t)kv;
+        if (k < 1)
+            k = 1;
+    }
+    int on = !n->without;   /* by(...) keeps the names; without drops them */
+    const struct pq_strlist *names = &n->grouping;
+    struct group *g = pq_alloc_array(c->a, in.n ? in.n : 1, sizeof(*g));
+    uint32_t *gi = pq_alloc_array(c->a, in.n ? in.n : 1, sizeof(*gi));
+    if (g == NULL || gi == NULL)
+        return oom(c);
+    size_t ng = 0;
+    /* assign groups (linear scan over a sorted signature index) */
+    struct sigent *idx = pq_alloc_array(c->a, in.n ? in.n : 1, sizeof(*idx));
+    if (idx == NULL)
+        return oom(c);
+    for (size_t i = 0; i < in.n; i++) {
+        idx[i].h = pq_labels_sig(in.vec[i].lab, in.vec[i].nlab, names, on);
+        idx[i].i = (uint32_t)i;
+    }
+    /* group ids in first-appearance order: process elements in input order */
+    struct sigent *sorted = pq_alloc_array(c->a, in.n ? in.n : 1, sizeof(*sorted));
+    if (sorted == NULL)
+        return oom(c);
+    memcpy(sorted, idx, in.n * sizeof(*idx));
+    qsort(sorted, in.n, sizeof(*sorted), cmp_sigent);
+    for (size_t i = 0; i < in.n; i++)
+        gi[i] = UINT32_MAX;
+    for (size_t s = 0; s < in.n; s++) {
+        size_t e = s;
+        while (e < in.n && sorted[e].h == sorted[s].h)
+            e++;
+        /* elements with equal hash: split by real equality */
+        for (size_t x = s; x < e; x++) {
+            uint32_t ix = sorted[x].i;
+            if (gi[ix] != UINT32_MAX)
+                continue;
+            gi[ix] = (uint32_t)ng;
+            for (size_t y = x + 1; y < e; y++) {
+                uint32_t iy = sorted[y].i;
+                if (gi[iy] == UINT32_MAX &&
+                    pq_labels_sig_eq(in.vec[ix].lab, in.vec[ix].nlab, in.vec[iy].lab,
+                                     in.vec[iy].nlab, names, on))
+                    gi[iy] = (uint32_t)ng;
+            }
+            ng++;
+        }
+        s = e - 1;
+    }
+    /* renumber groups by first appearance */
+    uint32_t *ren = pq_alloc_array(c->a, ng ? ng : 1, sizeof(*ren));
+    if (ren == NULL)
+        return oom(c);
+    for (size_t i = 0; i < ng; i++)
+        ren[i] = UINT32_MAX;
+    uint32_t next = 0;
+    for (size_t i = 0; i < in.n; i++) {
+        if (ren[gi[i]] == UINT32_MAX)
+            ren[gi[i]] = next++;
+        gi[i] = ren[gi[i]];
+    }
+    int top = n->agg == PQ_AGG_TOPK;
+    for (size_t i = 0; i < in.n; i++) {
+        const struct pq_el *el = &in.vec[i];
+        struct group *gr = &g[gi[i]];
+        if (gr->count == 0) {
+            if (pq_labels_project(c->a, el->lab, el->nlab, names, on, &gr->lab,
+                                  &gr->nlab) != 0)
+                return oom(c);
+            gr->v = el->v;
+            gr->mean = el->v;
+            gr->count = 1;
+            if (n->agg == PQ_AGG_TOPK || n->agg == PQ_AGG_BOTTOMK) {
+                gr->heap = pq_alloc_array(c->a, (size_t)k, sizeof(struct pq_el));
+                if (gr->heap == NULL)
+                    return oom(c);
+                gr->heap[0] = *el;
+                gr->nheap = 1;
+            }
+            if (n->agg == PQ_AGG_QUANTILE) {
+                gr->vals = pq_alloc_array(c->a, in.n, sizeof(double));
+                if (gr->vals == NULL)
+                    return oom(c);
+                gr->vals[gr->nvals++] = el->v;
+            }
+            continue;
+        }
+        gr->count++;
+        switch (n->agg) {
+        case PQ_AGG_SUM: gr->v += el->v; break;
+        case PQ_AGG_MIN:
+            if (gr->v > el->v || isnan(gr->v))
+                gr->v = el->v;
+            break;
+        case PQ_AGG_MAX:
+            if (gr->v < el->v || isnan(gr->v))
+                gr->v = el->v;
+            break;
+        case PQ_AGG_AVG: {
+            if (isinf(gr->mean)) {
+                if (isinf(el->v) && (gr->mean > 0) == (el->v > 0))
+                    break;
+                if (!isinf(el->v) && !isnan(el->v))
+                    break;
+            }
+            double cnt = (double)gr->count;
+            gr->mean += el->v / cnt - gr->mean / cnt;
+            break;
+        }
+        case PQ_AGG_TOPK:
+        case PQ_AGG_BOTTOMK:
+            if ((int64_t)gr->nheap < k) {
+                gr->heap[gr->nheap++] = *el;
+                heap_up(gr->heap, gr->nheap - 1, top);
+            } else if (heap_less(&gr->heap[0], el, top)) {
+                gr->heap[0] = *el;
+                heap_down(gr->heap, gr->nheap, 0, top);
+            }
+            break;
+        case PQ_AGG_QUANTILE:
+            gr->vals[gr->nvals++] = el->v;
+            break;
+        default:
+            break;
+        }
+    }
+    out->type = PQ_T_VECTOR;
+    size_t cap = (n->agg == PQ_AGG_TOPK || n->agg == PQ_AGG_BOTTOMK) ? in.n : next;
+    out->vec = pq_alloc_array(c->a, cap ? cap : 1, sizeof(struct pq_el));
+    if (out->vec == NULL)
+        return oom(c);
+    size_t m = 0;
+    for (size_t i = 0; i < next; i++) {
+        struct group *gr = &g[i];
+        if (n->agg == PQ_AGG_TOPK || n->agg == PQ_AGG_BOTTOMK) {
+            qsort(gr->heap, gr->nheap, sizeof(struct pq_el), top ? cmp_el_desc : cmp_el_asc);
+            for (size_t j = 0; j < gr->nheap; j++)
+                out->vec[m++] = gr->heap[j];
+            continue;
+        }
+        struct pq_el *e = &out->vec[m++];
+        e->lab = gr->lab;
+        e->nlab = gr->nlab;
+        e->sid = UINT32_MAX;
+        e->t = c->t;
+        switch (n->agg) {
+        case PQ_AGG_AVG: e->v = gr->mean; break;
+        case PQ_AGG_COUNT: e->v = (double)gr->count; break;
+        case PQ_AGG_GROUP: e->v = 1; break;
+        case PQ_AGG_QUANTILE: {
+            double q = param.scalar;
+            if (isnan(q))
+                e->v = NAN;
+            else if (q < 0)
+                e->v = -INFINITY;
+            else if (q > 1)
+                e->v = INFINITY;
+            else {
+                ps_sort_doubles(gr->vals, gr->nvals);
+                e->v = ps_quantile_sorted(gr->vals, gr->nvals, q);
+            }
+            break;
+        }
+        default: e->v = gr->v; break;
+        }
+    }
+    out->n = m;
+    return 0;
+}
+
+/* ---- dispatch ---- */
+
+int
+pq_eval_node(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (n->kind) {
+    case PQ_NUM:
+        out->type = PQ_T_SCALAR;
+        out->scalar = n->num;
+        return 0;
+    case PQ_STR:
+        out->type = PQ_T_STRING;
+        out->str = n->str;
+        return 0;
+    case PQ_SEL:
+        return n->range_ms > 0 ? eval_range_sel(c, n, out) : eval_instant_sel(c, n, out);
+    case PQ_CALL:
+        return pq_call(c, n, out);
+    case PQ_AGG:
+        return eval_agg(c, n, out);
+    case PQ_BIN:
+        return eval_bin(c, n, out);
+    case PQ_NEG: {
+        if (pq_eval_node(c, n->lhs, out) != 0)
+            return -1;
+        if (out->type == PQ_T_SCALAR) {
+            out->scalar = -out->scalar;
+            return 0;
+        }
+        struct pq_el *v = pq_alloc_array(c->a, out->n ? out->n : 1, sizeof(*v));
+        if (v == NULL)
+            return oom(c);
+        for (size_t i = 0; i < out->n; i++) {
+            v[i] = out->vec[i];
+            v[i].v = -v[i].v;
+            if (pq_labels_drop_name(c->a, v[i].lab, v[i].nlab, &v[i].lab, &v[i].nlab) != 0)
+                return oom(c);
+        }
+        out->vec = v;
+        return 0;
+    }
+    }
+    return fail(c, "internal: unknown node");
+}
+
+enum ps_err
+pq_eval(struct pq_ctx *c, const struct pq_expr *e, pq_value *out)
+{
+    c->err[0] = 0;
+    if (pq_eval_node(c, e->root, out) != 0)
+        return PS_E_EVAL;
+    return PS_OK;
+}
