@@ -52,6 +52,10 @@ struct expo_ctx {
     uint64_t last_fam_hash;
     int have_last_fam;
     struct ps_map64 seen;         /* series ids written by this file */
+    struct ps_intern typed;       /* names with a # TYPE line in this file */
+    struct ps_intern helped;      /* names with a # HELP line in this file */
+    struct ps_intern sampled;     /* sample names seen in this file */
+    char last_sample[128];        /* name of the previous sample line */
     enum ps_err fatal;            /* PS_E_NOMEM stops the file */
 };
 
@@ -89,6 +93,49 @@ is_target_label(const struct expo_ctx *c, const char *name)
     if (c->e->container != NULL && strcmp(name, "container") == 0)
         return 1;
     return 0;
+}
+
+/*
+ * What Prometheus' text parser rejects about metadata: a second TYPE or
+ * HELP line for a name, and a TYPE line after samples of that name.
+ */
+static void
+check_metadata(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
+{
+    struct ps_intern *set = it->kind == PS_EL_TYPE ? &c->typed : &c->helped;
+    size_t n = strlen(it->name);
+    uint32_t id;
+    if (it->kind == PS_EL_UNIT)
+        return;
+    if (set->n != 0 && ps_intern_find(set, it->name, n, &id)) {
+        warn_line(c, line, PS_E_SYNTAX, "second %s line for metric name %s",
+                  it->kind == PS_EL_TYPE ? "TYPE" : "HELP", it->name);
+        return;
+    }
+    if (ps_intern_get(set, it->name, n, &id) != PS_OK) {
+        c->fatal = PS_E_NOMEM;
+        return;
+    }
+    if (it->kind == PS_EL_TYPE && c->sampled.n != 0 &&
+        ps_intern_find(&c->sampled, it->name, n, &id))
+        warn_line(c, line, PS_E_SYNTAX, "TYPE line for metric name %s after "
+                  "its samples", it->name);
+}
+
+/* Remember sample names (only when the name changes: samples come grouped). */
+static void
+note_sample_name(struct expo_ctx *c, const char *name)
+{
+    size_t n = strlen(name);
+    if (n < sizeof(c->last_sample) && strcmp(name, c->last_sample) == 0)
+        return;
+    uint32_t id;
+    if (ps_intern_get(&c->sampled, name, n, &id) != PS_OK)
+        c->fatal = PS_E_NOMEM;
+    if (n < sizeof(c->last_sample))
+        memcpy(c->last_sample, name, n + 1);
+    else
+        c->last_sample[0] = 0;
 }
 
 static void
@@ -255,14 +302,17 @@ process_line(struct expo_ctx *c, const char *line, size_t n, uint32_t lineno)
         if (strcmp(it.text, "unknown") == 0 || strcmp(it.text, "info") == 0 ||
             strcmp(it.text, "stateset") == 0 || strcmp(it.text, "gaugehistogram") == 0)
             c->om = 1;
+        check_metadata(c, &it, lineno);
         note_family(c, &it);
         break;
     case PS_EL_HELP:
+        check_metadata(c, &it, lineno);
         note_family(c, &it);
         break;
     case PS_EL_SAMPLE:
         if (it.exemplar || it.ts_float)
             c->om = 1;
+        note_sample_name(c, it.name);
         add_sample(c, &it, lineno);
         break;
     case PS_EL_ERROR:
@@ -345,6 +395,9 @@ ctx_done(struct expo_ctx *c, enum ps_err r)
     free(c->tmp);
     free(c->labs);
     ps_map64_free(&c->seen);
+    ps_intern_free(&c->typed);
+    ps_intern_free(&c->helped);
+    ps_intern_free(&c->sampled);
     if (r == PS_OK && c->fatal != PS_OK)
         r = c->fatal;
     return r;

@@ -20,7 +20,7 @@
  *   labels   = label ( ws* "," ws* label )* ( ws* "," )? ws*
  *   label    = lname ws* "=" ws* '"' ( char | "\\" | "\"" | "\n" )* '"'
  *   name     = [a-zA-Z_:][a-zA-Z0-9_:]*     lname = [a-zA-Z_][a-zA-Z0-9_]*
- *   value    = Go float: decimal, hex, [+-]Inf(inity), NaN (any case)
+ *   value    = decimal float, [+-]Inf(inity), NaN (any case); no hex, no '_'
  *   ts       = integer (text format: ms) or float (OpenMetrics: seconds)
  *   type     = counter | gauge | histogram | summary | untyped
  *            | unknown | info | stateset | gaugehistogram
@@ -121,7 +121,11 @@ ieq(const char *s, size_t n, const char *lit)
     return 1;
 }
 
-/* Slow path: strtod on a NUL-terminated copy, whole token consumed. */
+/*
+ * Slow path: strtod on a NUL-terminated copy, whole token consumed. Only
+ * decimal digits, '.', exponents and signs: Prometheus' text parser
+ * rejects hex floats and '_' (client_golang expfmt parseFloat).
+ */
 static int
 float_slow(const char *s, size_t n, double *v)
 {
@@ -130,10 +134,8 @@ float_slow(const char *s, size_t n, double *v)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        /* Only what Go's ParseFloat can accept; no spaces, no "nan(...)". */
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' ||
-              c == '+' || c == '-' || c == 'x' || c == 'X' || c == 'p' ||
-              c == 'P' || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+              c == '+' || c == '-'))
             return 0;
     }
     memcpy(buf, s, n);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * fuzz_exposition.c - libFuzzer harness: any bytes as a metric dump (text
+ * format 0.0.4 / OpenMetrics) into a fact store, both in memory and
+ * streamed in small reads, with small limits so long lines, the label
+ * limit and the sample limit are reached often.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "promsight/ps_facts.h"
+#include "promsight/ps_metrics.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct rd {
+    const uint8_t *p;
+    size_t n, off;
+};
+
+static ssize_t
+rd_read(void *ctx, void *buf, size_t n)
+{
+    struct rd *r = ctx;
+    size_t k = r->n - r->off;
+    if (k > 7)
+        k = 7;
+    if (k > n)
+        k = n;
+    memcpy(buf, r->p + r->off, k);
+    r->off += k;
+    return (ssize_t)k;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ps_metrics_limits lim;
+    ps_metrics_limits_default(&lim);
+    lim.max_line = 256;
+    lim.max_labels = 8;
+    lim.max_samples = 64;
+    struct ps_diags d;
+    ps_diags_init(&d);
+    struct ps_facts *f = ps_facts_new();
+    struct ps_metrics *m = f != NULL ? ps_metrics_new(f, &d, &lim) : NULL;
+    if (m != NULL) {
+        struct ps_entry e;
+        memset(&e, 0, sizeof(e));
+        e.path = "fuzz/1795502084.prom";
+        e.kind = PS_KIND_METRIC_DUMP;
+        e.pod = "p";
+        e.container = "c";
+        (void)ps_metrics_load_exposition_mem(m, &e, data, size);
+        struct rd r = {data, size, 0};
+        e.path = "fuzz/metrics.om";
+        e.mtime_ms = 1795502099000;
+        (void)ps_metrics_load_exposition(m, &e, rd_read, &r);
+        (void)ps_metrics_finish(m);
+        json_t *j = ps_metrics_json(m, f, NULL, 0, 1);
+        json_decref(j);
+    }
+    ps_metrics_free(m);
+    ps_facts_free(f);
+    ps_diags_free(&d);
+    return 0;
+}
