@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ingest_int.h - the per-stage steps of ps_ingest_bundle(): each reads its
+ * part of the bundle, publishes facts, and stores its JSON summary in the
+ * struct ps_ingest.
+ */
+#ifndef PS_INGEST_INT_H
+#define PS_INGEST_INT_H
+
+#include "promsight/ps_ingest.h"
+
+struct ps_logs_ctx;
+
+/* WAL: every WAL directory; summary JSON + promsight_wal_* series. */
+enum ps_err ps_ingest_wal(struct ps_bundle *b, struct ps_ingest *in);
+/* TSDB: every root and block; summary JSON + promsight_block_* series. */
+enum ps_err ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in);
+/* Logs summary JSON (per file: shape, lines, levels, matches). */
+json_t *ps_ingest_logs_json(const struct ps_logs_ctx *c);
+/* Config summary JSON: what the config facts say (promsight_config_*). */
+json_t *ps_ingest_config_json(const struct ps_ingest *in);
+
+#endif
