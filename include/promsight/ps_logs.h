@@ -146,7 +146,8 @@ int ps_sigset_find(const struct ps_sigset *s, const char *id);
 /*
  * Match one line (no trailing newline). Returns the index of the first
  * signature (load order) whose prefilter and pattern match, filling m,
- * or -1. Named fields that are not pattern groups are looked up as logfmt
+ * or -1. Named fields that are not pattern groups (or whose group did not
+ * take part in the match) are looked up as logfmt
  * keys of the line (the last occurrence wins), unquoted.
  */
 int ps_sigset_match(struct ps_sigset *s, const char *line, size_t n,
@@ -220,7 +221,9 @@ enum ps_err ps_logs_ingest_mem(struct ps_logs_ctx *c, const char *path,
                                struct ps_diags *diags);
 
 /* Walk a bundle (directory, archive or single file) and ingest every
- * entry of kind "log" (every regular file when the bundle is one file). */
+ * entry of kind "log" (every regular file when the bundle is one file),
+ * plus "text", "unknown" and "api_json" entries whose first line shows an
+ * OpenSearch/Elasticsearch export (others are skipped unrecorded). */
 enum ps_err ps_logs_ingest_bundle(struct ps_logs_ctx *c, struct ps_bundle *b,
                                   struct ps_facts *facts,
                                   struct ps_diags *diags);

@@ -256,6 +256,9 @@ print_record_text(const struct ps_logs_ctx *c, const struct ps_logs_record *r)
         snprintf(loc, sizeof(loc), "doc %llu", (unsigned long long)r->off + 1);
     printf("%s:%s  %s  %s  %s", ps_logs_ctx_file(c, r->file)->path, loc, t,
            g != NULL ? g->id : "-", g != NULL ? g->cls : ps_log_level_name(r->level));
+    if (r->pod != NULL)
+        printf(" [%s%s%s]", r->pod, r->container != NULL ? "/" : "",
+               r->container != NULL ? r->container : "");
     for (size_t i = 0; i < r->nfields; i++)
         printf(" %s=%s", r->fields[i].name, r->fields[i].value);
     printf("\n    %s\n", r->text);

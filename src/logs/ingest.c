@@ -636,8 +636,9 @@ warn(struct fstate *fs, enum warn_kind k, uint32_t line, uint64_t off)
     if (fs->wcount[k]++ == 0) {
         fs->wline[k] = line;
         ps_diag_add(fs->d, k == W_NOTIME ? PS_SEV_NOTE : PS_SEV_WARN,
-                    k == W_LONG ? PS_E_LIMIT : PS_E_SYNTAX, fs->f->path, off,
-                    line, "logs", "%s", warn_text[k]);
+                    k == W_LONG ? PS_E_LIMIT : PS_E_SYNTAX, fs->f->path,
+                    line > 0 ? PS_OFF_NONE : off, line, "logs", "%s",
+                    warn_text[k]);
     }
 }
 
@@ -1079,9 +1080,54 @@ finish_file(struct fstate *fs)
                     "logs", "no line has a time");
 }
 
+/* 1 if needle occurs in h[0..n) (memmem is a GNU extension). */
+static int
+contains(const char *h, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (const char *p = h; m <= n && (size_t)(p - h) <= n - m;) {
+        p = memchr(p, needle[0], n - m + 1 - (size_t)(p - h));
+        if (p == NULL)
+            return 0;
+        if (memcmp(p, needle, m) == 0)
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* 1 if the buffered start of a file holds an OpenSearch/Elasticsearch
+ * export (probe mode: files the bundle did not classify as logs). */
+static int
+looks_es(enum ps_log_shape sh, const struct reader *r)
+{
+    if (sh == PS_LSHAPE_ES_NDJSON)
+        return 1;
+    if (sh != PS_LSHAPE_ES_HITS)
+        return 0;
+    size_t n = r->end < 65536 ? r->end : 65536;
+    return contains(r->buf, n, "\"hits\"") && contains(r->buf, n, "\"_source\"");
+}
+
+static void
+file_drop_last(struct ps_logs_ctx *c)
+{
+    struct ps_logs_file *f = &c->files[--c->nfiles];
+    free(f->path);
+    free(f->pod);
+    free(f->container);
+    free(f->ns);
+    free(f->sig_count);
+    free(f->sig_first);
+    free(f->sig_last);
+}
+
+/* probe: read the file only if it is an OpenSearch/Elasticsearch export;
+ * returns PS_DONE (nothing recorded) if it is not. */
 static enum ps_err
 ingest(struct ps_logs_ctx *c, const char *path, const struct ps_entry *e,
-       pull_fn pull, void *arg, struct ps_facts *facts, struct ps_diags *d)
+       pull_fn pull, void *arg, struct ps_facts *facts, struct ps_diags *d,
+       int probe)
 {
     size_t fi;
     enum ps_err err = file_new(c, path, e, &fi);
@@ -1123,15 +1169,20 @@ ingest(struct ps_logs_ctx *c, const char *path, const struct ps_entry *e,
                 continue;
             shaped = 1;
             fs.f->shape = ps_log_detect_shape(s, n);
+            if (probe && !looks_es(fs.f->shape, &r)) {
+                free(r.buf);
+                free(fs.ekey);
+                free(fs.ekey_ok);
+                file_drop_last(c);
+                return PS_DONE;
+            }
             if (fs.f->shape == PS_LSHAPE_ES_HITS) {
                 read_es_hits(&fs, &r, s, n);
                 break;
             }
         }
-        if (n == 0 && fs.f->shape != PS_LSHAPE_CRI)
+        if (n == 0)
             continue;
-        /* Reset by the fact store as well; keep the file pointer fresh. */
-        fs.f = &c->files[fi];
         physical_line(&fs, s, n, ln, off);
     }
     if (fs.f->shape != PS_LSHAPE_ES_HITS)
@@ -1154,7 +1205,7 @@ ps_logs_ingest_stream(struct ps_logs_ctx *c, const struct ps_entry *e,
 {
     if (c == NULL || e == NULL || s == NULL)
         return PS_E_USAGE;
-    return ingest(c, e->path, e, stream_pull, s, facts, diags);
+    return ingest(c, e->path, e, stream_pull, s, facts, diags, 0);
 }
 
 enum ps_err
@@ -1167,7 +1218,7 @@ ps_logs_ingest_mem(struct ps_logs_ctx *c, const char *path,
         return PS_E_USAGE;
     if (path == NULL)
         path = e != NULL ? e->path : "<memory>";
-    return ingest(c, path, e, mem_pull, &m, facts, diags);
+    return ingest(c, path, e, mem_pull, &m, facts, diags, 0);
 }
 
 struct walk {
@@ -1183,9 +1234,14 @@ visit(void *arg, const struct ps_entry *e, struct ps_stream *s)
     struct walk *w = arg;
     if (s == NULL || e->unsafe || e->type != PS_ET_FILE)
         return PS_OK;
-    if (e->kind != PS_KIND_LOG && !w->single)
+    enum ps_err err;
+    if (e->kind == PS_KIND_LOG || w->single)
+        err = ps_logs_ingest_stream(w->c, e, s, w->facts, w->d);
+    else if (e->kind == PS_KIND_TEXT || e->kind == PS_KIND_UNKNOWN ||
+             e->kind == PS_KIND_API_JSON)
+        err = ingest(w->c, e->path, e, stream_pull, s, w->facts, w->d, 1);
+    else
         return PS_OK;
-    enum ps_err err = ps_logs_ingest_stream(w->c, e, s, w->facts, w->d);
     return err == PS_E_NOMEM ? err : PS_OK;
 }
 

@@ -643,13 +643,13 @@ extract(struct ps_sigset *s, size_t i, const char *line, size_t n,
         int gn = s->rt[i].group[f];
         const char *v = NULL;
         size_t vn = 0;
-        if (gn > 0) {
-            if ((uint32_t)gn < npairs && ov[2 * gn] != PCRE2_UNSET &&
-                ov[2 * gn + 1] >= ov[2 * gn] && ov[2 * gn + 1] <= n) {
-                v = line + ov[2 * gn];
-                vn = ov[2 * gn + 1] - ov[2 * gn];
-            }
+        if (gn > 0 && (uint32_t)gn < npairs && ov[2 * gn] != PCRE2_UNSET &&
+            ov[2 * gn + 1] >= ov[2 * gn] && ov[2 * gn + 1] <= n) {
+            v = line + ov[2 * gn];
+            vn = ov[2 * gn + 1] - ov[2 * gn];
         } else {
+            /* Not a group, or a group that did not take part: the logfmt
+             * key of the same name. */
             if (np == (size_t)-1) {
                 np = ps_logfmt_parse(line, n, pairs, 64, NULL);
                 if (np > 64)
