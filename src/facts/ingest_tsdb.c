@@ -19,6 +19,42 @@
 
 #define TOP_N 10
 
+/* The bundle directory; TSDB paths are reported relative to it, as the
+ * bundle layer reports entry paths, so output does not depend on where
+ * the bundle sits and a directory agrees with its archive. */
+static const char *bundle_root;
+
+static const char *
+rel(const char *p)
+{
+    if (p == NULL || bundle_root == NULL)
+        return p;
+    size_t n = strlen(bundle_root);
+    while (n > 0 && bundle_root[n - 1] == '/')
+        n--;
+    if (strncmp(p, bundle_root, n) == 0 && p[n] == '/')
+        return p + n + 1;
+    if (strncmp(p, bundle_root, n) == 0 && p[n] == '\0')
+        return ".";
+    return p;
+}
+
+/* Rewrite the paths of diagnostics [from, d->n) relative to the bundle. */
+static void
+relativize_diags(struct ps_diags *d, size_t from)
+{
+    for (size_t i = from; i < d->n; i++) {
+        const char *r = rel(d->v[i].path);
+        if (r != NULL && r != d->v[i].path) {
+            char *c = strdup(r);
+            if (c != NULL) {
+                free(d->v[i].path);
+                d->v[i].path = c;
+            }
+        }
+    }
+}
+
 static const char *
 check_class(const char *phase)
 {
@@ -44,7 +80,7 @@ problems_from(struct ps_ingest *in, const struct ps_diags *d, int64_t t,
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "check",
                               g->phase != NULL ? g->phase : "tsdb",
                               "severity", ps_sev_name(g->sev), "file",
-                              g->path != NULL ? g->path : "", "message",
+                              g->path != NULL ? rel(g->path) : "", "message",
                               g->msg != NULL ? g->msg : "");
         if (g->off != PS_OFF_NONE)
             json_object_set_new(o, "offset", json_integer((json_int_t)g->off));
@@ -55,7 +91,7 @@ problems_from(struct ps_ingest *in, const struct ps_diags *d, int64_t t,
         struct ps_event ev = {
             .t = t, .cls = check_class(g->phase), .sev = g->sev, .labels = l,
             .nlabels = 2, .message = g->msg != NULL ? g->msg : "",
-            .src = ps_facts_source(in->facts, g->path != NULL ? g->path : "tsdb"),
+            .src = ps_facts_source(in->facts, g->path != NULL ? rel(g->path) : "tsdb"),
             .off = g->off, .line = g->line,
         };
         ps_facts_add_event(in->facts, &ev);
@@ -94,12 +130,12 @@ publish_block(struct ps_ingest *in, const struct ps_tsdb_root *r,
 {
     struct ps_label l[3];
     size_t n = 0;
-    l[n++] = (struct ps_label){"tsdb", r->dir};
+    l[n++] = (struct ps_label){"tsdb", rel(r->dir)};
     if (r->tenant != NULL)
         l[n++] = (struct ps_label){"tenant", r->tenant};
     l[n++] = (struct ps_label){"block", b->ulid};
     int64_t t = b->meta.max_time;
-    uint32_t src = ps_facts_source(in->facts, b->dir);
+    uint32_t src = ps_facts_source(in->facts, rel(b->dir));
     ps_facts_add(in->facts, "promsight_block_series", l, n, t, (double)b->meta.stats.num_series, src);
     ps_facts_add(in->facts, "promsight_block_samples", l, n, t, (double)b->meta.stats.num_samples, src);
     ps_facts_add(in->facts, "promsight_block_chunks", l, n, t, (double)b->meta.stats.num_chunks, src);
@@ -163,7 +199,7 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, json_t *out)
     problems_from(in, &r->diags, nb > 0 ? blocks[nb - 1].meta.max_time : 0, tenant,
                   json_object_get(out, "problems"));
     json_array_append_new(json_object_get(out, "roots"), json_pack(
-        "{s:s, s:s, s:I, s:I, s:b}", "dir", r->dir, "tenant", tenant, "blocks",
+        "{s:s, s:s, s:I, s:I, s:b}", "dir", rel(r->dir), "tenant", tenant, "blocks",
         (json_int_t)nb, "incomplete", (json_int_t)r->nincomplete, "has_shipper",
         r->has_shipper));
     for (size_t i = 0; i < nb; i++)
@@ -182,6 +218,8 @@ ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
         return PS_OK;
     }
     struct ps_tsdb_scan sc = {0};
+    size_t first_diag = in->diags.n;
+    bundle_root = path;
     enum ps_err e = ps_tsdb_scan(path, &sc, &in->diags);
     if (e != PS_OK || sc.nroots == 0) {
         ps_tsdb_scan_free(&sc);
@@ -192,6 +230,8 @@ ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
     for (size_t i = 0; i < sc.nroots; i++)
         do_root(in, &sc.roots[i], out);
     ps_tsdb_scan_free(&sc);
+    relativize_diags(&in->diags, first_diag);
+    bundle_root = NULL;
     in->tsdb = out;
     return PS_OK;
 }

@@ -45,12 +45,19 @@ points_of(const struct ps_facts *f, uint32_t id, double scale)
 static void
 series_name(const struct ps_facts *f, uint32_t id, char *buf, size_t n)
 {
-    const char *pod = ps_facts_series_label(f, id, "pod");
+    const char *who = ps_facts_series_label(f, id, "pod");
+    if (who == NULL)
+        who = ps_facts_series_label(f, id, "instance");
+    if (who == NULL)
+        who = ps_facts_series_metric(f, id);
     const char *rn = ps_facts_series_label(f, id, "remote_name");
+    const char *url = ps_facts_series_label(f, id, "url");
     const char *tenant = ps_facts_series_label(f, id, "tenant");
-    snprintf(buf, n, "%s%s%s%s%s", pod != NULL ? pod : ps_facts_series_metric(f, id),
-             rn != NULL ? " " : "", rn != NULL ? rn : "", tenant != NULL ? " " : "",
-             tenant != NULL ? tenant : "");
+    /* the URL's path tells two queues of one remote apart (e.g. a fixed URL) */
+    const char *path = url != NULL ? strstr(url, "://") : NULL;
+    path = path != NULL ? strchr(path + 3, '/') : NULL;
+    snprintf(buf, n, "%s%s%s%s%s%s", who, rn != NULL ? " " : "", rn != NULL ? rn : "",
+             path != NULL ? path : "", tenant != NULL ? " " : "", tenant != NULL ? tenant : "");
 }
 
 static json_t *
@@ -67,6 +74,10 @@ add_metric(json_t *c, const struct ps_facts *f, const char *metric)
     size_t n = ps_facts_metric_series(f, metric, &ids);
     json_t *ser = json_object_get(c, "series");
     for (size_t i = 0; i < n && json_array_size(ser) < MAX_CHART_SERIES; i++) {
+        /* API query results repeat what the dumps hold; chart the dumps */
+        const char *source = ps_facts_series_label(f, ids[i], "source");
+        if (source != NULL && strcmp(source, "api") == 0 && n > 1)
+            continue;
         char name[256];
         series_name(f, ids[i], name, sizeof(name));
         json_array_append_new(ser, json_pack("{s:o, s:o}", "name", rb_text(name, 200),
