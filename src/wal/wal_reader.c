@@ -274,9 +274,8 @@ resync(struct ps_wal_reader *r)
 }
 
 static void
-process_page(struct ps_wal_reader *r)
+process_page(struct ps_wal_reader *r, const uint8_t *pg)
 {
-    const uint8_t *pg = r->page;
     size_t pos = 0;
 
     if (r->seg_off == 0 && ps_get_be32(pg) == LEGACY_MAGIC) {
@@ -382,6 +381,13 @@ ps_wal_reader_feed(struct ps_wal_reader *r, const void *p, size_t n)
 {
     const uint8_t *b = p;
     r->bytes += n;
+    /* whole pages straight from the caller's buffer, no copy */
+    while (r->page_n == 0 && n >= PS_WAL_PAGE_SIZE) {
+        process_page(r, b);
+        r->seg_off += PS_WAL_PAGE_SIZE;
+        b += PS_WAL_PAGE_SIZE;
+        n -= PS_WAL_PAGE_SIZE;
+    }
     while (n > 0) {
         size_t take = PS_WAL_PAGE_SIZE - r->page_n;
         if (take > n)
@@ -391,7 +397,7 @@ ps_wal_reader_feed(struct ps_wal_reader *r, const void *p, size_t n)
         b += take;
         n -= take;
         if (r->page_n == PS_WAL_PAGE_SIZE) {
-            process_page(r);
+            process_page(r, r->page);
             r->seg_off += PS_WAL_PAGE_SIZE;
             r->page_n = 0;
         }
@@ -404,7 +410,7 @@ ps_wal_reader_end(struct ps_wal_reader *r)
 {
     if (r->page_n > 0) {
         memset(r->page + r->page_n, 0, PS_WAL_PAGE_SIZE - r->page_n);
-        process_page(r);
+        process_page(r, r->page);
         r->seg_off += PS_WAL_PAGE_SIZE;
         r->page_n = 0;
     }

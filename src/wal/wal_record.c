@@ -175,29 +175,62 @@ dec_series(struct ps_wal_decoder *d, struct ps_dec *dd,
     return PS_OK;
 }
 
+/* Zigzag varint with a one-byte fast path; returns 0 on a short or
+ * overlong varint (the caller then reports the record as malformed). */
+static inline int
+fast_varint(const uint8_t **pp, const uint8_t *end, int64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t u;
+    if (p < end && *p < 0x80) {
+        u = *p;
+        *pp = p + 1;
+    } else {
+        int n = ps_uvarint(p, end, &u);
+        if (n <= 0)
+            return n == 0 ? -1 : -2;
+        *pp = p + n;
+    }
+    *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+    return 0;
+}
+
+/* The hot path of a WAL read: raw pointers, no per-field error flag. */
 static enum ps_err
 dec_samples(struct ps_wal_decoder *d, struct ps_dec *dd,
             const struct ps_wal_visitor *v, size_t *nitems)
 {
     size_t n = 0;
-    if (ps_dec_left(dd) > 0) {
-        uint64_t base_ref = ps_dec_be64(dd);
-        int64_t base_t = (int64_t)ps_dec_be64(dd);
-        while (dd->err == PS_OK && ps_dec_left(dd) > 0) {
-            struct ps_wal_sample *s = item_slot(d, n, sizeof(*s));
-            if (s == NULL)
-                return PS_E_NOMEM;
-            int64_t dref = ps_dec_varint(dd);
-            int64_t dt = ps_dec_varint(dd);
-            s->v = ps_dec_f64(dd);
+    const uint8_t *p = dd->p, *end = dd->end;
+    if (p < end) {
+        if (end - p < 16)
+            return PS_E_TRUNCATED;
+        uint64_t base_ref = ps_get_be64(p);
+        int64_t base_t = (int64_t)ps_get_be64(p + 8);
+        p += 16;
+        /* each sample is at least 10 bytes: size the array once */
+        size_t most = (size_t)(end - p) / 10 + 1;
+        if (item_slot(d, most, sizeof(struct ps_wal_sample)) == NULL)
+            return PS_E_NOMEM;
+        struct ps_wal_sample *out = d->items;
+        while (p < end) {
+            int64_t dref, dt;
+            int rc = fast_varint(&p, end, &dref);
+            if (rc == 0)
+                rc = fast_varint(&p, end, &dt);
+            if (rc != 0)
+                return rc == -1 ? PS_E_TRUNCATED : PS_E_CORRUPT;
+            if (end - p < 8)
+                return PS_E_TRUNCATED;
+            uint64_t bits = ps_get_be64(p);
+            p += 8;
+            struct ps_wal_sample *s = &out[n++];
+            memcpy(&s->v, &bits, sizeof(bits));
             s->ref = base_ref + (uint64_t)dref;
             s->t = add_i64(base_t, dt);
             s->st = 0;
-            n++;
         }
     }
-    if (dd->err != PS_OK)
-        return dd->err;
     *nitems = n;
     if (v != NULL && v->samples != NULL && n > 0)
         v->samples(v->ctx, d->items, n);

@@ -13,7 +13,8 @@
  * if earlier). What is kept is what the head would hold.
  *
  * Memory grows with label sets (one struct per distinct label set, its
- * label bytes, a 16-entry reservoir of scrape deltas), not with WAL bytes.
+ * label bytes, a 16-entry systematic sample of its scrape deltas), not
+ * with WAL bytes.
  */
 #include "promsight/ps_wal.h"
 
@@ -34,8 +35,10 @@ struct series_rec {
     uint32_t name_id;
     int64_t first_t, last_t;   /* of kept samples */
     uint64_t samples;          /* kept samples + histograms */
-    uint32_t ndeltas;
-    uint32_t res[RESERVOIR];   /* reservoir sample of scrape deltas (ms) */
+    uint32_t ndeltas;          /* deltas seen */
+    uint8_t nres;              /* deltas held in res */
+    uint8_t stride_log2;       /* res holds every 2^stride_log2-th delta */
+    uint32_t res[RESERVOIR];   /* systematic sample of scrape deltas (ms) */
 };
 
 struct ps_wal_series_state {
@@ -44,11 +47,12 @@ struct ps_wal_series_state {
     struct ps_buf labels;      /* canonical label bytes, back to back */
     struct ps_buf scratch;
     struct ps_map64 by_hash;   /* label hash -> index */
-    struct ps_map64 by_ref;    /* series ref -> index */
+    struct ps_map64 by_ref;    /* series ref -> index (sparse refs) */
+    uint32_t *dense;           /* ref -> index+1 for small refs (0: none) */
+    size_t ndense;
     struct ps_intern names;    /* metric names */
-    uint64_t *name_series, *name_samples;
+    uint64_t *name_series;   /* label sets per metric name */
     size_t names_cap;
-    uint64_t rng;
     struct ps_wal_visitor user;
     int has_user;
     enum ps_err oom;
@@ -78,7 +82,6 @@ ps_wal_stats_init(struct ps_wal_stats *s, const char *dir)
         ps_wal_stats_free(s);
         return PS_E_NOMEM;
     }
-    s->st->rng = 0x9E3779B97F4A7C15ULL;
     return PS_OK;
 }
 
@@ -108,9 +111,9 @@ ps_wal_stats_free(struct ps_wal_stats *s)
         ps_buf_free(&s->st->scratch);
         ps_map64_free(&s->st->by_hash);
         ps_map64_free(&s->st->by_ref);
+        free(s->st->dense);
         ps_intern_free(&s->st->names);
         free(s->st->name_series);
-        free(s->st->name_samples);
         free(s->st);
     }
     memset(s, 0, sizeof(*s));
@@ -125,17 +128,6 @@ ps_wal_stats_set_visitor(struct ps_wal_stats *s, const struct ps_wal_visitor *v)
     } else {
         s->st->has_user = 0;
     }
-}
-
-static uint64_t
-rng_next(struct ps_wal_series_state *st)
-{
-    uint64_t x = st->rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    st->rng = x;
-    return x;
 }
 
 /* ---- corruption bookkeeping ---- */
@@ -184,17 +176,13 @@ name_slot(struct ps_wal_series_state *st, uint32_t id)
 {
     if (id < st->names_cap)
         return PS_OK;
-    size_t cap = st->names_cap, cap2 = st->names_cap;
+    size_t cap = st->names_cap;
     if (ps_grow((void **)&st->name_series, &cap, (size_t)id + 1,
-                sizeof(uint64_t)) != PS_OK ||
-        ps_grow((void **)&st->name_samples, &cap2, (size_t)id + 1,
                 sizeof(uint64_t)) != PS_OK)
         return PS_E_NOMEM;
     memset(st->name_series + st->names_cap, 0,
            (cap - st->names_cap) * sizeof(uint64_t));
-    memset(st->name_samples + st->names_cap, 0,
-           (cap2 - st->names_cap) * sizeof(uint64_t));
-    st->names_cap = cap < cap2 ? cap : cap2;
+    st->names_cap = cap;
     return PS_OK;
 }
 
@@ -261,6 +249,41 @@ label_set(struct ps_wal_stats *s, const struct ps_wal_series *ser, int *isnew)
     return st->n++;
 }
 
+/*
+ * Refs are small increasing integers (Prometheus counts from 1), so most
+ * live in a dense array; the array may cover up to 16 refs per label set
+ * (plus 64 Ki), so its size follows series, never a hostile ref value.
+ */
+static enum ps_err
+ref_put(struct ps_wal_series_state *st, uint64_t ref, size_t idx)
+{
+    uint64_t limit = 16 * ((uint64_t)st->n + 65536);
+    if (ref < limit && idx < UINT32_MAX) {
+        if (ref >= st->ndense) {
+            size_t cap = st->ndense;
+            if (ps_grow((void **)&st->dense, &cap, (size_t)ref + 1,
+                        sizeof(uint32_t)) != PS_OK)
+                return PS_E_NOMEM;
+            memset(st->dense + st->ndense, 0,
+                   (cap - st->ndense) * sizeof(uint32_t));
+            st->ndense = cap;
+        }
+        st->dense[ref] = (uint32_t)idx + 1;
+        return PS_OK;
+    }
+    return ps_map64_put(&st->by_ref, ref, idx);
+}
+
+static inline int
+ref_get(const struct ps_wal_series_state *st, uint64_t ref, uint64_t *idx)
+{
+    if (ref < st->ndense && st->dense[ref] != 0) {
+        *idx = st->dense[ref] - 1;
+        return 1;
+    }
+    return st->by_ref.n != 0 && ps_map64_get(&st->by_ref, ref, idx);
+}
+
 static void
 on_series(void *ctx, const struct ps_wal_series *ser, size_t n)
 {
@@ -269,7 +292,7 @@ on_series(void *ctx, const struct ps_wal_series *ser, size_t n)
         int isnew = 0;
         size_t idx = label_set(s, &ser[i], &isnew);
         if (idx == SIZE_MAX ||
-            ps_map64_put(&s->st->by_ref, ser[i].ref, idx) != PS_OK) {
+            ref_put(s->st, ser[i].ref, idx) != PS_OK) {
             s->st->oom = PS_E_NOMEM;
             return;
         }
@@ -296,7 +319,7 @@ take_sample(struct ps_wal_stats *s, uint64_t ref, int64_t t)
             s->repair_max_t = t;
     }
     uint64_t idx;
-    if (!ps_map64_get(&s->st->by_ref, ref, &idx)) {
+    if (!ref_get(s->st, ref, &idx)) {
         g->unknown_ref++;
         return;
     }
@@ -313,20 +336,26 @@ take_sample(struct ps_wal_stats *s, uint64_t ref, int64_t t)
     if (r->samples > 0) {
         uint64_t d = (uint64_t)t - (uint64_t)r->last_t;
         uint32_t d32 = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-        r->ndeltas++;
-        if (r->ndeltas <= RESERVOIR) {
-            r->res[r->ndeltas - 1] = d32;
-        } else {
-            uint64_t j = rng_next(s->st) % r->ndeltas;
-            if (j < RESERVOIR)
-                r->res[j] = d32;
+        /* Systematic sample: keep every 2^k-th delta; when the buffer is
+         * full, keep every other one and double the stride. Uniform over
+         * the whole series, O(1), no division. */
+        uint32_t k = r->ndeltas++;
+        if ((k & ((1u << r->stride_log2) - 1)) == 0) {
+            if (r->nres == RESERVOIR) {
+                for (unsigned i = 0; i < RESERVOIR / 2; i++)
+                    r->res[i] = r->res[2 * i];
+                r->nres = RESERVOIR / 2;
+                if (r->stride_log2 < 31)
+                    r->stride_log2++;
+            }
+            if ((k & ((1u << r->stride_log2) - 1)) == 0)
+                r->res[r->nres++] = d32;
         }
     } else {
         r->first_t = t;
     }
     r->last_t = t;
     r->samples++;
-    s->st->name_samples[r->name_id]++;
 }
 
 static void
@@ -552,7 +581,7 @@ cmp_u32(const void *a, const void *b)
 static int64_t
 series_median(const struct series_rec *r)
 {
-    uint32_t k = r->ndeltas < RESERVOIR ? r->ndeltas : RESERVOIR;
+    uint32_t k = r->nres;
     if (k == 0)
         return -1;
     uint32_t tmp[RESERVOIR];
@@ -654,9 +683,12 @@ ps_wal_stats_top(const struct ps_wal_stats *s, int by_samples,
     for (size_t i = 0; i < n; i++) {
         v[i].id = (uint32_t)i;
         v[i].series = st->name_series[i];
-        v[i].samples = st->name_samples[i];
+        v[i].samples = 0;
         v[i].name = ps_intern_str(&st->names, (uint32_t)i);
     }
+    /* samples per name are summed here, not per sample on the hot path */
+    for (size_t i = 0; i < st->n; i++)
+        v[st->v[i].name_id].samples += st->v[i].samples;
     by_samples_flag = by_samples;
     qsort(v, n, sizeof(*v), cmp_top);
     size_t k = n < max ? n : max;
