@@ -132,7 +132,8 @@ struct ps_plan_inputs {
     struct ps_plan_qval q[PS_Q__COUNT];
     /* measured or configured; NAN when unknown */
     double bytes_per_sample_blocks;  /* sum numBytes / sum numSamples of blocks */
-    double wal_bytes_per_sample;     /* measured WAL bytes per sample */
+    double wal_bytes_per_sample;     /* measured receiver WAL bytes per sample */
+    double agent_wal_bytes_per_sample; /* measured agent WAL bytes per sample */
     double retention_s;              /* receiver local retention (--tsdb.retention) */
     double replication_factor;
     double receivers;                /* receiver replicas */

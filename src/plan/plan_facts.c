@@ -56,6 +56,8 @@ identity(const struct ps_facts *f, uint32_t id, char *buf, size_t n)
     const char *inst = ps_facts_series_label(f, id, "instance");
     const char *tsdb = ps_facts_series_label(f, id, "tsdb");
     const char *tenant = ps_facts_series_label(f, id, "tenant");
+    if (tsdb == NULL)
+        tsdb = ps_facts_series_label(f, id, "wal");
     if (pod != NULL)
         snprintf(buf, n, "%s", pod);
     else if (inst != NULL) {
@@ -233,6 +235,8 @@ to_rate(const struct ps_fit_data *in, double w, struct ps_fit_data *out)
 
 struct pick {
     uint32_t id;
+    uint32_t *merge;   /* per-block series merged into one (promsight_block_*) */
+    size_t nmerge, capmerge;
     const struct rule *rule;
     enum role role;
     char ident[256];
@@ -252,7 +256,12 @@ add_series(struct ps_plan *p, size_t *cap, const struct ps_facts *f, const struc
 {
     (void)d;
     const struct ps_sample *s;
-    size_t n = ps_facts_series_samples(f, pk->id, &s);
+    size_t n = 0;
+    uint32_t one = pk->id;
+    const uint32_t *ids = pk->nmerge > 0 ? pk->merge : &one;
+    size_t nids = pk->nmerge > 0 ? pk->nmerge : 1;
+    for (size_t k = 0; k < nids; k++)
+        n += ps_facts_series_samples(f, ids[k], &s);
     if (n < 2)
         return PS_OK;
     double *t = malloc(n * sizeof(double)), *v = malloc(n * sizeof(double));
@@ -261,9 +270,14 @@ add_series(struct ps_plan *p, size_t *cap, const struct ps_facts *f, const struc
         free(v);
         return PS_E_NOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        t[i] = (double)s[i].t;
-        v[i] = s[i].v;
+    n = 0;
+    for (size_t k = 0; k < nids; k++) {
+        size_t m = ps_facts_series_samples(f, ids[k], &s);
+        for (size_t i = 0; i < m; i++) {
+            t[n] = (double)s[i].t;
+            v[n] = s[i].v;
+            n++;
+        }
     }
     struct ps_fit_data raw, dd;
     enum ps_err rc = ps_fit_data_init(&raw, t, v, n, 0.001);
@@ -296,7 +310,21 @@ add_series(struct ps_plan *p, size_t *cap, const struct ps_facts *f, const struc
     }
     struct ps_plan_series *ps = &p->series[p->nseries];
     memset(ps, 0, sizeof(*ps));
-    ps->name = series_name(f, pk->id);
+    if (pk->nmerge > 0) { /* name the group, not one block */
+        const char *tsdb = ps_facts_series_label(f, pk->id, "tsdb");
+        const char *tenant = ps_facts_series_label(f, pk->id, "tenant");
+        struct ps_buf nb = {0};
+        if (ps_buf_printf(&nb, "%s{tsdb=\"%s\"%s%s%s} (%zu blocks)", pk->rule->metric,
+                          tsdb != NULL ? tsdb : "", tenant != NULL ? ",tenant=\"" : "",
+                          tenant != NULL ? tenant : "", tenant != NULL ? "\"" : "",
+                          pk->nmerge) == PS_OK &&
+            ps_buf_append(&nb, "", 1) == PS_OK)
+            ps->name = (char *)nb.p;
+        else
+            ps_buf_free(&nb);
+    } else {
+        ps->name = series_name(f, pk->id);
+    }
     ps->transform = strdup(tr);
     ps->sel = malloc(sizeof(*ps->sel));
     ps->data = dd;
@@ -329,20 +357,32 @@ gather(struct ps_plan *p, const struct ps_facts *f, struct ps_diags *d)
             const struct ps_sample *s;
             c.n = ps_facts_series_samples(f, ids[i], &s);
             c.last_t = c.n > 0 ? s[c.n - 1].t : INT64_MIN;
-            /* dedupe by identity, except per-block series (their labels differ) */
-            size_t j = np;
-            if (strncmp(rules[r].metric, "promsight_block_", 16) != 0)
-                for (j = 0; j < np; j++)
-                    if (strcmp(pk[j].ident, c.ident) == 0)
-                        break;
+            /* dedupe by identity; per-block series are merged instead */
+            int merge = strncmp(rules[r].metric, "promsight_block_", 16) == 0;
+            size_t j;
+            for (j = 0; j < np; j++)
+                if (strcmp(pk[j].ident, c.ident) == 0)
+                    break;
             if (j == np)
                 pk[np++] = c;
-            else if (better(&c, &pk[j]))
+            else if (!merge && better(&c, &pk[j]))
                 pk[j] = c;
+            if (merge) {
+                if (ps_grow((void **)&pk[j].merge, &pk[j].capmerge, pk[j].nmerge + 1,
+                            sizeof(uint32_t)) != PS_OK) {
+                    for (size_t k = 0; k < np; k++)
+                        free(pk[k].merge);
+                    free(pk);
+                    return PS_E_NOMEM;
+                }
+                pk[j].merge[pk[j].nmerge++] = ids[i];
+            }
         }
         enum ps_err rc = PS_OK;
         for (size_t j = 0; j < np && rc == PS_OK; j++)
             rc = add_series(p, &cap, f, &pk[j], d);
+        for (size_t j = 0; j < np; j++)
+            free(pk[j].merge);
         free(pk);
         if (rc != PS_OK)
             return rc;
@@ -499,7 +539,9 @@ read_config(struct ps_plan *p, const struct ps_facts *f)
             in->bytes_per_sample_blocks = cb / cs;
     }
     in->wal_bytes_per_sample = config_value(f, "promsight_wal_bytes_per_sample", NULL, NULL,
-                                            ANY, 0);
+                                            RECV, 0);
+    in->agent_wal_bytes_per_sample = config_value(f, "promsight_wal_bytes_per_sample", NULL,
+                                                  NULL, AGENT, 0);
     /* replica counts: distinct identities among the capacity series */
     size_t nr = 0, na = 0;
     for (size_t i = 0; i < p->nseries; i++) {

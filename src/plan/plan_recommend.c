@@ -58,6 +58,7 @@ ps_plan_inputs_init(struct ps_plan_inputs *in)
     in->size_h = 1;
     in->level = 0.95;
     in->bytes_per_sample_blocks = in->wal_bytes_per_sample = NAN;
+    in->agent_wal_bytes_per_sample = NAN;
     in->retention_s = in->replication_factor = in->receivers = NAN;
     in->receiver_mem_limit = in->receiver_volume_bytes = NAN;
     in->agents = in->agent_volume_bytes = in->head_series_limit = NAN;
@@ -353,20 +354,22 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
     double O = isfinite(in->outage_s) ? in->outage_s : s->v[PS_SZ_OUTAGE_S];
     double T = s->v[PS_SZ_AGENT_TRUNCATE_S], MX = s->v[PS_SZ_AGENT_MAX_WAL_S];
     double win = T + fmin(O, MX);
+    double awbps = pick(in->agent_wal_bytes_per_sample, s, PS_SZ_WAL_BYTES_PER_SAMPLE,
+                        "agent WAL bytes/sample", d4, sizeof(d4));
     set(r->inputs, sizeof(r->inputs), "%s; outage to ride out %s; truncation every %s; "
              "max unsent age %s; %s; fill target %g",
              d1, hd(O, a, sizeof(a)), hd(T, b, sizeof(b)), hd(MX, c, sizeof(c)), d4, fd);
     if (isfinite(A_hi)) {
-        double need = A_hi * win * wbps, avol = need / fd;
+        double need = A_hi * win * awbps, avol = need / fd;
         set(r->formula, sizeof(r->formula),
                  "WAL = %s samples/s x (%s + min(%s, %s)) x %g B = %s; size = %s / %g = %s",
                  hn(A_hi, a, sizeof(a)), hd(T, b, sizeof(b)), hd(O, c, sizeof(c)),
-                 hd(MX, e, sizeof(e)), wbps, hb(need, a, sizeof(a)), hb(need, a, sizeof(a)),
+                 hd(MX, e, sizeof(e)), awbps, hb(need, a, sizeof(a)), hb(need, a, sizeof(a)),
                  fd, hb(avol, b, sizeof(b)));
         set(r->result, sizeof(r->result), "%s per agent", hb(avol, a, sizeof(a)));
         if (isfinite(in->agent_volume_bytes)) {
             double now_sps = in->q[PS_Q_AGENT_SPS].now;
-            double ride = in->agent_volume_bytes * fd / (now_sps * wbps) - T;
+            double ride = in->agent_volume_bytes * fd / (now_sps * awbps) - T;
             cat(r->result, sizeof(r->result), " (now %s, which rides out about %s at today's rate)",
                 hb(in->agent_volume_bytes, b, sizeof(b)), hd(fmax(ride, 0), c, sizeof(c)));
             double na = isfinite(in->agents) ? in->agents : 1;

@@ -74,6 +74,16 @@ build(void)
         add(f, "prometheus_remote_storage_sent_batch_duration_seconds_count", "pod",
             "prometheus-agent-0", NULL, NULL, t, 1.0 * i);
     }
+    /* three blocks of one tenant: merged into one series; 6000 B / 4000 samples */
+    static const char *const ulid[] = {"01A", "01B", "01C"};
+    for (int b = 0; b < 3; b++) {
+        struct ps_label bl[3] = {{"tsdb", "thanos-receive-0/default-tenant"},
+                                 {"tenant", "default-tenant"}, {"block", ulid[b]}};
+        int64_t t = T0 + 7200000LL * (b + 1);
+        assert_int_equal(ps_facts_add(f, "promsight_block_series", bl, 3, t, 100 + 50 * b, 0), PS_OK);
+        assert_int_equal(ps_facts_add(f, "promsight_block_samples", bl, 3, t, 1000 + 500 * b, 0), PS_OK);
+        assert_int_equal(ps_facts_add(f, "promsight_block_bytes", bl, 3, t, 1500 + 750 * b, 0), PS_OK);
+    }
     int64_t tl = T0 + STEP * (NPTS - 1);
     add(f, "promsight_config_replication_factor", "pod", "thanos-receive-0", NULL, NULL, tl, 2);
     add(f, "promsight_config_hashrings_algorithm", "pod", "thanos-receive-0", "algorithm",
@@ -130,6 +140,13 @@ test_plan_from_facts(void **state)
     assert_near(in->rw_max_samples_per_send, 500, 0);
     assert_near(in->rw_send_latency_s, 0.25, 1e-12);
     assert_near(in->receiver_volume_bytes, 10.0 * 1073741824, 0);
+
+    /* blocks: one merged series of 3 points; measured bytes/sample */
+    const struct ps_plan_series *bs = find_series(&p, "promsight_block_series{tsdb=");
+    assert_non_null(bs);
+    assert_int_equal(bs->data.n, 3);
+    assert_non_null(strstr(bs->name, "(3 blocks)"));
+    assert_near(in->bytes_per_sample_blocks, (1500 + 2250 + 3000) / (1000.0 + 1500 + 2000), 1e-12);
 
     /* the server's head series is shown but is not a receiver quantity */
     const struct ps_plan_series *srv = find_series(&p, "prometheus_tsdb_head_series{instance=");

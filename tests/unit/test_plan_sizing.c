@@ -155,6 +155,7 @@ test_recommend_arithmetic(void **state)
     in.receiver_mem_limit = 32.0 * 1073741824;
     in.bytes_per_sample_blocks = 1.2;
     in.wal_bytes_per_sample = 4;
+    in.agent_wal_bytes_per_sample = 4;
     in.rw_send_latency_s = 0.2;
     in.rw_max_shards = 8;
     in.rw_max_samples_per_send = 2000;
