@@ -93,8 +93,11 @@ check: deps ## unit, CLI and fuzz-replay tests, plain and under ASan+UBSan
 	$(Q)$(MAKE) --no-print-directory check-run
 	$(Q)$(MAKE) --no-print-directory check-run SAN=1
 
-demo: deps $(BIN) ## analyse the example bundle in testdata/
+demo: deps $(BIN) ## analyse the example bundle in testdata/ into reports/demo/
 	$(Q)sh tests/demo.sh $(BIN)
+
+reports: $(BIN) ## regenerate the committed example reports in reports/
+	$(Q)sh tests/reports.sh $(BIN)
 
 bench: deps $(BIN) ## benchmarks against promtool / prometheus (tests/bench/)
 	$(Q)sh tests/bench/run.sh $(BIN)

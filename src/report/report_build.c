@@ -19,7 +19,7 @@
 #include "report/report_int.h"
 
 #define TIMELINE_RUN_GAP_MS (5 * 60 * 1000)
-#define TIMELINE_TEXT_MAX 240
+#define TIMELINE_TEXT_MAX 400
 
 /* ---- small helpers ---- */
 
