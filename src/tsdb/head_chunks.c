@@ -71,7 +71,7 @@ ps_tsdb_head_chunks_scan(const uint8_t *p, size_t n, const char *path,
         unsigned enc = p[off + 24];
         uint64_t len;
         int k = ps_uvarint(p + off + 25, p + n, &len);
-        if (k <= 0 || len + 4 > left - 25 - (size_t)k) {
+        if (k <= 0 || len > left - 25 - (size_t)k || left - 25 - (size_t)k - len < 4) {
             ps_diag_add(d, PS_SEV_ERROR, PS_E_TRUNCATED, path, off, 0, PH,
                         "chunk record runs past the end of the file");
             rc = PS_E_TRUNCATED;

@@ -387,7 +387,7 @@ ps_tsdb_index_series(const struct ps_tsdb_index *ix, uint32_t ref,
     struct ps_dec dec;
     ps_dec_init(&dec, ix->p + off, lim - off);
     uint64_t len = ps_dec_uvarint(&dec);
-    if (dec.err != PS_OK || len + 4 > ps_dec_left(&dec)) {
+    if (dec.err != PS_OK || len > ps_dec_left(&dec) || ps_dec_left(&dec) - len < 4) {
         ps_diag_add(d, PS_SEV_ERROR, PS_E_TRUNCATED, ix->path, off, 0, PH,
                     "series %u: length %llu runs past the file", ref,
                     (unsigned long long)len);

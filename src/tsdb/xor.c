@@ -115,7 +115,7 @@ ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
         it->vbits = bits(it, 64);
     } else if (it->read == 1) {
         it->tdelta = (int64_t)uvarint_bits(it);
-        it->t += it->tdelta;
+        it->t = (int64_t)((uint64_t)it->t + (uint64_t)it->tdelta);
         read_value(it);
     } else {
         unsigned ones = 0;
