@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +57,35 @@ bundle_new(const char *path, const struct ps_bundle_limits *lim,
     b->diags = diags;
     *out = b;
     return PS_OK;
+}
+
+/* b->ctx: the last two components of the bundle directory (of the
+ * file's directory in single-file mode), resolved with realpath. */
+static void
+set_context(struct ps_bundle *b, int parent)
+{
+    char *rp = realpath(b->path, NULL);
+    if (rp == NULL)
+        return;
+    size_t n = strlen(rp);
+    if (parent) {
+        while (n > 0 && rp[n - 1] != '/')
+            n--;
+        if (n > 0)
+            n--;            /* drop the '/' before the base name */
+    }
+    rp[n] = 0;
+    /* start of the second-to-last component */
+    size_t s = n, comps = 0;
+    while (s > 0 && comps < 2) {
+        s--;
+        if (rp[s] == '/')
+            comps++;
+    }
+    if (rp[s] == '/')
+        s++;
+    snprintf(b->ctx, sizeof(b->ctx), "%s", rp + s);
+    free(rp);
 }
 
 /* A single file whose first bytes say "compressed archive" but which
@@ -113,6 +143,8 @@ ps_bundle_open(const char *path, const struct ps_bundle_limits *lim,
     (*out)->mode = mode;
     if (mode == PS_BM_FILE)
         note_broken_archive(*out, why);
+    if (mode != PS_BM_ARCHIVE)
+        set_context(*out, mode == PS_BM_FILE);
     return PS_OK;
 }
 
@@ -407,7 +439,13 @@ ps_bundle_emit(struct ps_bundle *b, const struct ps_raw_entry *r,
     }
     if (r->type == PS_ET_FILE || r->type == PS_ET_HARDLINK ||
         r->type == PS_ET_SYMLINK) {
-        ps_classify_ex(path, readable ? b->head : NULL, hn, &cl);
+        char cpath[sizeof(path) + sizeof(b->ctx)];
+        const char *cp = path;
+        if (b->ctx[0] != 0) {
+            snprintf(cpath, sizeof(cpath), "%s/%s", b->ctx, path);
+            cp = cpath;
+        }
+        ps_classify_ex(cp, readable ? b->head : NULL, hn, &cl);
     } else {
         cl.kind = PS_KIND_UNKNOWN;
         cl.by = "none";

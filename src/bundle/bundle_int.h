@@ -36,6 +36,12 @@ struct ps_bundle {
     const uint8_t *mem;            /* archive bytes for open_memory; borrowed */
     size_t mem_n;
     int walked;                    /* a walk completed: entry notes once only */
+    /* Directory/file mode: the last two components of the directory the
+     * entries live in ("data/wal" for a bundle that is a WAL directory),
+     * prefixed to entry paths for classification only, so segments of a
+     * bundle that IS a wal/, chunks_head/ or block directory (even empty
+     * ones) are still recognised by path. Empty for archives. */
+    char ctx[512];
     uint8_t *head;                 /* PS_BUNDLE_HEAD bytes, scratch */
     /* per walk */
     uint64_t produced;             /* uncompressed bytes read this walk */

@@ -72,6 +72,7 @@ setup(void **state)
     mk("d1/d2/d3/d4");
     uint8_t wal[4096];
     put_file("a/wal/00000001", wal, wal_bytes(wal, sizeof(wal)));
+    put_file("a/wal/00000002", "", 0);    /* a freshly cut, empty segment */
     const char *log = "ts=2026-11-24T06:34:45Z level=info msg=hello\n";
     put_file("a-b/x.log", log, strlen(log));
     for (size_t i = 0; i < BIG; i++)
@@ -224,7 +225,7 @@ test_walk(void **state)
     struct ps_inventory inv;
     assert_int_equal(ps_bundle_inventory(b, &inv), PS_OK);
     assert_int_equal(inv.nunsafe, 3);
-    assert_int_equal(inv.count[PS_KIND_WAL_SEGMENT], 1);
+    assert_int_equal(inv.count[PS_KIND_WAL_SEGMENT], 2);
     assert_int_equal(inv.count[PS_KIND_LOG], 1);
     assert_int_equal(inv.total_bytes, 4096 + strlen(
         "ts=2026-11-24T06:34:45Z level=info msg=hello\n") + BIG + 5);
@@ -309,6 +310,48 @@ test_single_file(void **state)
     assert_null(b);
     assert_true(ps_diags_count(&d, PS_SEV_ERROR) >= 1);
     ps_bundle_close(NULL);
+    ps_diags_free(&d);
+}
+
+/* A bundle that IS a wal directory: entries are named "00000001", yet
+ * the directory's own name classifies them (even the empty one). */
+static void
+test_context(void **state)
+{
+    (void)state;
+    struct ps_diags d;
+    ps_diags_init(&d);
+    struct ps_bundle *b;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/a/wal", root);
+    assert_int_equal(ps_bundle_open(path, NULL, &d, &b), PS_OK);
+    struct ps_inventory inv;
+    assert_int_equal(ps_bundle_inventory(b, &inv), PS_OK);
+    assert_int_equal(inv.n, 2);
+    assert_string_equal(inv.v[0].path, "00000001");
+    assert_int_equal(inv.v[0].kind, PS_KIND_WAL_SEGMENT);
+    assert_string_equal(inv.v[0].kind_by, "path+content");
+    assert_int_equal(inv.v[1].kind, PS_KIND_WAL_SEGMENT);
+    assert_string_equal(inv.v[1].kind_by, "path");
+    assert_int_equal(inv.v[1].seq, 2);
+    ps_inventory_free(&inv);
+    ps_bundle_close(b);
+    /* the same for a single file given by its path */
+    snprintf(path, sizeof(path), "%s/a/wal/00000002", root);
+    assert_int_equal(ps_bundle_open(path, NULL, &d, &b), PS_OK);
+    assert_int_equal(ps_bundle_inventory(b, &inv), PS_OK);
+    assert_int_equal(inv.n, 1);
+    assert_int_equal(inv.v[0].kind, PS_KIND_WAL_SEGMENT);
+    ps_inventory_free(&inv);
+    ps_bundle_close(b);
+    /* a neutral directory adds nothing */
+    snprintf(path, sizeof(path), "%s/a-b", root);
+    assert_int_equal(ps_bundle_open(path, NULL, &d, &b), PS_OK);
+    assert_int_equal(ps_bundle_inventory(b, &inv), PS_OK);
+    assert_int_equal(inv.v[0].kind, PS_KIND_LOG);
+    assert_string_equal(inv.v[0].kind_by, "path+content");
+    ps_inventory_free(&inv);
+    ps_bundle_close(b);
     ps_diags_free(&d);
 }
 
@@ -405,6 +448,7 @@ main(void)
         cmocka_unit_test(test_walk),
         cmocka_unit_test(test_read_entry),
         cmocka_unit_test(test_single_file),
+        cmocka_unit_test(test_context),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
