@@ -40,6 +40,22 @@ for t in tests/cli/*.sh; do
     [ -f "$t" ] || continue
     run "cli/$(basename "$t" .sh)" sh "$t"
 done
+# A subset under valgrind (plain build only: valgrind and ASan do not mix):
+# the binary parsers and the stores, where an uninitialised read would hide.
+case $OBJDIR in
+*asan*) ;;
+*)
+    if command -v valgrind >/dev/null; then
+        for t in "$OBJDIR"/tests/test_common "$OBJDIR"/tests/test_facts \
+                 "$OBJDIR"/tests/test_redact "$OBJDIR"/tests/test_report \
+                 "$OBJDIR"/tests/test_wal_* "$OBJDIR"/tests/test_tsdb_*; do
+            [ -x "$t" ] || continue
+            run "valgrind/$(basename "$t")" valgrind -q --error-exitcode=99 \
+                --leak-check=full --errors-for-leak-kinds=definite "$t"
+        done
+    fi
+    ;;
+esac
 for r in "$OBJDIR"/replay/replay_*; do
     [ -x "$r" ] || continue
     name=${r##*/replay_}
