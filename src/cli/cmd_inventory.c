@@ -134,9 +134,11 @@ print_text(const char *bpath, const struct ps_inventory *inv,
     for (size_t i = 0; i < inv->n; i++) {
         const struct ps_entry *e = &inv->v[i];
         char b[32];
+        int dir = e->type == PS_ET_DIR;
         printf("%-*s  %-*s  %-*s  %-*s  %10s  %-*s  %s%s\n", (int)wp, e->path,
                (int)wt, ps_entry_type_name(e->type), (int)wk,
-               ps_kind_name(e->kind), (int)wb, e->kind_by,
+               dir ? "-" : ps_kind_name(e->kind), (int)wb,
+               dir ? "-" : e->kind_by,
                e->type == PS_ET_FILE ? sz(e->size, b, sizeof(b)) : "-",
                (int)wpod, dash(e->pod), dash(e->tenant),
                e->unsafe ? "  UNSAFE" : "");
