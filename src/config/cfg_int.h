@@ -99,6 +99,9 @@ struct cfg_pub {
     const char *container;
     const char *xname;       /* one extra label on every series (e.g. the */
     const char *xval;        /* ConfigMap a config came from), may be NULL */
+    const char *file;        /* if set, label file=<this> on every series:
+                                a config with no pod would otherwise collide
+                                with another file's same series */
     uint32_t line_base;      /* added to event lines (config inside a block
                                 scalar of another file) */
     uint32_t line_fixed;     /* if nonzero, every event gets this line */

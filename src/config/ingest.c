@@ -173,7 +173,10 @@ pub_root(struct cfg_pub *p, const struct cn *root)
         return PS_CFG_NONE;
     if (root->type == CN_MAP) {
         if (cn_str(root, "apiVersion") != NULL && cn_str(root, "kind") != NULL) {
+            const char *keep = p->file;
+            p->file = NULL;   /* objects name their own pods */
             cfg_pub_k8s(p, root);
+            p->file = keep;
             return PS_CFG_K8S;
         }
         if (has_any(root, prom_keys, sizeof(prom_keys) / sizeof(prom_keys[0]))) {
@@ -276,6 +279,9 @@ ps_config_ingest(const struct ps_entry *e, const uint8_t *buf, size_t n,
     p.t_ms = t_ms;
     p.pod = e != NULL ? e->pod : NULL;
     p.container = e != NULL ? e->container : NULL;
+    /* a file with no pod in its path: name it, or two such files' series
+     * (same job, same remote) would land on one series */
+    p.file = p.pod == NULL ? p.path : NULL;
     p.expect = e == NULL || e->kind == PS_KIND_CONFIG || e->kind == PS_KIND_HASHRING ||
                e->kind == PS_KIND_K8S_OBJECT;
     p.err = PS_OK;

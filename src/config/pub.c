@@ -18,11 +18,13 @@ collect(const struct cfg_pub *p, const struct ps_label *l, size_t nl,
         struct ps_label *out)
 {
     size_t k = 0;
-    for (size_t i = 0; i < nl && k < MAX_LABELS - 1; i++)
+    for (size_t i = 0; i < nl && k < MAX_LABELS - 2; i++)
         if (l[i].value != NULL && l[i].value[0] != 0)
             out[k++] = l[i];
     if (p->xname != NULL && p->xval != NULL && p->xval[0] != 0)
         out[k++] = (struct ps_label){p->xname, p->xval};
+    if (p->file != NULL && p->file[0] != 0 && k < MAX_LABELS)
+        out[k++] = (struct ps_label){"file", p->file};
     return k;
 }
 

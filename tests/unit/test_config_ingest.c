@@ -404,6 +404,41 @@ test_limits_and_flags_file(void **state)
     done(&x);
 }
 
+/* Two pod-less files with the same job must not share a series. */
+static void
+test_file_label(void **state)
+{
+    (void)state;
+    struct ps_facts *f = ps_facts_new();
+    struct ps_diags d;
+    ps_diags_init(&d);
+    const char *files[] = {"testdata/config/agent-lab.yml", "testdata/config/prometheus-lab.yml"};
+    for (int i = 0; i < 2; i++) {
+        size_t n = 0;
+        uint8_t *buf = ps_test_read_file(files[i], &n);
+        assert_non_null(buf);
+        struct ps_entry e;
+        memset(&e, 0, sizeof(e));
+        e.path = files[i];
+        e.kind = PS_KIND_CONFIG;
+        assert_int_equal(ps_config_ingest(&e, buf, n, T0, f, NULL, &d, NULL), PS_OK);
+        free(buf);
+    }
+    const uint32_t *ids;
+    size_t n = ps_facts_metric_series(f, "promsight_config_scrape_interval_seconds", &ids);
+    size_t node = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *job = ps_facts_series_label(f, ids[i], "job");
+        if (strcmp(job, "node-exporter") == 0) {
+            node++;
+            assert_non_null(ps_facts_series_label(f, ids[i], "file"));
+        }
+    }
+    assert_int_equal(node, 2);
+    ps_facts_free(f);
+    ps_diags_free(&d);
+}
+
 static void
 test_not_ours(void **state)
 {
@@ -439,6 +474,7 @@ main(void)
         cmocka_unit_test(test_pvc_sts_configmap),
         cmocka_unit_test(test_df),
         cmocka_unit_test(test_limits_and_flags_file),
+        cmocka_unit_test(test_file_label),
         cmocka_unit_test(test_not_ours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
