@@ -40,7 +40,6 @@ struct api_ctx {
     uint32_t src;
     int64_t t;                  /* file time (filename), or INT64_MIN */
     uint64_t ndiags;
-    struct ps_map64 seen;
     struct ps_label *labs;      /* max_labels + 4 */
     char *tmp;                  /* redaction scratch */
     size_t tmpcap;
@@ -187,12 +186,12 @@ series(struct api_ctx *c, const char *metric, size_t k, uint32_t *id)
         cur(c)->skipped++;
         return 0;
     }
-    int ins = 0;
-    if (ps_map64_slot(&c->seen, *id, &ins) == NULL) {
+    int fresh = ps_metrics_stamp(c->m, *id, c->fi);
+    if (fresh < 0) {
         c->fatal = PS_E_NOMEM;
         return 0;
     }
-    if (ins)
+    if (fresh)
         cur(c)->series++;
     return 1;
 }
@@ -889,6 +888,5 @@ out:
     json_decref(root);
     free(c.tmp);
     free(c.labs);
-    ps_map64_free(&c.seen);
     return c.fatal;
 }

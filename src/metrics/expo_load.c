@@ -51,7 +51,6 @@ struct expo_ctx {
     uint64_t ndiags;              /* warnings for this file */
     uint64_t last_fam_hash;
     int have_last_fam;
-    struct ps_map64 seen;         /* series ids written by this file */
     struct ps_intern typed;       /* names with a # TYPE line in this file */
     struct ps_intern helped;      /* names with a # HELP line in this file */
     struct ps_intern sampled;     /* sample names seen in this file */
@@ -265,12 +264,10 @@ add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
     f->samples++;
     if (it->has_ts)
         f->samples_with_ts++;
-    int inserted = 0;
-    if (ps_map64_slot(&c->seen, id, &inserted) == NULL) {
+    int fresh = ps_metrics_stamp(m, id, c->fi);
+    if (fresh < 0)
         c->fatal = PS_E_NOMEM;
-        return;
-    }
-    if (inserted)
+    else if (fresh)
         f->series++;
 }
 
@@ -394,7 +391,6 @@ ctx_done(struct expo_ctx *c, enum ps_err r)
     ps_expo_parser_free(&c->p);
     free(c->tmp);
     free(c->labs);
-    ps_map64_free(&c->seen);
     ps_intern_free(&c->typed);
     ps_intern_free(&c->helped);
     ps_intern_free(&c->sampled);

@@ -101,6 +101,7 @@ ps_metrics_free(struct ps_metrics *m)
     ps_intern_free(&m->key_names);
     free(m->key_secret);
     free(m->pend);
+    free(m->stamp);
     free(m);
 }
 
@@ -238,8 +239,16 @@ may_hold_secret(const char *v, size_t n)
 static int
 name_is_secret(struct ps_metrics *m, const char *name, int *secret)
 {
-    uint32_t id;
     size_t nl = strlen(name);
+    unsigned slot = nl == 0 ? 0
+                            : ((unsigned)nl * 31u + (unsigned char)name[0] * 7u +
+                               (unsigned char)name[nl - 1]) & 63u;
+    if (nl < sizeof(m->keycache[0].name) && m->keycache[slot].secret != 0 &&
+        memcmp(m->keycache[slot].name, name, nl + 1) == 0) {
+        *secret = m->keycache[slot].secret == 2;
+        return 0;
+    }
+    uint32_t id;
     size_t before = m->key_names.n;
     if (ps_intern_get(&m->key_names, name, nl, &id) != PS_OK)
         return -1;
@@ -248,8 +257,30 @@ name_is_secret(struct ps_metrics *m, const char *name, int *secret)
             return -1;
         m->key_secret[id] = ps_redact_is_secret_key(name, nl) ? 2 : 1;
     }
-    *secret = id < m->key_cap && m->key_secret[id] == 2;
+    uint8_t v = id < m->key_cap ? m->key_secret[id] : 1;
+    *secret = v == 2;
+    if (nl < sizeof(m->keycache[0].name)) {
+        memcpy(m->keycache[slot].name, name, nl + 1);
+        m->keycache[slot].secret = v;
+    }
     return 0;
+}
+
+int
+ps_metrics_stamp(struct ps_metrics *m, uint32_t id, size_t fi)
+{
+    if ((size_t)id >= m->stamp_cap) {
+        size_t old = m->stamp_cap;
+        if (ps_grow((void **)&m->stamp, &m->stamp_cap, (size_t)id + 1,
+                    sizeof(*m->stamp)) != PS_OK)
+            return -1;
+        memset(m->stamp + old, 0, (m->stamp_cap - old) * sizeof(*m->stamp));
+    }
+    uint32_t want = (uint32_t)fi + 1;
+    if (m->stamp[id] == want)
+        return 0;
+    m->stamp[id] = want;
+    return 1;
 }
 
 static void

@@ -111,6 +111,15 @@ struct ps_metrics {
     struct ps_intern key_names;
     uint8_t *key_secret;
     size_t key_cap;
+    /* Per series id: 1 + index of the last file that wrote it (to count
+     * distinct series per file without a set per file). */
+    uint32_t *stamp;
+    size_t stamp_cap;
+    /* Recent label names and whether they name a secret (direct-mapped). */
+    struct {
+        char name[32];
+        uint8_t secret;
+    } keycache[64];
     struct ps_metrics_pending *pend;
     size_t npend, cappend;
     int finished;
@@ -141,6 +150,12 @@ const char *ps_metrics_redact_label(struct ps_metrics *m, const char *name,
 /* Redact free text (messages, lastError) into a new malloc'd string;
  * what was redacted is added to *st (may be NULL). NULL on OOM. */
 char *ps_metrics_redact_text(const char *s, size_t n, struct ps_redact_stats *st);
+
+/*
+ * Count series id for file fi: returns 1 the first time this file writes
+ * the series, 0 after, -1 on OOM.
+ */
+int ps_metrics_stamp(struct ps_metrics *m, uint32_t id, size_t fi);
 
 /* Queue a timeless sample for ps_metrics_finish. */
 enum ps_err ps_metrics_pending_add(struct ps_metrics *m, uint32_t series,
