@@ -160,6 +160,13 @@ enum ps_err ps_rules_eval(const struct ps_rules *r, const struct ps_facts *f,
                           struct ps_rules_result *out, struct ps_diags *d);
 void ps_rules_result_free(struct ps_rules_result *res);  /* NULL-safe */
 
+/*
+ * Publish every event of f as the counter promsight_events_total{class,
+ * signature, <event labels>} (+1 per event at its time), so rules can use
+ * events of any reader. Call once, after ingest and before ps_rules_eval.
+ */
+enum ps_err ps_rules_add_event_series(struct ps_facts *f);
+
 /* The JSON contract: {"findings":[...],"skipped":[...],"window":{...}}. */
 json_t *ps_rules_result_json(const struct ps_rules_result *res);
 

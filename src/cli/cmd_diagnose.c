@@ -305,7 +305,10 @@ ps_cmd_diagnose(int argc, char **argv)
         return PS_EXIT_ERROR;
     }
     struct ps_rules_result res;
-    e = ps_rules_eval(rs, in.facts, &ro, &res, &d);
+    memset(&res, 0, sizeof(res));
+    e = ps_rules_add_event_series(in.facts);
+    if (e == PS_OK)
+        e = ps_rules_eval(rs, in.facts, &ro, &res, &d);
     ps_cli_print_diags(&d);
     if (e != PS_OK) {
         fprintf(stderr, "promsight diagnose: %s\n", ps_strerror(e));

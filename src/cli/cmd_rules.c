@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "promsight/ps_ingest.h"
 #include "promsight/ps_rules.h"
 #include "promsight/ps_util.h"
 
@@ -22,6 +23,7 @@ usage(FILE *out)
             "Usage: promsight rules check FILE|DIR...\n"
             "       promsight rules test TESTFILE...\n"
             "       promsight rules list [--rules DIR]... [--no-builtin] [--format text|json]\n"
+            "       promsight rules query BUNDLE EXPR [TIME]\n"
             "\n"
             "check  parse rule files and apply promsight's requirements: a known\n"
             "       labels.class, labels.severity critical|warning|info, summary and\n"
@@ -30,6 +32,8 @@ usage(FILE *out)
             "       (input_series, alert_rule_test, promql_expr_test). Exit 1 if any\n"
             "       test fails.\n"
             "list   list the rules of the built-in set (models/rules) and --rules DIRs.\n"
+            "query  evaluate one expression over a bundle's facts at TIME (RFC 3339;\n"
+            "       default: the end of the data) - to see why a rule did not fire.\n"
             "\n"
             "docs/rules.md is the rule-writing guide; docs/problem-classes.md lists\n"
             "the classes.\n");
@@ -194,6 +198,49 @@ cmd_list(int argc, char **argv)
     return rc;
 }
 
+static int
+cmd_query(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3)
+        return ps_cli_usage_error("rules", "query needs BUNDLE EXPR [TIME]");
+    int64_t at = 0;
+    if (argc == 3 && !ps_parse_rfc3339_ms(argv[2], strlen(argv[2]), &at))
+        return ps_cli_usage_error("rules", "bad TIME '%s' (RFC 3339)", argv[2]);
+    struct ps_ingest in;
+    memset(&in, 0, sizeof(in));
+    enum ps_err e = ps_ingest_bundle(argv[0], NULL, &in);
+    if (e != PS_OK || in.facts == NULL) {
+        fprintf(stderr, "promsight rules: %s: %s\n", argv[0], ps_strerror(e));
+        ps_ingest_free(&in);
+        return PS_EXIT_ERROR;
+    }
+    int64_t lo, hi;
+    if (argc < 3 && ps_facts_time_range(in.facts, &lo, &hi))
+        at = hi;
+    struct ps_query_sample *qs;
+    size_t n;
+    int is_scalar;
+    char err[256];
+    e = ps_rules_query(in.facts, argv[1], at, &qs, &n, &is_scalar, err, sizeof(err));
+    int rc = PS_EXIT_OK;
+    if (e != PS_OK) {
+        fprintf(stderr, "promsight rules: %s\n", err);
+        rc = e == PS_E_SYNTAX ? PS_EXIT_USAGE : PS_EXIT_ERROR;
+    } else {
+        char tb[48];
+        ps_fmt_time_ms(at, tb, sizeof(tb));
+        printf("# at %s: %zu %s\n", tb, n, is_scalar ? "scalar" : "samples");
+        for (size_t i = 0; i < n; i++) {
+            char vb[64];
+            ps_rules_fmt_go_float(qs[i].v, vb, sizeof(vb));
+            printf("%s %s\n", is_scalar ? "scalar" : qs[i].labels, vb);
+        }
+        ps_rules_query_free(qs, n);
+    }
+    ps_ingest_free(&in);
+    return rc;
+}
+
 int
 ps_cmd_rules(int argc, char **argv)
 {
@@ -214,5 +261,7 @@ ps_cmd_rules(int argc, char **argv)
         return cmd_test(argc - 2, argv + 2);
     if (strcmp(argv[1], "list") == 0)
         return cmd_list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "query") == 0)
+        return cmd_query(argc - 2, argv + 2);
     return ps_cli_usage_error("rules", "unknown subcommand '%s'", argv[1]);
 }

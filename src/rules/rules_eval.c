@@ -20,7 +20,8 @@
  * every metric its selectors name must have series, except inside
  * absent()/absent_over_time(), the right side of `unless`, and where one
  * side of `or` suffices. promsight_log_events_total counts as present when
- * the logs stage read any log (promsight_log_lines_total exists).
+ * the logs stage read any log (promsight_log_lines_total exists), and
+ * promsight_events_total when anything at all was read (a source exists).
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #define MAX_STEPS 200000
 #define LOG_EVENTS_METRIC "promsight_log_events_total"
 #define LOG_LINES_METRIC "promsight_log_lines_total"
+#define EVENTS_METRIC "promsight_events_total"
 
 /* ---- inputs ---- */
 
@@ -73,6 +75,9 @@ metric_present(const struct ps_facts *f, const char *m)
         return 1;
     if (strcmp(m, LOG_EVENTS_METRIC) == 0)
         return ps_facts_metric_series(f, LOG_LINES_METRIC, &ids) > 0;
+    /* no events at all is a valid answer when some reader ran */
+    if (strcmp(m, EVENTS_METRIC) == 0)
+        return ps_facts_nsources(f) > 0;
     return 0;
 }
 
