@@ -7,6 +7,10 @@
  * release in the lab corpus; its defaults were read from a running
  * Debian prometheus 2.42.0's /api/v1/status/config).
  *
+ * An unset scrape_timeout (global or per job) is the global one capped at
+ * the scrape interval, as Prometheus does. The oracle test compares all
+ * of this with Prometheus 2.42's own /api/v1/status/config.
+ *
  * Problems that are problems by themselves become events:
  *   config.queue               max_samples_per_send > capacity, capacity
  *                              under 3x max_samples_per_send (the remote
@@ -175,8 +179,12 @@ cfg_prom_from_tree(const struct cn *root, const char *path,
     }
     const struct cn *g = cn_get(root, "global");
     if (g != NULL && g->type == CN_MAP) {
+        int given = 0;
         get_dur(g, "scrape_interval", &out->scrape_interval_ms, path, diags, NULL);
-        get_dur(g, "scrape_timeout", &out->scrape_timeout_ms, path, diags, NULL);
+        get_dur(g, "scrape_timeout", &out->scrape_timeout_ms, path, diags, &given);
+        /* as Prometheus: an unset timeout is capped at the interval */
+        if (!given && out->scrape_timeout_ms > out->scrape_interval_ms)
+            out->scrape_timeout_ms = out->scrape_interval_ms;
         get_dur(g, "evaluation_interval", &out->evaluation_interval_ms, path, diags, NULL);
         const struct cn *el = cn_get(g, "external_labels");
         size_t n = cn_len(el);
@@ -218,8 +226,11 @@ cfg_prom_from_tree(const struct cn *root, const char *path,
             struct ps_scrape_job *sj = &out->jobs[out->njobs];
             sj->interval_ms = out->scrape_interval_ms;
             sj->timeout_ms = out->scrape_timeout_ms;
+            int given = 0;
             get_dur(j, "scrape_interval", &sj->interval_ms, path, diags, NULL);
-            get_dur(j, "scrape_timeout", &sj->timeout_ms, path, diags, NULL);
+            get_dur(j, "scrape_timeout", &sj->timeout_ms, path, diags, &given);
+            if (!given && sj->timeout_ms > sj->interval_ms)
+                sj->timeout_ms = sj->interval_ms;
             sj->line = j->line;
             if ((sj->job = strdup(name)) == NULL)
                 return PS_E_NOMEM;

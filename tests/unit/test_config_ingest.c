@@ -156,6 +156,9 @@ test_server(void **state)
     assert_true(val(&x, "promsight_config_scrape_interval_seconds", "job", "node-exporter", NULL) == 15);
     assert_true(val(&x, "promsight_config_scrape_timeout_seconds", "job", "node-exporter", NULL) == 5);
     assert_true(val(&x, "promsight_config_scrape_interval_seconds", "job", "prometheus", NULL) == 30);
+    /* own key beats the merged one */
+    assert_true(val(&x, "promsight_config_scrape_timeout_seconds", "job", "blackbox", NULL) == 4);
+    assert_true(val(&x, "promsight_config_scrape_interval_seconds", "job", "blackbox", NULL) == 15);
     assert_true(val(&x, "promsight_config_scrape_interval_seconds", "job", "kube-state-metrics", NULL) == 60);
     assert_true(val(&x, "promsight_config_remote_writes", NULL) == 3);
     const char *rw = "promsight_config_remote_write_queue";
@@ -170,12 +173,12 @@ test_server(void **state)
     const struct ps_event *e = event_with(&x, "config.queue", "max_samples_per_send 5000 > capacity 1000");
     assert_non_null(e);
     assert_int_equal(e->sev, PS_SEV_WARN);
-    assert_int_equal(e->line, 33);   /* "- url:" of the vendor item */
+    assert_int_equal(e->line, 34);   /* "- url:" of the vendor item */
     /* /api/v1/push/ is Mimir's; /api/v1/recieve is a typo */
     e = event_with(&x, "remote_write.misconfigured", "/api/v1/recieve");
     assert_non_null(e);
     assert_int_equal(e->sev, PS_SEV_WARN);
-    assert_int_equal(e->line, 45);
+    assert_int_equal(e->line, 46);
     assert_int_equal(events(&x, "remote_write.misconfigured", PS_SEV_WARN, NULL), 1);
     assert_int_equal(events(&x, "remote_write.misconfigured", PS_SEV_NOTE, NULL), 0);
 

@@ -6,10 +6,12 @@
  * The fixtures testdata/config/secrets.yml and secrets-k8s.yaml put the
  * marker "SEKRIT" in every secret value (and nowhere else outside
  * comments). The expected counts are the secrets listed in those files,
- * counted by hand: secrets.yml has 3 bearer-like values (bearer_token,
- * authorization.credentials, the Authorization header), 1 URL password and
- * 6 other secret values (basic_auth.password, client_secret, access_key,
- * secret_key, my_custom_secret, and api_token through an alias).
+ * counted by hand: secrets.yml (valid for promtool check config) has 3
+ * bearer-like values (bearer_token, bearer_token through an alias,
+ * authorization.credentials), 1 URL password and 5 other secret values
+ * (basic_auth.password, client_secret, access_key, secret_key, the
+ * X-Api-Secret header); secrets-extra.yml (keys Prometheus rejects) has an
+ * Authorization header (bearer), my_custom_secret and extra.api_token.
  */
 #include "test_util.h"
 
@@ -91,7 +93,7 @@ test_prometheus_secrets(void **state)
     assert_tree_clean(buf, n, &st);
     assert_int_equal(st.bearer, 3);
     assert_int_equal(st.url_auth, 1);
-    assert_int_equal(st.key_value, 6);
+    assert_int_equal(st.key_value, 5);
 
     struct ps_facts *f = ps_facts_new();
     struct ps_diags d;
@@ -105,7 +107,7 @@ test_prometheus_secrets(void **state)
     enum ps_config_what w;
     assert_int_equal(ps_config_ingest(&e, buf, n, 1000, f, &st, &d, &w), PS_OK);
     assert_int_equal(w, PS_CFG_PROMETHEUS);
-    assert_int_equal(ps_redact_total(&st), 10);
+    assert_int_equal(ps_redact_total(&st), 9);
     assert_store_clean(f);
     assert_diags_clean(&d);
     /* what is kept: the username, the password *file* path, the host */
@@ -127,10 +129,26 @@ test_prometheus_secrets(void **state)
     struct ps_prom_config c;
     memset(&st, 0, sizeof(st));
     assert_int_equal(ps_config_parse_prom(buf, n, "p", PS_RW_DEFAULTS_2_42, &c, &st, NULL), PS_OK);
-    assert_int_equal(ps_redact_total(&st), 10);
+    assert_int_equal(ps_redact_total(&st), 9);
+    /* the anchored node is shared: the external label is redacted too */
+    int saw_build = 0;
+    for (size_t i = 0; i < c.nexternal_labels; i++)
+        if (strcmp(c.external_labels[i].name, "build") == 0) {
+            assert_string_equal(c.external_labels[i].value, PS_REDACTED);
+            saw_build = 1;
+        }
+    assert_true(saw_build);
     for (size_t i = 0; i < c.nrw; i++)
         assert_null(strstr(c.rw[i].url, MARK));
     ps_prom_config_free(&c);
+    free(buf);
+
+    buf = load("secrets-extra.yml", &n);
+    memset(&st, 0, sizeof(st));
+    assert_tree_clean(buf, n, &st);
+    assert_int_equal(st.bearer, 1);
+    assert_int_equal(st.key_value, 2);
+    assert_int_equal(st.url_auth, 0);
     free(buf);
 }
 

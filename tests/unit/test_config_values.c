@@ -199,6 +199,72 @@ test_flags_text(void **state)
     ps_flags_free(&f);
 }
 
+/*
+ * Oracle: Prometheus 2.42's own view of a config (/api/v1/status/config,
+ * every default written out, merge keys resolved) must parse to exactly
+ * what promsight makes of the file it ran with. See the oracle files'
+ * headers for the commands.
+ */
+static void
+load_prom(const char *path, struct ps_prom_config *c)
+{
+    size_t n = 0;
+    uint8_t *buf = ps_test_read_file(path, &n);
+    assert_non_null(buf);
+    struct ps_diags d;
+    ps_diags_init(&d);
+    assert_int_equal(ps_config_parse_prom(buf, n, path, PS_RW_DEFAULTS_2_42, c, NULL, &d), PS_OK);
+    assert_int_equal(d.n, 0);
+    ps_diags_free(&d);
+    free(buf);
+}
+
+static void
+compare_with_oracle(const char *file, const char *oracle)
+{
+    struct ps_prom_config a, b;
+    load_prom(file, &a);
+    load_prom(oracle, &b);
+    assert_int_equal(a.scrape_interval_ms, b.scrape_interval_ms);
+    assert_int_equal(a.scrape_timeout_ms, b.scrape_timeout_ms);
+    assert_int_equal(a.evaluation_interval_ms, b.evaluation_interval_ms);
+    assert_int_equal(a.njobs, b.njobs);
+    for (size_t i = 0; i < a.njobs; i++) {
+        assert_string_equal(a.jobs[i].job, b.jobs[i].job);
+        assert_int_equal(a.jobs[i].interval_ms, b.jobs[i].interval_ms);
+        assert_int_equal(a.jobs[i].timeout_ms, b.jobs[i].timeout_ms);
+    }
+    assert_int_equal(a.nrw, b.nrw);
+    assert_true(a.nrw > 0);
+    for (size_t i = 0; i < a.nrw; i++) {
+        const struct ps_rw_queue *x = &a.rw[i].queue, *y = &b.rw[i].queue;
+        assert_string_equal(a.rw[i].url, b.rw[i].url);
+        assert_int_equal(a.rw[i].remote_timeout_ms, b.rw[i].remote_timeout_ms);
+        assert_int_equal(x->capacity, y->capacity);
+        assert_int_equal(x->max_shards, y->max_shards);
+        assert_int_equal(x->min_shards, y->min_shards);
+        assert_int_equal(x->max_samples_per_send, y->max_samples_per_send);
+        assert_int_equal(x->batch_send_deadline_ms, y->batch_send_deadline_ms);
+        assert_int_equal(x->min_backoff_ms, y->min_backoff_ms);
+        assert_int_equal(x->max_backoff_ms, y->max_backoff_ms);
+        assert_int_equal(x->retry_on_http_429, y->retry_on_http_429);
+        /* the oracle spells every default out */
+        assert_true((y->given & 0x7f) == 0x7f);
+    }
+    ps_prom_config_free(&a);
+    ps_prom_config_free(&b);
+}
+
+static void
+test_prometheus_2_42_oracle(void **state)
+{
+    (void)state;
+    compare_with_oracle("testdata/config/prometheus-server.yml",
+                        "testdata/config/oracle/prometheus-server.status-config.yml");
+    compare_with_oracle("testdata/config/agent-lab.yml",
+                        "testdata/config/oracle/agent-lab.status-config.yml");
+}
+
 int
 main(void)
 {
@@ -209,6 +275,7 @@ main(void)
         cmocka_unit_test(test_queue_defaults),
         cmocka_unit_test(test_flags_argv),
         cmocka_unit_test(test_flags_text),
+        cmocka_unit_test(test_prometheus_2_42_oracle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
