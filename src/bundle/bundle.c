@@ -462,11 +462,11 @@ ps_bundle_emit(struct ps_bundle *b, const struct ps_raw_entry *r,
                     ps_kind_name(cl.kind));
 
     struct ps_labels lb;
-    if (r->type == PS_ET_DIR && strlen(path) + 3 <= sizeof(path)) {
+    if (r->type == PS_ET_DIR) {
         /* a directory's labels are those of a file inside it (so a pod
          * directory carries its own pod label); the dummy base name
          * matches no rule */
-        char dpath[sizeof(path)];
+        char dpath[sizeof(path) + 3];
         snprintf(dpath, sizeof(dpath), "%s/\001", path);
         ps_bundle_labels(dpath, e.kind, &lb);
         lb.seq = -1;
