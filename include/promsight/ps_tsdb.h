@@ -242,8 +242,9 @@ int ps_tsdb_chunk_num_samples(unsigned enc, const uint8_t *p, size_t n);
 
 /* XOR decoding: iterator over (t, v). */
 struct ps_tsdb_xor_it {
-    const uint8_t *p;
-    size_t nbits, pos;            /* bit stream */
+    const uint8_t *p, *end;       /* unread bytes of the bit stream */
+    uint64_t buf;                 /* next bits, MSB first */
+    unsigned cnt;                 /* valid bits in buf */
     uint16_t total, read;
     int64_t t, tdelta;
     uint64_t vbits;

@@ -91,11 +91,37 @@ agg_get(struct ps_map64 *m, struct agg **v, size_t *n, size_t *cap, uint64_t key
     return &(*v)[*slot - 1];
 }
 
-static int
-cmp_i64(const void *x, const void *y)
+/* k-th smallest of v[0..n) (Hoare's selection; reorders v). */
+static int64_t
+select_k(int64_t *v, size_t n, size_t k)
 {
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return (a > b) - (a < b);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t piv = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < piv)
+                i++;
+            while (v[j] > piv)
+                j--;
+            if (i <= j) {
+                int64_t t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
 }
 
 static void
@@ -107,10 +133,14 @@ series_gaps(struct ctx *c)
     if (n - 1 > c->dcap &&
         ps_grow((void **)&c->deltas, &c->dcap, n - 1, sizeof(int64_t)) != PS_OK)
         return;
-    for (size_t i = 1; i < n; i++)
+    int same = 1;
+    for (size_t i = 1; i < n; i++) {
         c->deltas[i - 1] = c->ts[i] - c->ts[i - 1];
-    qsort(c->deltas, n - 1, sizeof(int64_t), cmp_i64);
-    int64_t exp = c->deltas[(n - 2) / 2];
+        same &= c->deltas[i - 1] == c->deltas[0];
+    }
+    if (same)
+        return; /* a perfectly regular series has no gap */
+    int64_t exp = select_k(c->deltas, n - 1, (n - 2) / 2);
     if (exp <= 0)
         return;
     int had = 0;

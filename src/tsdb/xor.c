@@ -29,31 +29,55 @@ ps_tsdb_xor_init(struct ps_tsdb_xor_it *it, const uint8_t *p, size_t n)
     }
     it->total = (uint16_t)(p[0] << 8 | p[1]);
     it->p = p + 2;
-    it->nbits = (n - 2) * 8;
+    it->end = p + n;
 }
 
-static uint64_t
+/* Top up buf to at least 57 bits (fewer at the end of the input). */
+static inline void
+refill(struct ps_tsdb_xor_it *it)
+{
+    if (it->end - it->p >= 8) {
+        uint64_t w;
+        memcpy(&w, it->p, 8);
+        w = __builtin_bswap64(w);
+        it->buf |= w >> it->cnt;
+        it->p += (63 - it->cnt) >> 3;
+        it->cnt |= 56;
+        return;
+    }
+    while (it->cnt <= 56 && it->p < it->end) {
+        it->buf |= (uint64_t)*it->p++ << (56 - it->cnt);
+        it->cnt += 8;
+    }
+}
+
+/* Read k (<= 56) bits MSB first; sets err if fewer are left. */
+static inline uint64_t
+bits56(struct ps_tsdb_xor_it *it, unsigned k)
+{
+    if (k == 0)
+        return 0;
+    if (it->cnt < k) {
+        refill(it);
+        if (it->cnt < k) {
+            it->err = PS_E_TRUNCATED;
+            it->cnt = 0;
+            return 0;
+        }
+    }
+    uint64_t v = it->buf >> (64 - k);
+    it->buf <<= k;
+    it->cnt -= k;
+    return v;
+}
+
+static inline uint64_t
 bits(struct ps_tsdb_xor_it *it, unsigned k)
 {
-    if (it->err != PS_OK)
-        return 0;
-    if (k > it->nbits - it->pos) {
-        it->err = PS_E_TRUNCATED;
-        return 0;
-    }
-    uint64_t v = 0;
-    while (k > 0) {
-        size_t byte = it->pos >> 3;
-        unsigned off = (unsigned)(it->pos & 7);
-        unsigned take = 8 - off;
-        if (take > k)
-            take = k;
-        unsigned b = (unsigned)(it->p[byte] >> (8 - off - take)) & ((1u << take) - 1);
-        v = (v << take) | b;
-        it->pos += take;
-        k -= take;
-    }
-    return v;
+    if (k <= 56)
+        return bits56(it, k);
+    uint64_t hi = bits56(it, k - 32);
+    return hi << 32 | bits56(it, 32);
 }
 
 static uint64_t
@@ -82,9 +106,9 @@ uvarint_bits(struct ps_tsdb_xor_it *it)
 static void
 read_value(struct ps_tsdb_xor_it *it)
 {
-    if (bits(it, 1) == 0)
+    if (bits56(it, 1) == 0)
         return;
-    if (bits(it, 1) != 0) {
+    if (bits56(it, 1) != 0) {
         unsigned lead = (unsigned)bits(it, 5);
         unsigned sig = (unsigned)bits(it, 6);
         if (sig == 0)
@@ -119,7 +143,7 @@ ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
         read_value(it);
     } else {
         unsigned ones = 0;
-        while (ones < 4 && bits(it, 1) == 1)
+        while (ones < 4 && bits56(it, 1) == 1)
             ones++;
         static const unsigned widths[] = {0, 14, 17, 20, 64};
         int64_t dod = 0;

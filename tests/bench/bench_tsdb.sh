@@ -1,0 +1,61 @@
+#!/bin/sh
+# make bench (tsdb): promsight tsdb analyze (full XOR decoding, every CRC,
+# the gap check) against promtool tsdb analyze --extended on the same block,
+# in the same run. Two blocks are made with promtool tsdb create-blocks-from
+# openmetrics from tests/bench/tsdb/gen-openmetrics.sh output:
+#   small: 10,000 series x 360 samples (10 s apart, one hour) = 3.6 M samples
+#   large: BENCH_TSDB_BIG_SERIES series (default 1,000,000) x 4 samples
+# Prints wall time and peak RSS (GNU time) of both and the ratios. The
+# target is >= 3x faster at <= half the peak memory. Generated data lives in
+# $BENCH_DIR/tsdb and is removed at the end (BENCH_KEEP=1 keeps it).
+set -eu
+: "${PROMSIGHT:?}"
+BENCH_DIR=${BENCH_DIR:-build/bench}
+W="$BENCH_DIR/tsdb"
+BIG=${BENCH_TSDB_BIG_SERIES:-1000000}
+command -v promtool >/dev/null || { echo "SKIP: promtool not installed"; exit 0; }
+[ -x /usr/bin/time ] || { echo "SKIP: GNU time (/usr/bin/time) not installed"; exit 0; }
+rm -rf "$W"
+mkdir -p "$W"
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
+
+measure() { # label outfile cmd...  -> "secs rss_kb"
+    label=$1; out=$2; shift 2
+    /usr/bin/time -f '%e %M' -o "$W/time.$label" "$@" > "$out" 2> "$W/err.$label" ||
+        { echo "$label failed:"; tail -n 5 "$W/err.$label"; return 1; }
+    cat "$W/time.$label"
+}
+
+bench() { # name series samples interval
+    name=$1
+    t0=$(date +%s)
+    sh tests/bench/tsdb/gen-openmetrics.sh "$2" "$3" "$4" 1795500000 > "$W/$name.om"
+    promtool tsdb create-blocks-from openmetrics -q "$W/$name.om" "$W/$name" > /dev/null
+    rm -f "$W/$name.om"
+    mkdir -p "$W/$name/wal"
+    t1=$(date +%s)
+    id=$(ls "$W/$name" | grep -v wal | tail -n 1)
+    size=$(du -sk "$W/$name/$id" | cut -f1)
+    echo "--- $name: $2 series x $3 samples; block $id ($size KiB), made in $((t1 - t0)) s"
+    set -- $(measure "pt-$name" "$W/pt-$name.txt" promtool tsdb analyze --extended "$W/$name" "$id")
+    pt_s=$1; pt_kb=$2
+    set -- $(measure "ps-$name" "$W/ps-$name.txt" "$PROMSIGHT" tsdb analyze --extended "$W/$name" "$id")
+    ps_s=$1; ps_kb=$2
+    grep -q "^Series: " "$W/ps-$name.txt" || { echo "promsight printed no analysis"; return 1; }
+    # same header numbers as promtool, or the timing means nothing
+    head -n 6 "$W/pt-$name.txt" > "$W/a"
+    sed -n '/^Block ID:/,/^$/p' "$W/ps-$name.txt" | head -n 6 > "$W/b"
+    cmp -s "$W/a" "$W/b" || { echo "header differs from promtool:"; diff "$W/a" "$W/b"; return 1; }
+    grep -E '^  index:|^  CRC' "$W/ps-$name.txt" | sed 's/^ */    promsight: /'
+    awk -v a="$pt_s" -v b="$ps_s" -v c="$pt_kb" -v d="$ps_kb" 'BEGIN {
+        printf "    promtool tsdb analyze --extended  %7.2f s  %8.1f MiB peak RSS\n", a, c / 1024
+        printf "    promsight tsdb analyze --extended %7.2f s  %8.1f MiB peak RSS\n", b, d / 1024
+        sp = (b > 0 ? a / b : 0); mr = (c > 0 ? d / c : 0)
+        printf "    speed-up %.1fx (target >= 3x), memory %.2f of promtool (target <= 0.5): %s\n",
+            sp, mr, (sp >= 3 && mr <= 0.5) ? "MET" : "NOT MET"
+    }'
+    rm -rf "${W:?}/$name"
+}
+
+bench small 10000 378 10
+bench large "$BIG" 4 30
