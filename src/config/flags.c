@@ -152,8 +152,11 @@ apply(struct ps_flags *f, const char *name, const char *value)
             if (*s == ',')
                 s++;
         }
-    } else if (strcmp(name, "agent") == 0 || strcmp(name, "storage.agent.path") == 0) {
-        if (f->program == PS_PROG_UNKNOWN || f->program == PS_PROG_PROMETHEUS)
+    } else if (strcmp(name, "agent") == 0) {
+        f->program = PS_PROG_AGENT;   /* Prometheus 3.x */
+    } else if (strcmp(name, "storage.agent.path") == 0) {
+        /* a hint only: a 2.x server lists this flag too (status/flags) */
+        if (f->program == PS_PROG_UNKNOWN)
             f->program = PS_PROG_AGENT;
     } else if (strncmp(name, "receive.", 8) == 0 && f->program == PS_PROG_UNKNOWN) {
         f->program = PS_PROG_THANOS_RECEIVE;

@@ -14,6 +14,8 @@
  *      list of "--flag" words   container args as YAML        -> flags.c
  *      global/scrape_configs/remote_write/...  prometheus.yml -> prom.c
  *      write: {global|default|tenants}  Thanos receive limits -> here
+ *      {"status", "data": {"yaml"}}  /api/v1/status/config    -> prom.c
+ *      {"status", "data": {flags}}   /api/v1/status/flags     -> flags.c
  * A text that is none of these is left alone; YAML syntax diagnostics are
  * kept only if the entry was classified as a config (it may be a README).
  */
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #include "config/cfg_int.h"
+#include "promsight/ps_util.h"
 
 const char *
 ps_config_what_name(enum ps_config_what w)
@@ -162,6 +165,62 @@ pub_limits(struct cfg_pub *p, const struct cn *write)
     }
 }
 
+/*
+ * Prometheus HTTP API answers: /api/v1/status/config ({"data": {"yaml":
+ * "..."}}, the config as the server loaded it, defaults spelled out) and
+ * /api/v1/status/flags ({"data": {"flag": "value", ...}}, every flag).
+ */
+static enum ps_config_what
+pub_api(struct cfg_pub *p, const struct cn *data)
+{
+    const struct cn *yaml = cn_get(data, "yaml");
+    if (yaml != NULL && yaml->type == CN_SCALAR) {
+        struct cfg_pub sub = *p;
+        sub.depth = p->depth + 1;
+        sub.line_fixed = yaml->line;
+        enum ps_config_what w = cfg_ingest_text(&sub, (const uint8_t *)yaml->s, yaml->len);
+        if (sub.err != PS_OK)
+            p->err = sub.err;
+        return w;
+    }
+    if (cn_get(data, "config.file") == NULL && cn_get(data, "storage.tsdb.path") == NULL &&
+        cn_get(data, "storage.agent.path") == NULL)
+        return PS_CFG_NONE;
+    size_t n = cn_len(data);
+    char **w = calloc(n + 1, sizeof(*w));
+    if (w == NULL) {
+        p->err = PS_E_NOMEM;
+        return PS_CFG_NONE;
+    }
+    size_t k = 0;
+    w[k++] = strdup("prometheus");
+    for (size_t i = 0; i < n && w[0] != NULL; i++) {
+        const struct cn *key = cn_key(data, i), *v = cn_val(data, i);
+        if (key == NULL || key->type != CN_SCALAR || v == NULL || v->type != CN_SCALAR)
+            continue;
+        struct ps_buf b = {NULL, 0, 0};
+        if (ps_buf_printf(&b, "--%s=%s", key->s, v->s) != PS_OK) {
+            ps_buf_free(&b);
+            p->err = PS_E_NOMEM;
+            break;
+        }
+        w[k++] = (char *)b.p;
+    }
+    if (w[0] == NULL)
+        p->err = PS_E_NOMEM;
+    struct ps_flags f;
+    if (p->err == PS_OK && ps_config_parse_flags((const char *const *)w, k, &f, NULL) == PS_OK) {
+        cfg_pub_flags(p, &f, p->pod, p->container);
+        ps_flags_free(&f);
+    } else if (p->err == PS_OK) {
+        p->err = PS_E_NOMEM;
+    }
+    for (size_t i = 0; i < k; i++)
+        free(w[i]);
+    free(w);
+    return PS_CFG_FLAGS;
+}
+
 static enum ps_config_what
 pub_root(struct cfg_pub *p, const struct cn *root)
 {
@@ -183,6 +242,10 @@ pub_root(struct cfg_pub *p, const struct cn *root)
             cfg_pub_prom(p, root);
             return PS_CFG_PROMETHEUS;
         }
+        const char *status = cn_str(root, "status");
+        const struct cn *data = cn_get(root, "data");
+        if (status != NULL && data != NULL && data->type == CN_MAP)
+            return pub_api(p, data);
         const struct cn *w = cn_get(root, "write");
         if (w != NULL && (cn_get(w, "global") != NULL || cn_get(w, "default") != NULL ||
                           cn_get(w, "tenants") != NULL)) {

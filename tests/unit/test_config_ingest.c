@@ -407,6 +407,32 @@ test_limits_and_flags_file(void **state)
     done(&x);
 }
 
+/* Prometheus' own API answers from the lab (prometheus-0/api/). */
+static void
+test_api_status(void **state)
+{
+    (void)state;
+    struct fx x;
+    ingest(&x, "api-status-config.json", "prometheus-0", PS_KIND_API_JSON);
+    assert_int_equal(x.what, PS_CFG_PROMETHEUS);
+    /* prometheus-0.yml sets no timeout; the server reports 5s = the interval */
+    assert_true(val(&x, "promsight_config_scrape_timeout_seconds", "job", "node-exporter",
+                    "pod", "prometheus-0", NULL) == 5);
+    assert_true(val(&x, "promsight_config_evaluation_interval_seconds", NULL) == 15);
+    done(&x);
+
+    ingest(&x, "api-status-flags.json", "prometheus-0", PS_KIND_API_JSON);
+    assert_int_equal(x.what, PS_CFG_FLAGS);
+    assert_true(val(&x, "promsight_config_program", "program", "prometheus", NULL) == 1);
+    /* "storage.tsdb.retention.time": "2d" */
+    assert_true(val(&x, "promsight_config_retention_seconds", "kind", "tsdb", NULL) == 2 * 86400);
+    assert_true(val(&x, "promsight_config_flag", "flag", "config.file", "value", "prometheus-0.yml",
+                    NULL) == 1);
+    /* a server: no agent retention series although the agent flags are listed */
+    assert_true(isnan(val(&x, "promsight_config_retention_seconds", "kind", "agent", NULL)));
+    done(&x);
+}
+
 /* Two pod-less files with the same job must not share a series. */
 static void
 test_file_label(void **state)
@@ -477,6 +503,7 @@ main(void)
         cmocka_unit_test(test_pvc_sts_configmap),
         cmocka_unit_test(test_df),
         cmocka_unit_test(test_limits_and_flags_file),
+        cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_file_label),
         cmocka_unit_test(test_not_ours),
     };
