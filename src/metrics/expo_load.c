@@ -271,6 +271,30 @@ add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
         f->series++;
 }
 
+static void process_line(struct expo_ctx *c, const char *line, size_t n,
+                         uint32_t lineno);
+
+/*
+ * The last line of a file without its newline: Prometheus rejects it
+ * ("unexpected end of input stream") and a cut-off value would be wrong,
+ * so only "# EOF", blanks and comments pass; a sample is not stored.
+ */
+static void
+process_last_unterminated(struct expo_ctx *c, const char *line, size_t n,
+                          uint32_t lineno)
+{
+    struct ps_expo_item it;
+    ps_expo_parse_line(&c->p, line, n, &it);
+    if (it.kind == PS_EL_EOF || it.kind == PS_EL_BLANK || it.kind == PS_EL_COMMENT) {
+        process_line(c, line, n, lineno);
+        return;
+    }
+    cur(c)->lines++;
+    cur(c)->skipped++;
+    warn_line(c, lineno, PS_E_TRUNCATED, "the file ends inside this line (no "
+              "newline): it may be cut off, not stored");
+}
+
 static void
 process_line(struct expo_ctx *c, const char *line, size_t n, uint32_t lineno)
 {
@@ -426,6 +450,8 @@ ps_metrics_load_exposition_mem(struct ps_metrics *m, const struct ps_entry *e,
             cur(&c)->skipped++;
             warn_line(&c, lineno, PS_E_LIMIT, "line longer than the line limit "
                       "(%zu bytes): skipped", m->lim.max_line);
+        } else if (nlp == NULL) {
+            process_last_unterminated(&c, s + i, end - i, lineno);
         } else {
             process_line(&c, s + i, end - i, lineno);
         }
@@ -500,7 +526,7 @@ ps_metrics_load_exposition(struct ps_metrics *m, const struct ps_entry *e,
     }
     if (len > 0 && !skipping && c.fatal == PS_OK) {
         lineno = next_line(lineno);
-        process_line(&c, buf, len, lineno);
+        process_last_unterminated(&c, buf, len, lineno);
     }
     free(buf);
     return ctx_done(&c, PS_OK);
