@@ -151,8 +151,13 @@ struct ps_fit_selection {
  * shortlisted model with the lowest backtest MASE wins, unless a simpler
  * one is within 5 % of it. Robust or holt replace it only if their MASE is
  * at least 20 % lower. Too little data -> linear, and the reason says so.
+ * horizon_s (0: none) is the longest horizon to be forecast: when it is
+ * more than PS_FIT_MAX_EXTRAPOLATION times the observed span, curves are
+ * not extrapolated: linear (or robust, if it backtests 20 % better) is
+ * chosen and the reason says why.
  */
-enum ps_err ps_fit_select(const struct ps_fit_data *d, int forced,
+#define PS_FIT_MAX_EXTRAPOLATION 3.0
+enum ps_err ps_fit_select(const struct ps_fit_data *d, int forced, double horizon_s,
                           struct ps_fit_selection *s);
 
 /* ---- time to a limit ---- */

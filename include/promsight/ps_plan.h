@@ -120,9 +120,9 @@ struct ps_plan_qval {
     int known;
     double now;                      /* latest measured value */
     int forecast;                    /* mean/hi below are valid */
-    double mean[PS_PLAN_MAX_H];      /* forecast at each horizon */
-    double hi[PS_PLAN_MAX_H];        /* upper bound of the level interval */
-    char from[200];                  /* where the numbers came from */
+    double mean[PS_PLAN_MAX_H];      /* forecast at each horizon, floored at 0 */
+    double hi[PS_PLAN_MAX_H];        /* upper bound of the level interval, >= 0 */
+    char from[400];                  /* where the numbers came from */
 };
 
 struct ps_plan_inputs {

@@ -502,7 +502,10 @@ ps_cmd_forecast(int argc, char **argv)
             ps_fit_data_free(&d);
             d = w;
         }
-        if (ps_fit_select(&d, o.model, sel) != PS_OK) {
+        double hmax = 0;
+        for (size_t h = 0; h < o.nhorizon; h++)
+            hmax = fmax(hmax, o.horizon[h]);
+        if (ps_fit_select(&d, o.model, hmax, sel) != PS_OK) {
             ps_fit_data_free(&d);
             free(sel);
             exit_code = PS_EXIT_ERROR;

@@ -90,8 +90,35 @@ aicc_comparable(enum ps_fit_model m)
            m == PS_FIT_PIECEWISE;
 }
 
+/*
+ * The history is too short for the horizon: only a straight line is
+ * extrapolated (robust when it backtests 20 % better than OLS).
+ */
+static void
+choose_line(const struct ps_fit_data *d, double horizon_s, struct ps_fit_selection *s)
+{
+    const struct ps_fit *lin = &s->fits[PS_FIT_LINEAR], *rob = &s->fits[PS_FIT_ROBUST];
+    s->chosen = PS_FIT_LINEAR;
+    if (rob->ok && isfinite(rob->mase) && isfinite(lin->mase) && rob->mase < 0.8 * lin->mase)
+        s->chosen = PS_FIT_ROBUST;
+    double span = d->t[d->n - 1] - d->t[0];
+    const struct ps_fit *w = &s->fits[s->chosen];
+    char m[80] = "";
+    if (isfinite(w->mase))
+        snprintf(m, sizeof(m), "; backtest MASE %.2f, MAPE %.1f %%", w->mase, w->mape);
+    snprintf(s->reason, sizeof(s->reason),
+             "%s: the history (%.3g days) is shorter than a third of the horizon "
+             "(%.3g days), too little to tell curves apart, so only a straight line "
+             "is extrapolated%s%s",
+             ps_fit_model_name(s->chosen), span / 86400, horizon_s / 86400, m,
+             s->chosen == PS_FIT_ROBUST ? " (robust: it backtests at least 20 % better "
+                                          "than least squares)"
+                                        : "");
+}
+
 enum ps_err
-ps_fit_select(const struct ps_fit_data *d, int forced, struct ps_fit_selection *s)
+ps_fit_select(const struct ps_fit_data *d, int forced, double horizon_s,
+              struct ps_fit_selection *s)
 {
     memset(s, 0, sizeof(*s));
     enum ps_err rc;
@@ -137,6 +164,10 @@ ps_fit_select(const struct ps_fit_data *d, int forced, struct ps_fit_selection *
                  d->n, d->n == 1 ? "" : "s", PS_FIT_MIN_BACKTEST,
                  d->n < 3 ? " and no interval can be given"
                           : "; treat the interval as rough");
+        return PS_OK;
+    }
+    if (horizon_s > 0 && horizon_s > PS_FIT_MAX_EXTRAPOLATION * (d->t[d->n - 1] - d->t[0])) {
+        choose_line(d, horizon_s, s);
         return PS_OK;
     }
     /* AICc shortlist among likelihood-comparable models */

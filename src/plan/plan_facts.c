@@ -333,7 +333,10 @@ add_series(struct ps_plan *p, size_t *cap, const struct ps_facts *f, const struc
     p->nseries++;
     if (ps->name == NULL || ps->transform == NULL || ps->sel == NULL)
         return PS_E_NOMEM;
-    return ps_fit_select(&ps->data, -1, ps->sel);
+    double hmax = 0;
+    for (size_t h = 0; h < p->in.nhorizon; h++)
+        hmax = fmax(hmax, p->in.horizon_s[h]);
+    return ps_fit_select(&ps->data, -1, hmax, ps->sel);
 }
 
 static enum ps_err
@@ -419,6 +422,9 @@ aggregate(struct ps_plan *p, double t_now)
                     hi[h] = mean[h];
                 if (!isfinite(mean[h]))
                     fc = 0;
+                /* counts, rates and bytes are never negative */
+                mean[h] = fmax(mean[h], 0);
+                hi[h] = fmax(hi[h], 0);
             }
             if (cnt == 0) {
                 qv->now = now;
@@ -561,7 +567,6 @@ set_etas(struct ps_plan *p)
 {
     const struct ps_plan_inputs *in = &p->in;
     double t_max_add = 5 * 365 * 86400.0;
-    char a[32];
     for (size_t i = 0; i < p->nseries; i++) {
         struct ps_plan_series *s = &p->series[i];
         if (!s->sel->chosen_ok)
@@ -582,9 +587,8 @@ set_etas(struct ps_plan *p)
             double mspd = isfinite(in->rw_max_samples_per_send) ? in->rw_max_samples_per_send : 2000;
             double lat = isfinite(in->rw_send_latency_s) ? in->rw_send_latency_s : 0.1;
             limit = ms * mspd / lat;
-            snprintf(a, sizeof(a), "%.3g", limit);
             snprintf(s->eta.what, sizeof(s->eta.what),
-                     "max-shards throughput %g x %g / %.3gs = %s samples/s", ms, mspd, lat, a);
+                     "max-shards throughput %g x %g / %.3gs (samples/s)", ms, mspd, lat);
         }
         if (!isfinite(limit))
             continue;

@@ -68,10 +68,25 @@ ps_plan_inputs_init(struct ps_plan_inputs *in)
 
 /* ---- formatting ---- */
 
+/* A ring of buffers so one printf can format many numbers. */
+struct fmtring {
+    char b[24][48];
+    int i;
+};
+
+static char *
+ring(struct fmtring *r)
+{
+    r->i = (r->i + 1) % 24;
+    return r->b[r->i];
+}
+
 /* 3 significant digits with k/M/G/T */
 static const char *
-hn(double x, char *b, size_t n)
+hn(struct fmtring *fr, double x)
 {
+    char *b = ring(fr);
+    size_t n = sizeof(fr->b[0]);
     static const char *suf[] = {"", "k", "M", "G", "T", "P"};
     if (!isfinite(x)) {
         snprintf(b, n, "?");
@@ -93,8 +108,10 @@ hn(double x, char *b, size_t n)
 
 /* bytes with IEC units */
 static const char *
-hb(double x, char *b, size_t n)
+hb(struct fmtring *fr, double x)
 {
+    char *b = ring(fr);
+    size_t n = sizeof(fr->b[0]);
     static const char *suf[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     if (!isfinite(x)) {
         snprintf(b, n, "?");
@@ -110,8 +127,10 @@ hb(double x, char *b, size_t n)
 }
 
 static const char *
-hd(double sec, char *b, size_t n)
+hd(struct fmtring *fr, double sec)
 {
+    char *b = ring(fr);
+    size_t n = sizeof(fr->b[0]);
     if (!isfinite(sec)) {
         snprintf(b, n, "?");
         return b;
@@ -176,18 +195,21 @@ static double
 qhi(const struct ps_plan_inputs *in, enum ps_plan_qty q, char *desc, size_t n)
 {
     const struct ps_plan_qval *v = &in->q[q];
-    char a[32], b[32], h[32];
+    struct fmtring ring_, *fr = &ring_;
+    ring_.i = 0;
     if (!v->known) {
         snprintf(desc, n, "%s unknown", qty_names[q]);
         return NAN;
     }
     if (v->forecast && in->size_h < in->nhorizon) {
-        snprintf(desc, n, "%s %s now, %s at +%s (upper %g%% bound; %s)", qty_names[q],
-                 hn(v->now, a, sizeof(a)), hn(v->hi[in->size_h], b, sizeof(b)),
-                 hd(in->horizon_s[in->size_h], h, sizeof(h)), in->level * 100, v->from);
-        return v->hi[in->size_h];
+        double hi = v->hi[in->size_h];
+        snprintf(desc, n, "%s %s now, %s at +%s (upper %g%% bound; %s)%s", qty_names[q],
+                 hn(fr, v->now), hn(fr, hi), hd(fr, in->horizon_s[in->size_h]),
+                 in->level * 100, v->from,
+                 hi < v->now ? "; the forecast falls, so today's value is used" : "");
+        return fmax(hi, v->now);
     }
-    snprintf(desc, n, "%s %s now (no forecast: %s)", qty_names[q], hn(v->now, a, sizeof(a)),
+    snprintf(desc, n, "%s %s now (no forecast: %s)", qty_names[q], hn(fr, v->now),
              v->from);
     return v->now;
 }
@@ -197,12 +219,13 @@ static double
 pick(double measured, const struct ps_sizing *s, enum ps_sz k, const char *what,
      char *desc, size_t n)
 {
-    char a[32];
+    struct fmtring ring_, *fr = &ring_;
+    ring_.i = 0;
     if (isfinite(measured)) {
-        snprintf(desc, n, "%s %s (from the bundle)", what, hn(measured, a, sizeof(a)));
+        snprintf(desc, n, "%s %s (from the bundle)", what, hn(fr, measured));
         return measured;
     }
-    snprintf(desc, n, "%s %s (default %s in sizing.yaml)", what, hn(s->v[k], a, sizeof(a)),
+    snprintf(desc, n, "%s %s (default %s in sizing.yaml)", what, hn(fr, s->v[k]),
              ps_sizing_key(k));
     return s->v[k];
 }
@@ -218,7 +241,9 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
                   const struct ps_pricing *p, struct ps_plan_result *out)
 {
     memset(out, 0, sizeof(*out));
-    char d1[400], d2[200], d3[200], d4[200], a[32], b[32], c[32], e[32];
+    char d1[400], d2[200], d3[200], d4[200];
+    struct fmtring ring_, *fr = &ring_;
+    ring_.i = 0;
     struct ps_plan_rec *r;
 #define NEW(id, title)                          \
     do {                                        \
@@ -238,16 +263,16 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
     NEW("receiver.replicas", "Receiver replicas (hashring size)");
     set(r->inputs, sizeof(r->inputs), "%s; %s; %s; fill target %g; %s B per series "
              "(sizing.yaml memory_per_series_limit_bytes)",
-             d1, d2, d3, f_r, hn(B_lim, a, sizeof(a)));
+             d1, d2, d3, f_r, hn(fr, B_lim));
     if (isfinite(S_hi)) {
         double budget = M * f_r / B_lim;
         N = fmax(RF, ceil(S_hi / budget));
         set(r->formula, sizeof(r->formula),
                  "per-receiver budget = %s x %g / %s = %s series; "
                  "N = max(RF %g, ceil(%s / %s)) = %g",
-                 hb(M, a, sizeof(a)), f_r, hn(B_lim, b, sizeof(b)),
-                 hn(budget, c, sizeof(c)), RF, hn(S_hi, e, sizeof(e)),
-                 hn(budget, c, sizeof(c)), N);
+                 hb(fr, M), f_r, hn(fr, B_lim),
+                 hn(fr, budget), RF, hn(fr, S_hi),
+                 hn(fr, budget), N);
         set(r->result, sizeof(r->result), "%g receiver%s%s", N, N == 1 ? "" : "s",
                  isfinite(in->receivers) ? "" : " (current count unknown)");
         if (isfinite(in->receivers))
@@ -275,17 +300,17 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
     NEW("receiver.memory", "Receiver memory request and limit");
     set(r->inputs, sizeof(r->inputs), "%s; receivers N = %s; %s B/series (request) and "
              "%s B/series (limit) from sizing.yaml; fill target %g",
-             d1, hn(N, a, sizeof(a)), hn(B_req, b, sizeof(b)), hn(B_lim, c, sizeof(c)), f_r);
+             d1, hn(fr, N), hn(fr, B_req), hn(fr, B_lim), f_r);
     if (isfinite(S_hi) && isfinite(N)) {
         double share = S_hi / N, req = share * B_req, lim = share * B_lim / f_r;
         set(r->formula, sizeof(r->formula),
                  "series per receiver = %s / %g = %s; request = %s x %s = %s; "
                  "limit = %s x %s / %g = %s",
-                 hn(S_hi, a, sizeof(a)), N, hn(share, b, sizeof(b)), hn(share, b, sizeof(b)),
-                 hn(B_req, c, sizeof(c)), hb(req, e, sizeof(e)), hn(share, b, sizeof(b)),
-                 hn(B_lim, c, sizeof(c)), f_r, hb(lim, a, sizeof(a)));
+                 hn(fr, S_hi), N, hn(fr, share), hn(fr, share),
+                 hn(fr, B_req), hb(fr, req), hn(fr, share),
+                 hn(fr, B_lim), f_r, hb(fr, lim));
         set(r->result, sizeof(r->result), "requests.memory %s, limits.memory %s per receiver",
-                 hb(req, a, sizeof(a)), hb(lim, b, sizeof(b)));
+                 hb(fr, req), hb(fr, lim));
         r->value = lim;
         set(r->unit, sizeof(r->unit), "bytes");
     } else {
@@ -308,7 +333,7 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
     double wwin = s->v[PS_SZ_WAL_WINDOW_S];
     set(r->inputs, sizeof(r->inputs), "%s; %s; %s; %s; %s; N = %s; headroom %g; WAL "
              "window %s; fill target %g",
-             d1, d2, d3, d4, dused, hn(N, a, sizeof(a)), hr, hd(wwin, b, sizeof(b)), fd);
+             d1, d2, d3, d4, dused, hn(fr, N), hr, hd(fr, wwin), fd);
     double rvol = NAN;
     if (isfinite(R_hi) && isfinite(N)) {
         double share = R_hi / N;
@@ -317,27 +342,27 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
         set(r->formula, sizeof(r->formula),
                  "samples/s per receiver = %s / %g = %s; blocks = %s x %s x %g x %g = %s; "
                  "WAL = %s x %s x %g = %s",
-                 hn(R_hi, a, sizeof(a)), N, hn(share, b, sizeof(b)), hn(share, b, sizeof(b)),
-                 hn(ret, c, sizeof(c)), bps, hr, hb(blocks, e, sizeof(e)),
-                 hn(share, b, sizeof(b)), hn(wwin, c, sizeof(c)), wbps, hb(wal, a, sizeof(a)));
+                 hn(fr, R_hi), N, hn(fr, share), hn(fr, share),
+                 hn(fr, ret), bps, hr, hb(fr, blocks),
+                 hn(fr, share), hn(fr, wwin), wbps, hb(fr, wal));
         if (isfinite(used_hi) && used_hi > need) {
             cat(r->formula, sizeof(r->formula), "; observed use %s is larger, so it is used",
-                hb(used_hi, a, sizeof(a)));
+                hb(fr, used_hi));
             need = used_hi;
         }
         rvol = need / fd;
-        cat(r->formula, sizeof(r->formula), "; size = %s / %g = %s", hb(need, a, sizeof(a)),
-            fd, hb(rvol, b, sizeof(b)));
+        cat(r->formula, sizeof(r->formula), "; size = %s / %g = %s", hb(fr, need),
+            fd, hb(fr, rvol));
     } else if (isfinite(used_hi)) {
         rvol = used_hi / fd;
         set(r->formula, sizeof(r->formula), "no ingestion rate: size = observed use %s / %g = %s",
-                 hb(used_hi, a, sizeof(a)), fd, hb(rvol, b, sizeof(b)));
+                 hb(fr, used_hi), fd, hb(fr, rvol));
     }
     if (isfinite(rvol)) {
-        set(r->result, sizeof(r->result), "%s per receiver", hb(rvol, a, sizeof(a)));
+        set(r->result, sizeof(r->result), "%s per receiver", hb(fr, rvol));
         if (isfinite(in->receiver_volume_bytes))
             cat(r->result, sizeof(r->result), " (now %s%s)",
-                hb(in->receiver_volume_bytes, b, sizeof(b)),
+                hb(fr, in->receiver_volume_bytes),
                 rvol > in->receiver_volume_bytes ? ": grow it" : ": enough");
         r->value = rvol;
         set(r->unit, sizeof(r->unit), "bytes");
@@ -358,20 +383,20 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
                         "agent WAL bytes/sample", d4, sizeof(d4));
     set(r->inputs, sizeof(r->inputs), "%s; outage to ride out %s; truncation every %s; "
              "max unsent age %s; %s; fill target %g",
-             d1, hd(O, a, sizeof(a)), hd(T, b, sizeof(b)), hd(MX, c, sizeof(c)), d4, fd);
+             d1, hd(fr, O), hd(fr, T), hd(fr, MX), d4, fd);
     if (isfinite(A_hi)) {
         double need = A_hi * win * awbps, avol = need / fd;
         set(r->formula, sizeof(r->formula),
                  "WAL = %s samples/s x (%s + min(%s, %s)) x %g B = %s; size = %s / %g = %s",
-                 hn(A_hi, a, sizeof(a)), hd(T, b, sizeof(b)), hd(O, c, sizeof(c)),
-                 hd(MX, e, sizeof(e)), awbps, hb(need, a, sizeof(a)), hb(need, a, sizeof(a)),
-                 fd, hb(avol, b, sizeof(b)));
-        set(r->result, sizeof(r->result), "%s per agent", hb(avol, a, sizeof(a)));
+                 hn(fr, A_hi), hd(fr, T), hd(fr, O),
+                 hd(fr, MX), awbps, hb(fr, need), hb(fr, need),
+                 fd, hb(fr, avol));
+        set(r->result, sizeof(r->result), "%s per agent", hb(fr, avol));
         if (isfinite(in->agent_volume_bytes)) {
             double now_sps = in->q[PS_Q_AGENT_SPS].now;
             double ride = in->agent_volume_bytes * fd / (now_sps * awbps) - T;
             cat(r->result, sizeof(r->result), " (now %s, which rides out about %s at today's rate)",
-                hb(in->agent_volume_bytes, b, sizeof(b)), hd(fmax(ride, 0), c, sizeof(c)));
+                hb(fr, in->agent_volume_bytes), hd(fr, fmax(ride, 0)));
             double na = isfinite(in->agents) ? in->agents : 1;
             if (p != NULL && avol > in->agent_volume_bytes)
                 r->monthly_delta = vol_price(p, (avol - in->agent_volume_bytes) * na);
@@ -379,7 +404,7 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
         if (O > MX)
             cat(r->result, sizeof(r->result), "; an outage longer than %s loses data whatever "
                 "the size unless --storage.agent.retention.max-time is raised",
-                hd(MX, a, sizeof(a)));
+                hd(fr, MX));
         r->value = avol;
         set(r->unit, sizeof(r->unit), "bytes");
     } else {
@@ -414,12 +439,12 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
                  "shards needed = ceil(%s x %g / %g) = %g; max_shards = max(ceil(%g x %g), "
                  "current %g) = %g; capacity = %g x %g = %g; queue memory <= %g x (%g + %g) x "
                  "%g B = %s; current ceiling = %g x %g / %g = %s samples/s",
-                 hn(W_hi, a, sizeof(a)), L, mspd, need, need, H, cur_ms, ms, mspd, kc, cap, ms,
-                 cap, mspd, slot, hb(mem, b, sizeof(b)), cur_ms, mspd, L,
-                 hn(ceiling, c, sizeof(c)));
+                 hn(fr, W_hi), L, mspd, need, need, H, cur_ms, ms, mspd, kc, cap, ms,
+                 cap, mspd, slot, hb(fr, mem), cur_ms, mspd, L,
+                 hn(fr, ceiling));
         set(r->result, sizeof(r->result),
                  "queue_config: {max_shards: %g, capacity: %g, max_samples_per_send: %g} "
-                 "(queue memory up to %s)", ms, cap, mspd, hb(mem, a, sizeof(a)));
+                 "(queue memory up to %s)", ms, cap, mspd, hb(fr, mem));
         r->value = ms;
         set(r->unit, sizeof(r->unit), "shards");
     } else {
@@ -432,18 +457,18 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
     double ratio = s->v[PS_SZ_DOWNSAMPLE_RATIO];
     set(r->inputs, sizeof(r->inputs), "receiver samples/s now %s (all replicas); RF %g; "
              "bytes/sample %g; downsampled level ~%g x raw (sizing.yaml); raw retention %s",
-             hn(Rn, a, sizeof(a)), RF, bps, ratio,
-             isfinite(in->raw_retention_s) ? hd(in->raw_retention_s, b, sizeof(b))
+             hn(fr, Rn), RF, bps, ratio,
+             isfinite(in->raw_retention_s) ? hd(fr, in->raw_retention_s)
                                            : "unknown (Thanos default: keep forever)");
     if (isfinite(Rn)) {
         double per_day = Rn / RF * 86400 * bps;
         set(r->formula, sizeof(r->formula),
                  "raw bytes/day after deduplication = %s / %g x 86400 x %g = %s; each "
                  "downsampled resolution adds about %g x that for as long as it is kept",
-                 hn(Rn, a, sizeof(a)), RF, bps, hb(per_day, b, sizeof(b)), ratio);
+                 hn(fr, Rn), RF, bps, hb(fr, per_day), ratio);
         set(r->result, sizeof(r->result),
                  "downsampling alone saves no space; only a shorter raw retention does: "
-                 "each day of raw retention is %s", hb(per_day, a, sizeof(a)));
+                 "each day of raw retention is %s", hb(fr, per_day));
         if (p != NULL) {
             double m = ps_pricing_object_monthly(p, per_day);
             cat(r->result, sizeof(r->result), " = %.4g %s/month", m, p->currency);
@@ -475,25 +500,25 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
         if (isfinite(Ncur) && isfinite(rv)) {
             vol_now += vol_price(p, Ncur * rv);
             cat(pc->basis, sizeof(pc->basis), "%g receiver volume%s x %s at %g/GiB-month; ",
-                Ncur, Ncur == 1 ? "" : "s", hb(rv, a, sizeof(a)), p->volume_per_gib_month);
+                Ncur, Ncur == 1 ? "" : "s", hb(fr, rv), p->volume_per_gib_month);
         }
         if (isfinite(av)) {
             vol_now += vol_price(p, na * av);
             cat(pc->basis, sizeof(pc->basis), "%g agent volume%s x %s; ", na, na == 1 ? "" : "s",
-                hb(av, a, sizeof(a)));
+                hb(fr, av));
         }
         const struct ps_plan_qval *ob = &in->q[PS_Q_OBJ_BYTES];
         double per_day = isfinite(Rn) ? Rn / RF * 86400 * bps : NAN;
         double obj_now = ob->known ? ob->now : NAN;
         if (ob->known)
-            cat(pc->basis, sizeof(pc->basis), "object storage %s now", hb(obj_now, a, sizeof(a)));
+            cat(pc->basis, sizeof(pc->basis), "object storage %s now", hb(fr, obj_now));
         else
             cat(pc->basis, sizeof(pc->basis), "object storage size unknown (counted as 0 now)");
         if (ob->forecast)
             cat(pc->basis, sizeof(pc->basis), ", its mean forecast at each horizon");
         else if (isfinite(per_day))
             cat(pc->basis, sizeof(pc->basis), ", growing %s/day of raw data (no retention "
-                "assumed, downsampled copies not counted)", hb(per_day, a, sizeof(a)));
+                "assumed, downsampled copies not counted)", hb(fr, per_day));
         cat(pc->basis, sizeof(pc->basis), "; volumes at horizons use the recommended sizes "
             "(volumes do not shrink)");
         pc->now = vol_now + (isfinite(obj_now) ? ps_pricing_object_monthly(p, obj_now) : 0);

@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ps_fit_data_window_max(&fd, 60, &w) == PS_OK)
             ps_fit_data_free(&w);
         static struct ps_fit_selection sel;
-        if (ps_fit_select(&fd, -1, &sel) == PS_OK && sel.chosen_ok) {
+        if (ps_fit_select(&fd, -1, 30 * 86400.0, &sel) == PS_OK && sel.chosen_ok) {
             const struct ps_fit *f = &sel.fits[sel.chosen];
             double m, lo, hi;
             ps_fit_predict(f, f->t_ref + 86400, 0.95, &m, &lo, &hi);

@@ -133,7 +133,7 @@ recovered(enum shape s, enum ps_fit_model want, double noise_sd)
         struct ps_fit_data d;
         data_of(&d, t, v, 120, 1);
         struct ps_fit_selection sel;
-        assert_int_equal(ps_fit_select(&d, -1, &sel), PS_OK);
+        assert_int_equal(ps_fit_select(&d, -1, 0, &sel), PS_OK);
         assert_true(sel.chosen_ok);
         if (sel.chosen == want)
             hits++;
@@ -318,7 +318,7 @@ test_edge_constant(void **state)
     struct ps_fit_data d;
     data_of(&d, t, v, 20, 1);
     struct ps_fit_selection s;
-    assert_int_equal(ps_fit_select(&d, -1, &s), PS_OK);
+    assert_int_equal(ps_fit_select(&d, -1, 0, &s), PS_OK);
     assert_true(s.chosen_ok);
     assert_int_equal(s.chosen, PS_FIT_LINEAR);
     double m, lo, hi;
@@ -336,7 +336,7 @@ test_edge_two_points_and_one(void **state)
     struct ps_fit_data d;
     data_of(&d, t, v, 2, 1);
     struct ps_fit_selection s;
-    ps_fit_select(&d, -1, &s);
+    ps_fit_select(&d, -1, 0, &s);
     assert_true(s.chosen_ok);
     assert_true(s.too_little_data);
     assert_int_equal(s.chosen, PS_FIT_LINEAR);
@@ -348,11 +348,11 @@ test_edge_two_points_and_one(void **state)
     ps_fit_data_free(&d);
 
     data_of(&d, t, v, 1, 1);
-    ps_fit_select(&d, -1, &s);
+    ps_fit_select(&d, -1, 0, &s);
     assert_false(s.chosen_ok);
     ps_fit_data_free(&d);
     data_of(&d, t, v, 0, 1);
-    ps_fit_select(&d, -1, &s);
+    ps_fit_select(&d, -1, 0, &s);
     assert_false(s.chosen_ok);
     ps_fit_data_free(&d);
 }
@@ -374,7 +374,7 @@ test_edge_outliers(void **state)
     struct ps_fit_data d;
     data_of(&d, t, v, 60, 1);
     struct ps_fit_selection s;
-    ps_fit_select(&d, -1, &s);
+    ps_fit_select(&d, -1, 0, &s);
     const struct ps_fit *rb = &s.fits[PS_FIT_ROBUST];
     assert_true(rb->ok);
     assert_true(rb->outliers >= 3);
@@ -414,7 +414,7 @@ test_edge_negative_and_nan(void **state)
     ps_fit_model(&d, PS_FIT_LOGISTIC, &f);
     assert_false(f.ok);
     struct ps_fit_selection s;
-    ps_fit_select(&d, -1, &s);
+    ps_fit_select(&d, -1, 0, &s);
     assert_true(s.chosen_ok);
     assert_true(s.fits[s.chosen].ok);
     ps_fit_data_free(&d);
