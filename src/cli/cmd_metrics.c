@@ -95,6 +95,17 @@ dir_len(const char *p)
     return s != NULL ? (size_t)(s - p) : 0;
 }
 
+/* s in a column of width w: long paths keep their end ("...tail"). */
+static void
+print_col(const char *s, size_t w)
+{
+    size_t n = strlen(s);
+    if (n <= w)
+        printf("%-*s", (int)w, s);
+    else
+        printf("...%s", s + n - (w - 3));
+}
+
 static void
 print_files_text(const struct ps_metrics *m, int all)
 {
@@ -104,8 +115,8 @@ print_files_text(const struct ps_metrics *m, int all)
         size_t l = strlen(ps_metrics_file(m, i)->path);
         wp = l > wp ? l : wp;
     }
-    if (wp > 70)
-        wp = 70;
+    if (wp > 64)
+        wp = 64;
     printf("%-*s  %-17s  %-18s  %6s  %8s  %7s  %-24s  %s\n", (int)wp, "FILE",
            "FORMAT", "KIND", "FILES", "SAMPLES", "SERIES", "SCRAPE TIME", "FROM");
     for (size_t i = 0; i < n;) {
@@ -134,12 +145,14 @@ print_files_text(const struct ps_metrics *m, int all)
         if (j - i > 1) {
             snprintf(name, sizeof(name), "%.*s/*", (int)dl, f->path);
             fmt_time(t1, b, sizeof(b));
-            printf("%-*s  %-17s  %-18s  %6zu  %8" PRIu64 "  %7" PRIu64 "  %s .. %s  %s\n",
-                   (int)wp, name, ps_metrics_format_name(f->format), "dump", j - i,
+            print_col(name, wp);
+            printf("  %-17s  %-18s  %6zu  %8" PRIu64 "  %7" PRIu64 "  %s .. %s  %s\n",
+                   ps_metrics_format_name(f->format), "dump", j - i,
                    samples, series, a, b, ps_metrics_time_src_name(f->time_src));
         } else {
-            printf("%-*s  %-17s  %-18s  %6d  %8" PRIu64 "  %7" PRIu64 "  %-24s  %s\n",
-                   (int)wp, f->path, ps_metrics_format_name(f->format),
+            print_col(f->path, wp);
+            printf("  %-17s  %-18s  %6d  %8" PRIu64 "  %7" PRIu64 "  %-24s  %s\n",
+                   ps_metrics_format_name(f->format),
                    f->api_kind != NULL ? f->api_kind : "dump", 1, f->samples,
                    f->series, a, ps_metrics_time_src_name(f->time_src));
         }

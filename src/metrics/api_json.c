@@ -131,10 +131,10 @@ labels_from(struct api_ctx *c, json_t *obj, size_t *k, size_t *w, const char **n
     if (!json_is_object(obj))
         return 1;
     json_object_foreach(obj, key, v) {
-        if (!json_is_string(v))
+        if (!json_is_string(v) || key[0] == 0)
             continue;
         if (strcmp(key, "__name__") == 0) {
-            if (name != NULL)
+            if (name != NULL && json_string_value(v)[0] != 0)
                 *name = json_string_value(v);
             continue;
         }
@@ -854,6 +854,8 @@ ps_metrics_load_api_json(struct ps_metrics *m, const struct ps_entry *e,
         cur(&c)->time_src = PS_MTS_SAMPLE;
         cur(&c)->time_ms = INT64_MIN;
         query_result(&c, data);
+        if (cur(&c)->samples == 0)
+            cur(&c)->time_src = PS_MTS_NONE;
     }
     else if (strcmp(kind, "status/tsdb") == 0)
         status_tsdb(&c, data);

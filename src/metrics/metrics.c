@@ -422,6 +422,8 @@ ps_metrics_finish(struct ps_metrics *m)
     }
     for (size_t i = 0; i < m->nfiles; i++) {
         struct ps_metrics_file *f = &m->files[i];
+        if (f->time_src == PS_MTS_NONE)
+            f->time_ms = INT64_MIN;      /* an mtime kept as a fallback, unused */
         if (f->time_src == PS_MTS_NONE && f->skipped != 0 && f->samples == 0)
             ps_diag_add(m->diags, PS_SEV_WARN, PS_E_SYNTAX, f->path, PS_OFF_NONE, 0,
                         "metrics: scrape time",
