@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "promsight/ps_err.h"
 #include "promsight/ps_facts.h"
 #include "promsight/ps_fit.h"
@@ -230,5 +232,26 @@ enum ps_err ps_plan_from_facts(const struct ps_facts *f, const struct ps_plan_op
                                const struct ps_sizing *s, const struct ps_pricing *pr,
                                struct ps_plan *p, struct ps_diags *d);
 void ps_plan_free(struct ps_plan *p); /* NULL-safe */
+
+/*
+ * The plan as a JSON document (new reference; NULL on OOM). pr may be NULL
+ * (no prices); sizing_path names the sizing model used.
+ */
+json_t *ps_plan_json(const struct ps_plan *p, const struct ps_pricing *pr,
+                     const char *sizing_path);
+
+/*
+ * Load models_dir/sizing.yaml over the defaults (a missing file keeps the
+ * defaults and *sizing_desc says so) and the pricing profile: pricing_path,
+ * or models_dir/pricing/aws-us-east-1.example.yaml when NULL, or none when
+ * "none". Returns PS_OK, or the error of a file the caller named
+ * explicitly. *have_pricing tells whether pr was filled.
+ */
+#define PS_PLAN_DEFAULT_PRICING "aws-us-east-1.example.yaml"
+enum ps_err ps_plan_load_models(const char *models_dir, const char *sizing_path,
+                                const char *pricing_path, struct ps_sizing *sz,
+                                char *sizing_desc, size_t desc_len,
+                                struct ps_pricing *pr, int *have_pricing,
+                                struct ps_diags *d);
 
 #endif

@@ -18,7 +18,6 @@
 #include "promsight/ps_util.h"
 
 #define CMD "plan"
-#define DEFAULT_PRICING "aws-us-east-1.example.yaml"
 
 static void
 usage(FILE *out)
@@ -46,13 +45,7 @@ usage(FILE *out)
             "  --format FMT     text (default) or json\n"
             "  -v, --verbose    print every diagnostic from reading the bundle\n"
             "  -h, --help       show this help\n",
-            DEFAULT_PRICING);
-}
-
-static json_t *
-jnum(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
+            PS_PLAN_DEFAULT_PRICING);
 }
 
 static void
@@ -256,184 +249,6 @@ print_text(const char *bundle, const struct ps_plan *p, const struct ps_pricing 
     }
 }
 
-/* ---- json ---- */
-
-static json_t *
-series_json(const struct ps_plan *p, const struct ps_plan_series *s)
-{
-    const struct ps_plan_inputs *in = &p->in;
-    char a[64];
-    json_t *j = json_object();
-    json_object_set_new(j, "series", json_string(s->name));
-    json_object_set_new(j, "feeds", s->qty < PS_Q__COUNT
-                                        ? json_string(ps_plan_qty_name(s->qty)) : json_null());
-    json_object_set_new(j, "transform", json_string(s->transform));
-    json_object_set_new(j, "points", json_integer((json_int_t)s->data.n));
-    if (s->data.n > 0) {
-        fmt_time(s->data.t[0], a, sizeof(a));
-        json_object_set_new(j, "first", json_string(a));
-        fmt_time(s->data.t[s->data.n - 1], a, sizeof(a));
-        json_object_set_new(j, "last", json_string(a));
-        json_object_set_new(j, "last_value", jnum(s->data.v[s->data.n - 1]));
-    }
-    json_object_set_new(j, "chosen", s->sel->chosen_ok
-                                         ? json_string(ps_fit_model_name(s->sel->chosen))
-                                         : json_null());
-    json_object_set_new(j, "reason", json_string(s->sel->reason));
-    json_t *models = json_array();
-    for (int m = 0; m < PS_FIT_NMODELS; m++) {
-        const struct ps_fit *f = &s->sel->fits[m];
-        json_t *jm = json_object();
-        json_object_set_new(jm, "model", json_string(ps_fit_model_name((enum ps_fit_model)m)));
-        json_object_set_new(jm, "fitted", json_boolean(f->ok));
-        if (f->ok) {
-            int cmp = m != PS_FIT_HOLT && m != PS_FIT_ROBUST;
-            json_object_set_new(jm, "aicc", cmp ? jnum(f->aicc) : json_null());
-            json_object_set_new(jm, "mase", jnum(f->mase));
-            json_object_set_new(jm, "mape_percent", jnum(f->mape));
-        } else {
-            json_object_set_new(jm, "why", json_string(f->why));
-        }
-        json_array_append_new(models, jm);
-    }
-    json_object_set_new(j, "models", models);
-    json_t *fc = json_array();
-    if (s->sel->chosen_ok && s->data.n > 0) {
-        const struct ps_fit *f = &s->sel->fits[s->sel->chosen];
-        for (size_t h = 0; h < in->nhorizon; h++) {
-            double t = s->data.t[s->data.n - 1] + in->horizon_s[h], m, lo, hi;
-            ps_fit_predict(f, t, in->level, &m, &lo, &hi);
-            json_t *jf = json_object();
-            json_object_set_new(jf, "horizon_seconds", jnum(in->horizon_s[h]));
-            fmt_time(t, a, sizeof(a));
-            json_object_set_new(jf, "at", json_string(a));
-            json_object_set_new(jf, "mean", jnum(m));
-            json_object_set_new(jf, "level", jnum(in->level));
-            json_object_set_new(jf, "lo", jnum(lo));
-            json_object_set_new(jf, "hi", jnum(hi));
-            json_array_append_new(fc, jf);
-        }
-    }
-    json_object_set_new(j, "forecasts", fc);
-    if (s->eta.set) {
-        json_t *je = json_object();
-        json_object_set_new(je, "what", json_string(s->eta.what));
-        json_object_set_new(je, "limit", jnum(s->eta.limit));
-        const struct ps_fit_eta *e = &s->eta.eta;
-        json_object_set_new(je, "status",
-                            json_string(e->status == PS_ETA_ALREADY ? "already"
-                                        : e->status == PS_ETA_REACHED ? "reached"
-                                                                      : "not_reached"));
-        const double ts[3] = {e->t_mean, e->t_early, e->t_late};
-        const char *k[3] = {"mean", "earliest", "latest"};
-        for (int i = 0; i < 3; i++) {
-            fmt_time(ts[i], a, sizeof(a));
-            json_object_set_new(je, k[i], isfinite(ts[i]) ? json_string(a) : json_null());
-        }
-        json_object_set_new(j, "limit", je);
-    }
-    return j;
-}
-
-static json_t *
-plan_json(const char *bundle, const struct ps_plan *p, const struct ps_pricing *pr,
-          const char *sizing_path)
-{
-    const struct ps_plan_inputs *in = &p->in;
-    json_t *j = json_object();
-    json_object_set_new(j, "bundle", json_string(bundle));
-    json_object_set_new(j, "sizing_model", json_string(sizing_path));
-    if (pr != NULL) {
-        json_t *jp = json_object();
-        json_object_set_new(jp, "name", json_string(pr->name));
-        json_object_set_new(jp, "example", json_boolean(pr->example));
-        json_object_set_new(jp, "currency", json_string(pr->currency));
-        json_object_set_new(jp, "region", json_string(pr->region));
-        json_object_set_new(jp, "effective_date", json_string(pr->effective_date));
-        json_object_set_new(j, "pricing", jp);
-    } else {
-        json_object_set_new(j, "pricing", json_null());
-    }
-    json_t *hz = json_array();
-    for (size_t h = 0; h < in->nhorizon; h++)
-        json_array_append_new(hz, jnum(in->horizon_s[h]));
-    json_object_set_new(j, "horizons_seconds", hz);
-    json_object_set_new(j, "sizing_horizon_seconds", jnum(in->horizon_s[in->size_h]));
-    json_object_set_new(j, "level", jnum(in->level));
-    json_t *ss = json_array();
-    for (size_t i = 0; i < p->nseries; i++)
-        json_array_append_new(ss, series_json(p, &p->series[i]));
-    json_object_set_new(j, "series", ss);
-    json_t *qs = json_object();
-    for (int q = 0; q < PS_Q__COUNT; q++) {
-        const struct ps_plan_qval *v = &in->q[q];
-        json_t *jq = json_object();
-        json_object_set_new(jq, "known", json_boolean(v->known));
-        if (v->known) {
-            json_object_set_new(jq, "now", jnum(v->now));
-            json_t *mn = json_array(), *hi = json_array();
-            for (size_t h = 0; h < in->nhorizon && v->forecast; h++) {
-                json_array_append_new(mn, jnum(v->mean[h]));
-                json_array_append_new(hi, jnum(v->hi[h]));
-            }
-            json_object_set_new(jq, "mean", mn);
-            json_object_set_new(jq, "upper", hi);
-            json_object_set_new(jq, "from", json_string(v->from));
-        }
-        json_object_set_new(qs, ps_plan_qty_name((enum ps_plan_qty)q), jq);
-    }
-    json_object_set_new(j, "quantities", qs);
-    json_t *ji = json_object();
-    json_object_set_new(ji, "bytes_per_sample_blocks", jnum(in->bytes_per_sample_blocks));
-    json_object_set_new(ji, "wal_bytes_per_sample", jnum(in->wal_bytes_per_sample));
-    json_object_set_new(ji, "agent_wal_bytes_per_sample", jnum(in->agent_wal_bytes_per_sample));
-    json_object_set_new(ji, "retention_seconds", jnum(in->retention_s));
-    json_object_set_new(ji, "replication_factor", jnum(in->replication_factor));
-    json_object_set_new(ji, "receivers", jnum(in->receivers));
-    json_object_set_new(ji, "receiver_memory_limit_bytes", jnum(in->receiver_mem_limit));
-    json_object_set_new(ji, "receiver_volume_bytes", jnum(in->receiver_volume_bytes));
-    json_object_set_new(ji, "agents", jnum(in->agents));
-    json_object_set_new(ji, "agent_volume_bytes", jnum(in->agent_volume_bytes));
-    json_object_set_new(ji, "head_series_limit", jnum(in->head_series_limit));
-    json_object_set_new(ji, "rw_max_shards", jnum(in->rw_max_shards));
-    json_object_set_new(ji, "rw_capacity", jnum(in->rw_capacity));
-    json_object_set_new(ji, "rw_max_samples_per_send", jnum(in->rw_max_samples_per_send));
-    json_object_set_new(ji, "rw_send_latency_seconds", jnum(in->rw_send_latency_s));
-    json_object_set_new(ji, "hashring_algorithm", in->hashring_algorithm[0]
-                                                      ? json_string(in->hashring_algorithm)
-                                                      : json_null());
-    json_object_set_new(j, "inputs", ji);
-    json_t *rs = json_array();
-    for (size_t i = 0; i < p->result.nrec; i++) {
-        const struct ps_plan_rec *r = &p->result.rec[i];
-        json_t *jr = json_object();
-        json_object_set_new(jr, "id", json_string(r->id));
-        json_object_set_new(jr, "title", json_string(r->title));
-        json_object_set_new(jr, "inputs", json_string(r->inputs));
-        json_object_set_new(jr, "formula", json_string(r->formula));
-        json_object_set_new(jr, "result", json_string(r->result));
-        json_object_set_new(jr, "value", jnum(r->value));
-        json_object_set_new(jr, "unit", json_string(r->unit));
-        json_object_set_new(jr, "monthly_cost_delta", jnum(r->monthly_delta));
-        json_array_append_new(rs, jr);
-    }
-    json_object_set_new(j, "recommendations", rs);
-    const struct ps_plan_cost *c = &p->result.cost;
-    if (c->priced) {
-        json_t *jc = json_object();
-        json_object_set_new(jc, "now", jnum(c->now));
-        json_t *at = json_array();
-        for (size_t h = 0; h < in->nhorizon; h++)
-            json_array_append_new(at, jnum(c->at[h]));
-        json_object_set_new(jc, "at_horizons", at);
-        json_object_set_new(jc, "basis", json_string(c->basis));
-        json_object_set_new(j, "monthly_cost", jc);
-    } else {
-        json_object_set_new(j, "monthly_cost", json_null());
-    }
-    return j;
-}
-
 int
 ps_cmd_plan(int argc, char **argv)
 {
@@ -499,36 +314,16 @@ ps_cmd_plan(int argc, char **argv)
 
     struct ps_diags md;
     ps_diags_init(&md);
-    char sizing_path[4096], pricing_path[4096];
-    if (c.sizing != NULL)
-        snprintf(sizing_path, sizeof(sizing_path), "%s", c.sizing);
-    else
-        snprintf(sizing_path, sizeof(sizing_path), "%s/sizing.yaml", ps_models_dir());
+    char sizing_path[4200];
     struct ps_sizing sz;
-    ps_sizing_defaults(&sz);
-    enum ps_err e = ps_sizing_load(&sz, sizing_path, &md);
-    if (e != PS_OK && c.sizing != NULL) {
+    struct ps_pricing pr;
+    int have_pr = 0;
+    enum ps_err e = ps_plan_load_models(ps_models_dir(), c.sizing, c.pricing, &sz, sizing_path,
+                                        sizeof(sizing_path), &pr, &have_pr, &md);
+    if (e != PS_OK) {
         ps_cli_print_diags(&md);
         ps_diags_free(&md);
         return PS_EXIT_ERROR;
-    }
-    if (e != PS_OK)
-        snprintf(sizing_path, sizeof(sizing_path), "built-in defaults (no sizing.yaml found)");
-    struct ps_pricing pr;
-    int have_pr = 0;
-    if (c.pricing == NULL || strcmp(c.pricing, "none") != 0) {
-        if (c.pricing != NULL)
-            snprintf(pricing_path, sizeof(pricing_path), "%s", c.pricing);
-        else
-            snprintf(pricing_path, sizeof(pricing_path), "%s/pricing/%s", ps_models_dir(),
-                     DEFAULT_PRICING);
-        if (ps_pricing_load(&pr, pricing_path, &md) == PS_OK)
-            have_pr = 1;
-        else if (c.pricing != NULL) {
-            ps_cli_print_diags(&md);
-            ps_diags_free(&md);
-            return PS_EXIT_ERROR;
-        }
     }
     ps_cli_print_diags(&md);
     ps_diags_free(&md);
@@ -556,8 +351,17 @@ ps_cmd_plan(int argc, char **argv)
         fprintf(stderr, "promsight plan: %s\n", ps_strerror(e));
         rc = PS_EXIT_ERROR;
     } else if (c.fmt == PS_FMT_JSON) {
-        if (ps_cli_dump_json(plan_json(bundle, &plan, have_pr ? &pr : NULL, sizing_path),
-                             stdout) != 0)
+        json_t *pj = ps_plan_json(&plan, have_pr ? &pr : NULL, sizing_path);
+        json_t *j = json_object();
+        if (pj != NULL && j != NULL) {
+            json_object_set_new(j, "bundle", json_string(bundle));
+            json_object_update(j, pj);
+        }
+        json_decref(pj);
+        if (pj == NULL || j == NULL) {
+            json_decref(j);
+            rc = PS_EXIT_ERROR;
+        } else if (ps_cli_dump_json(j, stdout) != 0)
             rc = PS_EXIT_ERROR;
     } else {
         print_text(bundle, &plan, have_pr ? &pr : NULL, sizing_path);

@@ -334,3 +334,43 @@ ps_pricing_volume_monthly(const struct ps_pricing *p, double bytes)
 {
     return bytes / 1073741824.0 * p->volume_per_gib_month;
 }
+
+enum ps_err
+ps_plan_load_models(const char *models_dir, const char *sizing_path, const char *pricing_path,
+                    struct ps_sizing *sz, char *sizing_desc, size_t desc_len,
+                    struct ps_pricing *pr, int *have_pricing, struct ps_diags *d)
+{
+    char path[4096];
+    *have_pricing = 0;
+    ps_sizing_defaults(sz);
+    if (sizing_path != NULL)
+        snprintf(path, sizeof(path), "%s", sizing_path);
+    else
+        snprintf(path, sizeof(path), "%s/sizing.yaml", models_dir);
+    struct ps_diags quiet;
+    ps_diags_init(&quiet);
+    enum ps_err e = ps_sizing_load(sz, path, sizing_path != NULL ? d : &quiet);
+    if (e != PS_OK && sizing_path != NULL)
+        return e;
+    if (e == PS_E_IO) {
+        snprintf(sizing_desc, desc_len, "built-in defaults (no %s)", path);
+    } else {
+        ps_diags_merge(d, &quiet);
+        snprintf(sizing_desc, desc_len, "%s", path);
+    }
+    ps_diags_free(&quiet);
+    if (pricing_path != NULL && strcmp(pricing_path, "none") == 0)
+        return PS_OK;
+    if (pricing_path != NULL)
+        snprintf(path, sizeof(path), "%s", pricing_path);
+    else
+        snprintf(path, sizeof(path), "%s/pricing/%s", models_dir, PS_PLAN_DEFAULT_PRICING);
+    ps_diags_init(&quiet);
+    e = ps_pricing_load(pr, path, pricing_path != NULL ? d : &quiet);
+    ps_diags_free(&quiet);
+    if (e == PS_OK)
+        *have_pricing = 1;
+    else if (pricing_path != NULL)
+        return e;
+    return PS_OK;
+}

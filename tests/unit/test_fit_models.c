@@ -466,6 +466,34 @@ test_holt_trend(void **state)
     gsl_rng_free(r);
 }
 
+/* A horizon far past the history: no curve is extrapolated. */
+static void
+test_extrapolation_guard(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(77);
+    double t[60], v[60];
+    for (int i = 0; i < 60; i++) {
+        t[i] = 3600.0 * i; /* 59 hours of history */
+        v[i] = 100 * exp(0.05 * i) + gsl_ran_gaussian(r, 1);
+    }
+    struct ps_fit_data d;
+    data_of(&d, t, v, 60, 1);
+    struct ps_fit_selection s;
+    /* 7 days: less than 3x the span, the curve is allowed */
+    ps_fit_select(&d, -1, 7 * 86400.0, &s);
+    assert_int_equal(s.chosen, PS_FIT_EXP);
+    /* 30 days: more than 3x the span (2.46 d), a straight line only */
+    ps_fit_select(&d, -1, 30 * 86400.0, &s);
+    assert_true(s.chosen == PS_FIT_LINEAR || s.chosen == PS_FIT_ROBUST);
+    assert_non_null(strstr(s.reason, "shorter than a third of the horizon"));
+    /* a forced model is honoured whatever the horizon */
+    ps_fit_select(&d, PS_FIT_EXP, 30 * 86400.0, &s);
+    assert_int_equal(s.chosen, PS_FIT_EXP);
+    ps_fit_data_free(&d);
+    gsl_rng_free(r);
+}
+
 static void
 test_model_names(void **state)
 {
@@ -499,6 +527,7 @@ main(void)
         cmocka_unit_test(test_edge_negative_and_nan),
         cmocka_unit_test(test_window_max),
         cmocka_unit_test(test_holt_trend),
+        cmocka_unit_test(test_extrapolation_guard),
         cmocka_unit_test(test_model_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
