@@ -207,10 +207,26 @@ void ps_metrics_series_stats(const struct ps_facts *f, uint32_t id,
 int ps_metrics_is_ours(const struct ps_facts *f, uint32_t id);
 
 /*
+ * A series selector as `promsight metrics --metric` takes it: a metric
+ * name with optional equality matchers in exposition syntax,
+ * `name{label="value",...}`. Owned by the caller.
+ */
+struct ps_metrics_selector;
+/* NULL if s does not parse (or on OOM). */
+struct ps_metrics_selector *ps_metrics_selector_new(const char *s);
+void ps_metrics_selector_free(struct ps_metrics_selector *sel);   /* NULL-safe */
+const char *ps_metrics_selector_name(const struct ps_metrics_selector *sel);
+/* 1 if series id has the selector's name and every matcher's value. */
+int ps_metrics_selector_match(const struct ps_metrics_selector *sel,
+                              const struct ps_facts *f, uint32_t id);
+
+/*
  * The stage summary as JSON (owned by the caller): {"files": [...],
  * "metrics": [{"name","type","help","unit","series":[{"labels",
  * "samples","first","last","min","max","last_value","max_gap",...}]}]}.
- * names/nnames filter metrics by exact name (NULL, 0: all of ours);
+ * names/nnames are selectors (ps_metrics_selector_new syntax) that pick
+ * series; NULL, 0: all of ours; a selector that does not parse matches
+ * nothing.
  * with_samples adds every sample to each series. NULL on OOM.
  */
 json_t *ps_metrics_json(const struct ps_metrics *m, const struct ps_facts *f,

@@ -39,8 +39,9 @@ usage(FILE *out)
             "\n"
             "Options:\n"
             "  --format text|json   output format (default text)\n"
-            "  --metric NAME        only this metric (repeatable); text output\n"
-            "                       then shows every series in detail\n"
+            "  --metric SELECTOR    only this metric: NAME or NAME{label=\"value\",...}\n"
+            "                       (repeatable); text output then shows every\n"
+            "                       matching series in detail\n"
             "  --samples            with --metric: every sample and its file\n"
             "  --files              text: every file, not one line per directory\n"
             "  --stats              one line of totals only (for benchmarks)\n"
@@ -160,13 +161,25 @@ print_files_text(const struct ps_metrics *m, int all)
     }
 }
 
+/* 1 if series id matches one of the selectors (or there are none). */
 static int
-wanted(const char *name, const char *const *filter, size_t nf)
+picked(struct ps_metrics_selector *const *sel, size_t ns, const struct ps_facts *f,
+       uint32_t id)
 {
-    if (nf == 0)
+    if (ns == 0)
         return 1;
-    for (size_t i = 0; i < nf; i++)
-        if (strcmp(filter[i], name) == 0)
+    for (size_t i = 0; i < ns; i++)
+        if (ps_metrics_selector_match(sel[i], f, id))
+            return 1;
+    return 0;
+}
+
+/* 1 if metric name is named by one of the selectors. */
+static int
+named(struct ps_metrics_selector *const *sel, size_t ns, const char *name)
+{
+    for (size_t i = 0; i < ns; i++)
+        if (strcmp(ps_metrics_selector_name(sel[i]), name) == 0)
             return 1;
     return 0;
 }
@@ -198,7 +211,8 @@ print_labels(const struct ps_facts *f, uint32_t id)
 
 static void
 print_metric_detail(const struct ps_metrics *m, const struct ps_facts *f,
-                    const char *name, int samples)
+                    const char *name, struct ps_metrics_selector *const *sel,
+                    size_t ns, int samples)
 {
     const struct ps_metrics_family *fam = ps_metrics_family_of(m, name);
     const uint32_t *ids;
@@ -210,7 +224,7 @@ print_metric_detail(const struct ps_metrics *m, const struct ps_facts *f,
         printf(" - %s", fam->help);
     printf("\n");
     for (size_t i = 0; i < n; i++) {
-        if (!ps_metrics_is_ours(f, ids[i]))
+        if (!ps_metrics_is_ours(f, ids[i]) || !picked(sel, ns, f, ids[i]))
             continue;
         struct ps_metrics_series_stats st;
         ps_metrics_series_stats(f, ids[i], &st);
@@ -234,8 +248,8 @@ print_metric_detail(const struct ps_metrics *m, const struct ps_facts *f,
         printf("\n");
         if (samples) {
             const struct ps_sample *s;
-            size_t ns = ps_facts_series_samples(f, ids[i], &s);
-            for (size_t k = 0; k < ns; k++) {
+            size_t nsmp = ps_facts_series_samples(f, ids[i], &s);
+            for (size_t k = 0; k < nsmp; k++) {
                 char t[40], v[32];
                 ps_fmt_time_ms(s[k].t, t, sizeof(t));
                 fmt_val(s[k].v, v, sizeof(v));
@@ -247,7 +261,8 @@ print_metric_detail(const struct ps_metrics *m, const struct ps_facts *f,
 
 static void
 print_text(const struct ps_metrics *m, const struct ps_facts *f, const char *path,
-           const char *const *filter, size_t nf, int samples, int all_files)
+           struct ps_metrics_selector *const *sel, size_t ns, int samples,
+           int all_files)
 {
     size_t nfiles = ps_metrics_nfiles(m);
     printf("Metric dumps and API answers in %s: %zu files\n\n", path, nfiles);
@@ -258,17 +273,21 @@ print_text(const struct ps_metrics *m, const struct ps_facts *f, const char *pat
     print_files_text(m, all_files);
     const char *const *names;
     size_t nn = ps_facts_metric_names(f, &names);
-    if (nf != 0) {
-        for (size_t k = 0; k < nf; k++) {
-            size_t i = 0;
-            while (i < nn && strcmp(names[i], filter[k]) != 0)
-                i++;
-            if (i == nn)
-                printf("\n%s: no such metric in these files\n", filter[k]);
+    if (ns != 0) {
+        for (size_t k = 0; k < ns; k++) {
+            const uint32_t *ids;
+            size_t n = ps_facts_metric_series(f, ps_metrics_selector_name(sel[k]), &ids);
+            size_t hit = 0;
+            for (size_t i = 0; i < n; i++)
+                hit += ps_metrics_is_ours(f, ids[i]) &&
+                       ps_metrics_selector_match(sel[k], f, ids[i]);
+            if (hit == 0)
+                printf("\n%s: no series in these files matches the --metric "
+                       "selector\n", ps_metrics_selector_name(sel[k]));
         }
         for (size_t i = 0; i < nn; i++)
-            if (wanted(names[i], filter, nf))
-                print_metric_detail(m, f, names[i], samples);
+            if (named(sel, ns, names[i]))
+                print_metric_detail(m, f, names[i], sel, ns, samples);
         return;
     }
     size_t wn = 6;
@@ -282,9 +301,9 @@ print_text(const struct ps_metrics *m, const struct ps_facts *f, const char *pat
            "SAMPLES", "FIRST", "LAST");
     for (size_t i = 0; i < nn; i++) {
         const uint32_t *ids;
-        size_t ns = ps_facts_metric_series(f, names[i], &ids), nours = 0, nsamp = 0;
+        size_t nser = ps_facts_metric_series(f, names[i], &ids), nours = 0, nsamp = 0;
         int64_t first = INT64_MIN, last = INT64_MIN;
-        for (size_t k = 0; k < ns; k++) {
+        for (size_t k = 0; k < nser; k++) {
             if (!ps_metrics_is_ours(f, ids[k]))
                 continue;
             nours++;
@@ -384,6 +403,16 @@ ps_cmd_metrics(int argc, char **argv)
         return ps_cli_usage_error(CMD, "PATH is missing");
     if (samples && nf == 0)
         return ps_cli_usage_error(CMD, "--samples needs --metric");
+    struct ps_metrics_selector *sel[MAX_FILTER];
+    for (size_t i = 0; i < nf; i++) {
+        sel[i] = ps_metrics_selector_new(filter[i]);
+        if (sel[i] == NULL) {
+            for (size_t k = 0; k < i; k++)
+                ps_metrics_selector_free(sel[k]);
+            return ps_cli_usage_error(CMD, "--metric '%s' is not NAME or "
+                                      "NAME{label=\"value\",...}", filter[i]);
+        }
+    }
 
     struct ps_diags diags;
     ps_diags_init(&diags);
@@ -392,6 +421,8 @@ ps_cmd_metrics(int argc, char **argv)
     if (e != PS_OK) {
         ps_cli_print_diags(&diags);
         fprintf(stderr, "promsight metrics: cannot open %s: %s\n", path, ps_strerror(e));
+        for (size_t i = 0; i < nf; i++)
+            ps_metrics_selector_free(sel[i]);
         ps_diags_free(&diags);
         return PS_EXIT_ERROR;
     }
@@ -399,6 +430,8 @@ ps_cmd_metrics(int argc, char **argv)
     struct ps_metrics *m = facts != NULL ? ps_metrics_new(facts, &diags, &lim) : NULL;
     if (m == NULL) {
         fprintf(stderr, "promsight metrics: out of memory\n");
+        for (size_t i = 0; i < nf; i++)
+            ps_metrics_selector_free(sel[i]);
         ps_facts_free(facts);
         ps_bundle_close(b);
         ps_diags_free(&diags);
@@ -433,10 +466,12 @@ ps_cmd_metrics(int argc, char **argv)
             rc = PS_EXIT_ERROR;
         }
     } else {
-        print_text(m, facts, path, filter, nf, samples, all_files);
+        print_text(m, facts, path, sel, nf, samples, all_files);
     }
     if (fmt != PS_FMT_JSON || stats)
         ps_cli_print_diags(&diags);
+    for (size_t i = 0; i < nf; i++)
+        ps_metrics_selector_free(sel[i]);
     ps_metrics_free(m);
     ps_facts_free(facts);
     ps_bundle_close(b);

@@ -10,6 +10,7 @@
 #include "metrics/metrics_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -50,6 +51,93 @@ ps_metrics_is_ours(const struct ps_facts *f, uint32_t id)
 {
     const char *src = ps_facts_series_label(f, id, "source");
     return src != NULL && (strcmp(src, "dump") == 0 || strcmp(src, "api") == 0);
+}
+
+/* ---- selectors ---- */
+
+struct ps_metrics_selector {
+    char *name;
+    size_t n;
+    char **lname, **lval;
+};
+
+void
+ps_metrics_selector_free(struct ps_metrics_selector *sel)
+{
+    if (sel == NULL)
+        return;
+    for (size_t i = 0; i < sel->n; i++) {
+        free(sel->lname[i]);
+        free(sel->lval[i]);
+    }
+    free(sel->lname);
+    free(sel->lval);
+    free(sel->name);
+    free(sel);
+}
+
+struct ps_metrics_selector *
+ps_metrics_selector_new(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 4096)
+        return NULL;
+    /* Reuse the exposition parser: "<selector> 0" is a sample line. */
+    char *line = malloc(n + 3);
+    struct ps_expo_parser p;
+    struct ps_metrics_selector *sel = calloc(1, sizeof(*sel));
+    if (line == NULL || sel == NULL || ps_expo_parser_init(&p, n + 2, 64) != PS_OK) {
+        free(line);
+        free(sel);
+        return NULL;
+    }
+    memcpy(line, s, n);
+    memcpy(line + n, " 0", 3);
+    struct ps_expo_item it;
+    ps_expo_parse_line(&p, line, n + 2, &it);
+    int ok = it.kind == PS_EL_SAMPLE && !it.has_ts;
+    if (ok) {
+        sel->name = strdup(it.name);
+        sel->lname = calloc(it.nlabels + 1, sizeof(char *));
+        sel->lval = calloc(it.nlabels + 1, sizeof(char *));
+        ok = sel->name != NULL && sel->lname != NULL && sel->lval != NULL;
+        for (size_t i = 0; ok && i < it.nlabels; i++) {
+            sel->lname[i] = strdup(it.labels[i].name);
+            sel->lval[i] = strdup(it.labels[i].value);
+            sel->n = i + 1;
+            ok = sel->lname[i] != NULL && sel->lval[i] != NULL;
+        }
+    }
+    ps_expo_parser_free(&p);
+    free(line);
+    if (!ok) {
+        ps_metrics_selector_free(sel);
+        return NULL;
+    }
+    return sel;
+}
+
+const char *
+ps_metrics_selector_name(const struct ps_metrics_selector *sel)
+{
+    return sel->name;
+}
+
+int
+ps_metrics_selector_match(const struct ps_metrics_selector *sel,
+                          const struct ps_facts *f, uint32_t id)
+{
+    const char *m = ps_facts_series_metric(f, id);
+    if (m == NULL || strcmp(m, sel->name) != 0)
+        return 0;
+    for (size_t i = 0; i < sel->n; i++) {
+        const char *v = ps_facts_series_label(f, id, sel->lname[i]);
+        if (v == NULL)
+            v = "";                 /* an empty value matches a missing label */
+        if (strcmp(v, sel->lval[i]) != 0)
+            return 0;
+    }
+    return 1;
 }
 
 /* A float as JSON: a number when finite, else "NaN", "+Inf", "-Inf". */
@@ -151,7 +239,7 @@ series_json(const struct ps_facts *f, uint32_t id, int with_samples)
 
 static json_t *
 metric_json(const struct ps_metrics *m, const struct ps_facts *f, const char *name,
-            int with_samples)
+            struct ps_metrics_selector *const *sel, size_t nsel, int with_samples)
 {
     const uint32_t *ids;
     size_t n = ps_facts_metric_series(f, name, &ids);
@@ -161,6 +249,13 @@ metric_json(const struct ps_metrics *m, const struct ps_facts *f, const char *na
     for (size_t i = 0; i < n; i++) {
         if (!ps_metrics_is_ours(f, ids[i]))
             continue;
+        if (nsel != 0) {
+            size_t k = 0;
+            while (k < nsel && (sel[k] == NULL || !ps_metrics_selector_match(sel[k], f, ids[i])))
+                k++;
+            if (k == nsel)
+                continue;
+        }
         json_array_append_new(arr, series_json(f, ids[i], with_samples));
     }
     if (json_array_size(arr) == 0) {
@@ -195,22 +290,36 @@ ps_metrics_json(const struct ps_metrics *m, const struct ps_facts *f,
     for (size_t i = 0; i < m->nfiles; i++)
         json_array_append_new(files, file_json(&m->files[i]));
     json_object_set_new(root, "files", files);
+    struct ps_metrics_selector **sel = NULL;
+    if (nnames != 0) {
+        sel = calloc(nnames, sizeof(*sel));
+        if (sel == NULL) {
+            json_decref(root);
+            json_decref(metrics);
+            return NULL;
+        }
+        for (size_t k = 0; k < nnames; k++)
+            sel[k] = ps_metrics_selector_new(names[k]);
+    }
     const char *const *all;
     size_t nall = ps_facts_metric_names(f, &all);
     for (size_t i = 0; i < nall; i++) {
         if (nnames != 0) {
             size_t k = 0;
-            while (k < nnames && strcmp(names[k], all[i]) != 0)
+            while (k < nnames && (sel[k] == NULL || strcmp(sel[k]->name, all[i]) != 0))
                 k++;
             if (k == nnames)
                 continue;
         }
-        json_t *mj = metric_json(m, f, all[i], with_samples);
+        json_t *mj = metric_json(m, f, all[i], sel, nnames, with_samples);
         if (mj != NULL && !json_is_null(mj))
             json_array_append_new(metrics, mj);
         else
             json_decref(mj);
     }
+    for (size_t k = 0; k < nnames; k++)
+        ps_metrics_selector_free(sel[k]);
+    free(sel);
     json_object_set_new(root, "metrics", metrics);
     return root;
 }

@@ -93,4 +93,16 @@ assert len(j["files"]) == 1 and j["files"][0]["samples"] > 100, j["files"]
 assert j["files"][0]["time"] == "2026-11-24T06:40:01Z", j["files"][0]["time"]
 ' || fail "single file"
 "$PROMSIGHT" metrics --stats "$DUMPS" | grep -q "^files 85 " || fail "plain directory"
+# Selectors with label matchers pick series.
+"$PROMSIGHT" metrics --format json "$LAB" \
+    --metric 'prometheus_remote_storage_shards{pod="prometheus-agent-0",url="'"$URL"'"}' \
+    --metric 'promsight_api_target_up{job="thanos-receive"}' | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+n = {m["name"]: len(m["series"]) for m in j["metrics"]}
+assert n == {"prometheus_remote_storage_shards": 1, "promsight_api_target_up": 1}, n
+up = [m for m in j["metrics"] if m["name"] == "promsight_api_target_up"][0]["series"][0]
+assert up["last_value"] == 0, up     # the receiver target was down at the end
+' || fail "selectors"
+"$PROMSIGHT" metrics --metric 'bad{' "$LAB" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad selector should exit 2"
 echo "ok"
