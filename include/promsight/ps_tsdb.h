@@ -415,6 +415,24 @@ void ps_tsdb_scan_free(struct ps_tsdb_scan *s);
 void ps_tsdb_root_check(struct ps_tsdb_root *r, struct ps_tsdb_block *blocks,
                         size_t n);
 
+/*
+ * Archives: read every TSDB file of an archive bundle (block files,
+ * chunks_head/ files, thanos.shipper.json; never anything under a
+ * .tmp-for-* directory) into memory in one pass, and describe the roots
+ * as ps_tsdb_scan does. Paths are "<archive>:<entry path>". *mem owns the
+ * bytes until a block takes them (ps_tsdb_block_open_mem).
+ */
+struct ps_bundle;
+struct ps_tsdb_mem;
+enum ps_err ps_tsdb_scan_bundle(struct ps_bundle *bu, struct ps_tsdb_scan *s,
+                                struct ps_tsdb_mem **mem, struct ps_diags *d);
+enum ps_err ps_tsdb_block_open_mem(struct ps_tsdb_mem *mem, const char *dir,
+                                   struct ps_tsdb_block *b);
+/* Borrowed bytes of a file still held by mem, or NULL. */
+const uint8_t *ps_tsdb_mem_file(const struct ps_tsdb_mem *mem, const char *path,
+                                size_t *n);
+void ps_tsdb_mem_free(struct ps_tsdb_mem *mem);     /* NULL-safe */
+
 /* Sort blocks by (minTime, ULID) as promtool list does. */
 void ps_tsdb_blocks_sort(struct ps_tsdb_block *blocks, size_t n);
 

@@ -21,6 +21,9 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include <sys/stat.h>
+
+#include "promsight/ps_bundle.h"
 #include "promsight/ps_tsdb.h"
 #include "promsight/ps_util.h"
 
@@ -153,12 +156,28 @@ go_g(double v, char *buf, size_t n)
 
 /* ------------------------------------------------------------------ */
 
+/* An archive's TSDB files, read into memory (NULL for directories). */
+static struct ps_tsdb_mem *g_mem;
+static struct ps_bundle *g_bundle;
+
 static int
 load(const struct opts *o, struct ps_tsdb_scan *sc, struct rootdata **rdp,
      struct ps_diags *d)
 {
-    if (ps_tsdb_scan(o->path, sc, d) != PS_OK)
+    struct stat st;
+    if (stat(o->path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        if (ps_bundle_open(o->path, NULL, d, &g_bundle) != PS_OK)
+            return -1;
+        if (!ps_bundle_is_archive(g_bundle)) {
+            fprintf(stderr, "promsight tsdb: %s is neither a directory nor an archive\n",
+                    o->path);
+            return -1;
+        }
+        if (ps_tsdb_scan_bundle(g_bundle, sc, &g_mem, d) != PS_OK)
+            return -1;
+    } else if (ps_tsdb_scan(o->path, sc, d) != PS_OK) {
         return -1;
+    }
     struct rootdata *rd = calloc(sc->nroots ? sc->nroots : 1, sizeof(*rd));
     if (rd == NULL)
         return -1;
@@ -174,7 +193,11 @@ load(const struct opts *o, struct ps_tsdb_scan *sc, struct rootdata **rdp,
         if (x->b == NULL || x->sel == NULL || x->hs == NULL)
             return -1;
         for (size_t k = 0; k < x->r->nblocks; k++) {
-            if (ps_tsdb_block_open(x->r->block_dirs[k], &x->b[x->nb]) != PS_OK)
+            enum ps_err e = g_mem != NULL
+                                ? ps_tsdb_block_open_mem(g_mem, x->r->block_dirs[k],
+                                                         &x->b[x->nb])
+                                : ps_tsdb_block_open(x->r->block_dirs[k], &x->b[x->nb]);
+            if (e != PS_OK)
                 return -1;
             x->nb++;
         }
@@ -210,12 +233,24 @@ unload(struct ps_tsdb_scan *sc, struct rootdata *rd)
     }
     free(rd);
     ps_tsdb_scan_free(sc);
+    ps_tsdb_mem_free(g_mem);
+    g_mem = NULL;
+    ps_bundle_close(g_bundle);
+    g_bundle = NULL;
 }
 
 static void
 scan_head(struct rootdata *x)
 {
     for (size_t h = 0; h < x->r->nhead; h++) {
+        if (g_mem != NULL) {
+            size_t n = 0;
+            const uint8_t *p = ps_tsdb_mem_file(g_mem, x->r->head_files[h], &n);
+            if (p != NULL)
+                ps_tsdb_head_chunks_scan(p, n, x->r->head_files[h], &x->hs[h],
+                                         &x->hdiags);
+            continue;
+        }
         FILE *f = fopen(x->r->head_files[h], "rb");
         if (f == NULL)
             continue;

@@ -32,14 +32,14 @@ is_seg_name(const char *s)
 }
 
 static void
-open_chunks(struct ps_tsdb_block *b)
+open_chunks(struct ps_tsdb_block *b, const struct ps_tsdb_src *src)
 {
     char *cdir = ps_tsdb_join(b->dir, "chunks");
     char **names = NULL;
     size_t n = 0;
     if (cdir == NULL)
         return;
-    if (ps_tsdb_list_dir(cdir, &names, &n) != PS_OK) {
+    if (src->list(src->ctx, cdir, &names, &n) != PS_OK) {
         ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_IO, cdir, PS_OFF_NONE, 0,
                     "tsdb/missing-file", "chunks/ directory cannot be read");
         free(cdir);
@@ -70,7 +70,7 @@ open_chunks(struct ps_tsdb_block *b)
         size_t len = 0;
         int64_t mt = 0;
         b->seg_path[k] = path;
-        if (ps_tsdb_map_file(path, &b->seg_p[k], &len, &b->seg_mapped[k], &mt) != PS_OK)
+        if (src->get(src->ctx, path, &b->seg_p[k], &len, &b->seg_mapped[k], &mt) != PS_OK)
             ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_IO, path, PS_OFF_NONE, 0,
                         "tsdb/missing-file", "cannot be read");
         note_mtime(b, mt);
@@ -89,8 +89,31 @@ out:
     free(cdir);
 }
 
+static enum ps_err
+dir_get(void *ctx, const char *path, uint8_t **p, size_t *n, int *mapped,
+        int64_t *mtime_ms)
+{
+    (void)ctx;
+    return ps_tsdb_map_file(path, p, n, mapped, mtime_ms);
+}
+
+static enum ps_err
+dir_list(void *ctx, const char *dir, char ***names, size_t *n)
+{
+    (void)ctx;
+    return ps_tsdb_list_dir(dir, names, n);
+}
+
 enum ps_err
 ps_tsdb_block_open(const char *dir, struct ps_tsdb_block *b)
+{
+    struct ps_tsdb_src src = {dir_get, dir_list, NULL};
+    return ps_tsdb_block_open_src(dir, &src, b);
+}
+
+enum ps_err
+ps_tsdb_block_open_src(const char *dir, const struct ps_tsdb_src *src,
+                       struct ps_tsdb_block *b)
 {
     memset(b, 0, sizeof(*b));
     ps_diags_init(&b->diags);
@@ -115,7 +138,7 @@ ps_tsdb_block_open(const char *dir, struct ps_tsdb_block *b)
     int64_t mt = 0;
     if (path == NULL)
         return PS_E_NOMEM;
-    if (ps_tsdb_map_file(path, &p, &n, &mapped, &mt) != PS_OK) {
+    if (src->get(src->ctx, path, &p, &n, &mapped, &mt) != PS_OK) {
         ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_IO, path, PS_OFF_NONE, 0,
                     "tsdb/missing-file", "meta.json missing or unreadable");
     } else {
@@ -144,7 +167,7 @@ ps_tsdb_block_open(const char *dir, struct ps_tsdb_block *b)
     path = ps_tsdb_join(b->dir, "index");
     if (path == NULL)
         return PS_E_NOMEM;
-    if (ps_tsdb_map_file(path, &b->index_p, &b->index_n, &b->index_mapped, &mt) !=
+    if (src->get(src->ctx, path, &b->index_p, &b->index_n, &b->index_mapped, &mt) !=
         PS_OK) {
         ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_IO, path, PS_OFF_NONE, 0,
                     "tsdb/missing-file", "index missing or unreadable");
@@ -158,13 +181,13 @@ ps_tsdb_block_open(const char *dir, struct ps_tsdb_block *b)
         b->index_ok = e == PS_OK;
     }
 
-    open_chunks(b);
+    open_chunks(b, src);
 
     /* tombstones */
     path = ps_tsdb_join(b->dir, "tombstones");
     if (path == NULL)
         return PS_E_NOMEM;
-    if (ps_tsdb_map_file(path, &p, &n, &mapped, &mt) == PS_OK) {
+    if (src->get(src->ctx, path, &p, &n, &mapped, &mt) == PS_OK) {
         note_mtime(b, mt);
         b->has_tombstones = 1;
         b->tombstone_bytes = n;

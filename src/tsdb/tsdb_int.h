@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "promsight/ps_err.h"
+#include "promsight/ps_tsdb.h"
 
 /*
  * Map path read-only (empty files give *p = NULL, *n = 0). *mapped says
@@ -25,5 +26,21 @@ void ps_tsdb_free_names(char **names, size_t n);
 
 /* malloc'd "a/b"; NULL on OOM. */
 char *ps_tsdb_join(const char *a, const char *b);
+
+/*
+ * Where a block's files come from: a directory (mmap) or entries already
+ * read into memory (an archive). get() hands over ownership of the bytes
+ * (*mapped 1: munmap, 0: free); PS_E_IO if there is no such file.
+ * list() gives the sorted names in a subdirectory of the block.
+ */
+struct ps_tsdb_src {
+    enum ps_err (*get)(void *ctx, const char *path, uint8_t **p, size_t *n,
+                       int *mapped, int64_t *mtime_ms);
+    enum ps_err (*list)(void *ctx, const char *dir, char ***names, size_t *n);
+    void *ctx;
+};
+
+enum ps_err ps_tsdb_block_open_src(const char *dir, const struct ps_tsdb_src *src,
+                                   struct ps_tsdb_block *b);
 
 #endif
