@@ -10,6 +10,10 @@
  * --*secret*, ... but not --*-file paths) are redacted, and every other
  * value goes through ps_redact_text (user:password@ in URLs).
  *
+ * Thanos' content flags --receive.hashrings=<json> and
+ * --receive.limits-config=<yaml> are read like files of their own, the
+ * hashring checked against the same command line's replication factor.
+ *
  * Defaults (ps_config_flags_effective), from the programs' documentation:
  * agent retention max-time 4h and min-time 5m (tsdb/agent/db.go: a zero
  * value means the default); server retention 15d when neither time nor
@@ -17,6 +21,7 @@
  * --receive.replication-factor 1, --receive.hashrings-algorithm hashmod.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -401,6 +406,25 @@ cfg_pub_flags(struct cfg_pub *p, const struct ps_flags *in, const char *pod,
         struct ps_label l[] = {{"pod", pod}, {"container", container},
                                {"algorithm", f.hashrings_algorithm}};
         cfg_pub_sample(p, "promsight_config_hashrings_algorithm", 1, l, 3);
+    }
+    /* Thanos' content flags: --receive.hashrings=<json>, --receive.limits-config=<yaml> */
+    for (size_t i = 0; i < in->nall && p->depth < 2; i++) {
+        const char *name = in->all[i].name, *v = in->all[i].value;
+        if ((strcmp(name, "receive.hashrings") != 0 && strcmp(name, "receive.limits-config") != 0) ||
+            v == NULL || v[0] == 0)
+            continue;
+        struct cfg_pub sub = *p;
+        sub.depth = p->depth + 1;
+        sub.pod = pod;
+        sub.container = container;
+        sub.rf = f.replication_factor != PS_CFG_UNSET ? f.replication_factor : 0;
+        if (f.hashrings_algorithm != NULL) {
+            snprintf(sub.algo_buf, sizeof(sub.algo_buf), "%s", f.hashrings_algorithm);
+            sub.algorithm = sub.algo_buf;
+        }
+        (void)cfg_ingest_text(&sub, (const uint8_t *)v, strlen(v));
+        if (sub.err != PS_OK)
+            p->err = sub.err;
     }
     free(algo_dflt);
 }

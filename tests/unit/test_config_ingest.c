@@ -433,6 +433,35 @@ test_api_status(void **state)
     done(&x);
 }
 
+/* --receive.hashrings=<json> is read and checked against the same
+ * command line's replication factor (3 > 2 endpoints). */
+static void
+test_inline_hashrings_flag(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "thanos receive --receive.replication-factor=3 \\\n"
+        "  --receive.hashrings='[{\"hashring\": \"r\", \"endpoints\": [\"a:10901\", \"b:10901\"]}]' \\\n"
+        "  --receive.limits-config='write: {default: {head_series_limit: 42}}'\n";
+    struct ps_facts *f = ps_facts_new();
+    struct ps_diags d;
+    ps_diags_init(&d);
+    struct ps_entry e;
+    memset(&e, 0, sizeof(e));
+    e.path = "thanos-receive-0/cmdline";
+    e.pod = "thanos-receive-0";
+    e.kind = PS_KIND_TEXT;
+    enum ps_config_what w;
+    assert_int_equal(ps_config_ingest(&e, (const uint8_t *)text, sizeof(text) - 1, T0, f, NULL, &d, &w), PS_OK);
+    assert_int_equal(w, PS_CFG_FLAGS);
+    struct fx x = {f, d, {0, 0, 0}, w};
+    assert_true(val(&x, "promsight_hashring_endpoints", "hashring", "r", "pod", "thanos-receive-0", NULL) == 2);
+    assert_true(val(&x, "promsight_config_receive_limit", "tenant", "default", NULL) == 42);
+    assert_int_equal(events(&x, "config.hashring", PS_SEV_ERROR, "fewer than the replication factor 3"), 1);
+    ps_facts_free(f);
+    ps_diags_free(&d);
+}
+
 /* Two pod-less files with the same job must not share a series. */
 static void
 test_file_label(void **state)
@@ -504,6 +533,7 @@ main(void)
         cmocka_unit_test(test_df),
         cmocka_unit_test(test_limits_and_flags_file),
         cmocka_unit_test(test_api_status),
+        cmocka_unit_test(test_inline_hashrings_flag),
         cmocka_unit_test(test_file_label),
         cmocka_unit_test(test_not_ours),
     };
