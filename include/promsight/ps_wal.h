@@ -297,7 +297,13 @@ struct ps_wal_stats {
     enum ps_wal_seg_kind repair_seg_kind;
     /* gaps / notes for the report */
     struct ps_diags notes;
+    /* 1 = decode on the calling thread only. Default 0: while a segment
+     * is fed, a worker thread decodes records and updates these stats
+     * (and runs a visitor set with ps_wal_stats_set_visitor), so read
+     * the stats only after ps_wal_stats_end_segment. */
+    int no_threads;
     /* internal */
+    void *pipe;
     struct ps_wal_reader rd;
     struct ps_wal_decoder dec;
     struct ps_wal_seg_stats *cur;

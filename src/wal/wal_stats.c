@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "promsight/ps_dec.h"
+#include "wal_int.h"
 
 #define RESERVOIR 16
 #define STALE_NAN_BITS 0x7ff0000000000002ULL
@@ -90,6 +91,8 @@ ps_wal_stats_free(struct ps_wal_stats *s)
 {
     if (s == NULL)
         return;
+    if (s->pipe != NULL)
+        wal_pipe_finish(s->pipe);
     free(s->dir);
     free(s->tsdb_root);
     free(s->pod);
@@ -161,12 +164,6 @@ add_corruption(struct ps_wal_stats *s, const struct ps_wal_corruption *c)
     s->corr[s->ncorr] = *c;
     s->corr[s->ncorr].segment = name; /* owned: freed by ps_wal_stats_free */
     s->ncorr++;
-}
-
-static void
-on_corruption(void *ctx, const struct ps_wal_corruption *c)
-{
-    add_corruption(ctx, c);
 }
 
 /* ---- series ---- */
@@ -496,6 +493,41 @@ on_record(void *ctx, const struct ps_wal_record *rec)
     }
 }
 
+/* Reader callbacks (reading thread): queue to the worker, or run here. */
+static void
+rd_record(void *ctx, const struct ps_wal_record *r)
+{
+    struct ps_wal_stats *s = ctx;
+    if (s->pipe != NULL)
+        wal_pipe_record(s->pipe, r);
+    else
+        on_record(s, r);
+}
+
+static void
+rd_corruption(void *ctx, const struct ps_wal_corruption *c)
+{
+    struct ps_wal_stats *s = ctx;
+    if (s->pipe != NULL)
+        wal_pipe_corruption(s->pipe, c);
+    else
+        add_corruption(s, c);
+}
+
+/* Worker thread: the same handlers, in the reader's order. */
+static void
+pipe_fn(void *ctx, const struct ps_wal_record *r, const struct ps_wal_corruption *c)
+{
+    struct ps_wal_stats *s = ctx;
+    if (r != NULL) {
+        on_record(s, r);
+    } else {
+        struct ps_wal_corruption cc = *c;
+        cc.segment = s->cur->name;
+        add_corruption(s, &cc);
+    }
+}
+
 enum ps_err
 ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
                            enum ps_wal_seg_kind kind, int64_t index)
@@ -513,8 +545,10 @@ ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
     s->nsegs++;
     s->cur = g;
     if (s->rd.on_record == NULL)
-        ps_wal_reader_init(&s->rd, on_record, on_corruption, s);
+        ps_wal_reader_init(&s->rd, rd_record, rd_corruption, s);
     ps_wal_reader_begin(&s->rd, g->name, kind, index);
+    if (!s->no_threads && s->pipe == NULL)
+        s->pipe = wal_pipe_start(pipe_fn, s); /* NULL: read on this thread */
     return PS_OK;
 }
 
@@ -523,9 +557,9 @@ ps_wal_stats_feed(struct ps_wal_stats *s, const void *p, size_t n)
 {
     if (s->cur == NULL)
         return PS_E_USAGE;
-    s->cur->bytes += n;
     ps_wal_reader_feed(&s->rd, p, n);
-    return s->st->oom;
+    /* with a worker, its findings (oom) are collected at end_segment */
+    return s->pipe != NULL ? PS_OK : s->st->oom;
 }
 
 static void
@@ -563,6 +597,10 @@ ps_wal_stats_end_segment(struct ps_wal_stats *s)
     if (s->cur == NULL)
         return PS_E_USAGE;
     ps_wal_reader_end(&s->rd);
+    if (wal_pipe_finish(s->pipe) != 0)
+        s->st->oom = PS_E_NOMEM;
+    s->pipe = NULL;
+    s->cur->bytes = s->rd.bytes;
     merge(&s->totals, s->cur);
     s->cur = NULL;
     return s->st->oom;

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * wal_int.h - private to src/wal/: the two-thread pipeline that lets the
+ * thread reading a segment (pages, CRC32C, decompression) run ahead of the
+ * thread decoding records and updating statistics. Messages keep their
+ * order, so results are identical to a single-threaded read.
+ */
+#ifndef PS_WAL_INT_H
+#define PS_WAL_INT_H
+
+#include "promsight/ps_wal.h"
+
+struct wal_pipe;
+
+/* Called on the worker thread, in order, with exactly one of r / c set. */
+typedef void (*wal_pipe_fn)(void *ctx, const struct ps_wal_record *r,
+                            const struct ps_wal_corruption *c);
+
+/* Start a worker; NULL if threads are unavailable (caller goes on alone). */
+struct wal_pipe *wal_pipe_start(wal_pipe_fn fn, void *ctx);
+/* Queue a copy of r / c (c->segment is not copied: the worker fills it). */
+void wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r);
+void wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c);
+/* Hand over what is queued, wait for the worker to finish, free p.
+ * Returns the number of messages lost to allocation failure. */
+size_t wal_pipe_finish(struct wal_pipe *p);
+
+#endif

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * wal_pipe.c - an ordered single-producer/single-consumer queue of WAL
+ * records and corruption reports between the reading thread and one
+ * worker thread (see wal_int.h).
+ *
+ * The producer appends messages to a fill buffer; at SLOT_BYTES it swaps
+ * the buffer into one of NSLOTS slots (no copy) and the worker swaps it
+ * out again, so memory is bounded by NSLOTS+2 buffers of about SLOT_BYTES
+ * (a single record larger than that travels alone). Message layout in a
+ * buffer: struct msg, then msg.len record bytes, back to back.
+ */
+#include "wal_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSLOTS 4
+#define SLOT_BYTES ((size_t)512 << 10)
+
+enum { MSG_REC, MSG_CORR };
+
+struct msg {
+    int kind;
+    size_t len, stored_len;
+    enum ps_wal_compr compr;
+    uint64_t offset, end_offset;
+    unsigned nfragments;
+    struct ps_wal_corruption corr;
+};
+
+struct wal_pipe {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_data, cv_room;
+    struct ps_buf slot[NSLOTS];
+    size_t head, count;
+    int done;
+    struct ps_buf fill;      /* producer's */
+    struct ps_buf work;      /* consumer's */
+    wal_pipe_fn fn;
+    void *ctx;
+    size_t lost;             /* messages dropped for lack of memory */
+};
+
+static void
+run_buffer(struct wal_pipe *p, const struct ps_buf *b)
+{
+    size_t off = 0;
+    while (off + sizeof(struct msg) <= b->n) {
+        struct msg m;
+        memcpy(&m, b->p + off, sizeof(m));
+        off += sizeof(m);
+        if (m.kind == MSG_REC) {
+            struct ps_wal_record r;
+            memset(&r, 0, sizeof(r));
+            r.data = b->p + off;
+            r.len = m.len;
+            r.stored_len = m.stored_len;
+            r.compr = m.compr;
+            r.offset = m.offset;
+            r.end_offset = m.end_offset;
+            r.nfragments = m.nfragments;
+            off += m.len;
+            p->fn(p->ctx, &r, NULL);
+        } else {
+            p->fn(p->ctx, NULL, &m.corr);
+        }
+    }
+}
+
+static void *
+worker(void *arg)
+{
+    struct wal_pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == 0 && !p->done)
+            pthread_cond_wait(&p->cv_data, &p->mu);
+        if (p->count == 0) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        struct ps_buf t = p->slot[p->head];
+        p->slot[p->head] = p->work;
+        p->work = t;
+        p->head = (p->head + 1) % NSLOTS;
+        p->count--;
+        pthread_cond_signal(&p->cv_room);
+        pthread_mutex_unlock(&p->mu);
+        run_buffer(p, &p->work);
+        p->work.n = 0;
+    }
+}
+
+struct wal_pipe *
+wal_pipe_start(wal_pipe_fn fn, void *ctx)
+{
+    struct wal_pipe *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    p->fn = fn;
+    p->ctx = ctx;
+    if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        free(p);
+        return NULL;
+    }
+    pthread_cond_init(&p->cv_data, NULL);
+    pthread_cond_init(&p->cv_room, NULL);
+    if (pthread_create(&p->th, NULL, worker, p) != 0) {
+        pthread_cond_destroy(&p->cv_data);
+        pthread_cond_destroy(&p->cv_room);
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void
+publish(struct wal_pipe *p)
+{
+    if (p->fill.n == 0)
+        return;
+    pthread_mutex_lock(&p->mu);
+    while (p->count == NSLOTS)
+        pthread_cond_wait(&p->cv_room, &p->mu);
+    size_t tail = (p->head + p->count) % NSLOTS;
+    struct ps_buf t = p->slot[tail];
+    p->slot[tail] = p->fill;
+    p->fill = t;
+    p->fill.n = 0;
+    p->count++;
+    pthread_cond_signal(&p->cv_data);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Append; on allocation failure the message is counted as lost (the
+ * caller reports PS_E_NOMEM). */
+static void
+push(struct wal_pipe *p, const struct msg *m, const uint8_t *data)
+{
+    if (ps_buf_reserve(&p->fill, sizeof(*m) + m->len) != PS_OK) {
+        p->lost++;
+        return;
+    }
+    ps_buf_append(&p->fill, m, sizeof(*m));
+    ps_buf_append(&p->fill, data, m->len);
+    if (p->fill.n >= SLOT_BYTES)
+        publish(p);
+}
+
+void
+wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
+{
+    struct msg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = MSG_REC;
+    m.len = r->len;
+    m.stored_len = r->stored_len;
+    m.compr = r->compr;
+    m.offset = r->offset;
+    m.end_offset = r->end_offset;
+    m.nfragments = r->nfragments;
+    push(p, &m, r->data);
+}
+
+void
+wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c)
+{
+    struct msg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = MSG_CORR;
+    m.corr = *c;
+    m.corr.segment = NULL;
+    push(p, &m, NULL);
+}
+
+size_t
+wal_pipe_finish(struct wal_pipe *p)
+{
+    if (p == NULL)
+        return 0;
+    publish(p);
+    pthread_mutex_lock(&p->mu);
+    p->done = 1;
+    pthread_cond_signal(&p->cv_data);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->th, NULL);
+    for (int i = 0; i < NSLOTS; i++)
+        ps_buf_free(&p->slot[i]);
+    ps_buf_free(&p->fill);
+    ps_buf_free(&p->work);
+    pthread_cond_destroy(&p->cv_data);
+    pthread_cond_destroy(&p->cv_room);
+    pthread_mutex_destroy(&p->mu);
+    size_t lost = p->lost;
+    free(p);
+    return lost;
+}
