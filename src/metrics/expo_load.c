@@ -31,12 +31,15 @@
 #define PS_EXPO_SECONDS_BELOW 1e11         /* integer ts below: seconds, not ms */
 #define PS_EXPO_MIN_MS (-62135596800000.0) /* year 1 */
 #define PS_EXPO_MAX_MS (253402300799000.0) /* year 9999 */
+#define PS_SERIES_CACHE_BYTES ((size_t)64 << 20) /* verbatim keys kept */
 
 struct expo_ctx {
     struct ps_metrics *m;
     const struct ps_entry *e;
     size_t fi;                    /* file index in m->files */
     uint32_t src;
+    uint32_t target;              /* id of "pod\0container" in m->targets */
+    uint64_t seed;                /* series cache hash seed for the target */
     struct ps_expo_parser p;
     struct ps_label *labs;        /* max_labels + 3 */
     char *tmp;                    /* redaction output, exported_ names */
@@ -187,6 +190,27 @@ sample_time(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line,
     return 1;
 }
 
+/* Remember "name{labels}" of this target -> id (best effort, bounded). */
+static void
+cache_put(struct ps_metrics *m, const struct expo_ctx *c, uint64_t h,
+          const struct ps_expo_item *it, uint32_t id)
+{
+    if (it->series_len > UINT32_MAX ||
+        m->cache_keys.n + it->series_len > PS_SERIES_CACHE_BYTES ||
+        ps_grow((void **)&m->cache_ent, &m->capcache, m->ncache + 1,
+                sizeof(*m->cache_ent)) != PS_OK)
+        return;
+    uint64_t off = m->cache_keys.n;
+    if (ps_buf_append(&m->cache_keys, it->series_text, it->series_len) != PS_OK)
+        return;
+    if (ps_map64_put(&m->cache, h, m->ncache + 1) != PS_OK) {
+        m->cache_keys.n = off;
+        return;
+    }
+    m->cache_ent[m->ncache++] = (struct ps_cache_ent){off, (uint32_t)it->series_len,
+                                                      c->target, id};
+}
+
 static void
 add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
 {
@@ -208,6 +232,21 @@ add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
             c->no_time++;
         return;
     }
+    uint32_t id;
+    enum ps_err e;
+    int cacheable = 1;
+    uint64_t h = ps_hash_bytes(it->series_text, it->series_len, c->seed), slot;
+    if (ps_map64_get(&m->cache, h, &slot)) {
+        const struct ps_cache_ent *ce = &m->cache_ent[slot - 1];
+        if (ce->target == c->target && ce->len == it->series_len &&
+            memcmp(m->cache_keys.p + ce->off, it->series_text, ce->len) == 0) {
+            id = ce->series;
+            e = PS_OK;
+            goto have_id;
+        }
+        cacheable = 0;                 /* a hash collision: leave the entry */
+    }
+    size_t red0 = ps_redact_total(&f->redacted);
     size_t w = 0, k = 0;
     for (size_t i = 0; i < it->nlabels; i++) {
         const struct ps_expo_label *l = &it->labels[i];
@@ -249,8 +288,10 @@ add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
     if (c->e->container != NULL)
         c->labs[k++] = (struct ps_label){"container", c->e->container};
     c->labs[k++] = (struct ps_label){"source", "dump"};
-    uint32_t id;
-    enum ps_err e = ps_facts_series(m->facts, it->name, c->labs, k, &id);
+    e = ps_facts_series(m->facts, it->name, c->labs, k, &id);
+    if (e == PS_OK && cacheable && ps_redact_total(&f->redacted) == red0)
+        cache_put(m, c, h, it, id);   /* redacted series always take the long way */
+have_id:
     if (e == PS_OK)
         e = ps_facts_add_sample(m->facts, id, t, it->value, c->src);
     if (e != PS_OK) {
@@ -355,6 +396,16 @@ ctx_init(struct expo_ctx *c, struct ps_metrics *m, const struct ps_entry *e)
         return PS_E_NOMEM;
     c->fi = (size_t)fi;
     c->src = ps_facts_source(m->facts, e->path);
+    {
+        char key[512];
+        int kn = snprintf(key, sizeof(key), "%s%c%s", e->pod != NULL ? e->pod : "", 0,
+                          e->container != NULL ? e->container : "");
+        if (kn < 0 || (size_t)kn >= sizeof(key))
+            kn = 0;                    /* absurdly long names: one shared key */
+        if (ps_intern_get(&m->targets, key, (size_t)kn, &c->target) != PS_OK)
+            return PS_E_NOMEM;
+        c->seed = ps_hash_u64((uint64_t)c->target + 1);
+    }
     size_t L = m->lim.max_line, nl = m->lim.max_labels;
     if (L > SIZE_MAX / 4 || nl > SIZE_MAX / 128 - 8)
         return PS_E_USAGE;

@@ -473,14 +473,17 @@ parse_sample(struct ps_expo_parser *p, const char *line, size_t n, size_t i,
         return;
     }
     it->name = put(p, &w, line + i, nl);
+    it->series_text = line + i;
     i += nl;
     size_t after_name = i;
+    it->series_len = nl;
     while (i < n && is_ws(line[i]))
         i++;
     if (i < n && line[i] == '{') {
         i++;
         if (!parse_labels(p, line, n, &i, &w, it))
             return;
+        it->series_len = (size_t)(line + i - it->series_text);
         while (i < n && is_ws(line[i]))
             i++;
     } else if (i == after_name && i < n) {

@@ -102,6 +102,10 @@ ps_metrics_free(struct ps_metrics *m)
     free(m->key_secret);
     free(m->pend);
     free(m->stamp);
+    ps_map64_free(&m->cache);
+    free(m->cache_ent);
+    ps_buf_free(&m->cache_keys);
+    ps_intern_free(&m->targets);
     free(m);
 }
 

@@ -48,6 +48,8 @@ struct ps_expo_item {
     int ts_float;             /* timestamp had '.', 'e' (OpenMetrics seconds) */
     double ts;                /* as written: ms (text) or seconds (OpenMetrics) */
     int exemplar;             /* an exemplar followed the sample (ignored) */
+    const char *series_text;  /* PS_EL_SAMPLE: "name{labels}" as written, in the line */
+    size_t series_len;
     const char *err;          /* PS_EL_ERROR: what was expected */
     size_t err_col;           /* PS_EL_ERROR: 0-based byte in the line */
 };
@@ -120,6 +122,22 @@ struct ps_metrics {
         char name[32];
         uint8_t secret;
     } keycache[64];
+    /*
+     * Series id cache for dumps: (target, "name{labels}" as written) ->
+     * series id, so the same series in the next dump of a target skips
+     * redaction and the store's label lookup. Keys are kept verbatim in
+     * cache_keys (at most PS_SERIES_CACHE_BYTES) and compared on a hit.
+     */
+    struct ps_map64 cache;           /* hash -> index + 1 in cache_ent */
+    struct ps_cache_ent {
+        uint64_t off;                /* key in cache_keys */
+        uint32_t len;
+        uint32_t target;             /* id in targets */
+        uint32_t series;
+    } *cache_ent;
+    size_t ncache, capcache;
+    struct ps_buf cache_keys;
+    struct ps_intern targets;        /* "pod\0container" */
     struct ps_metrics_pending *pend;
     size_t npend, cappend;
     int finished;

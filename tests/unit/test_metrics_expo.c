@@ -389,6 +389,15 @@ test_redaction(void **state)
     assert_string_equal(ps_facts_series_label(x.f, only(&x, "rw3"), "url"),
                         "http://receiver:19291/api/v1/write");
     assert_true(ps_redact_total(&ps_metrics_file(x.m, 0)->redacted) >= 2);
+    /* The next dump of the target: same series, still counted as redacted. */
+    load(&x, "d/1795502099.prom", "p", 0,
+         "rw{url=\"http://user:hunter2@receiver:19291/api/v1/write\"} 2\n"
+         "rw3{url=\"http://receiver:19291/api/v1/write\"} 2\n");
+    assert_true(ps_redact_total(&ps_metrics_file(x.m, 1)->redacted) >= 1);
+    const struct ps_sample *s;
+    assert_int_equal(ps_facts_series_samples(x.f, only(&x, "rw"), &s), 2);
+    assert_int_equal(ps_facts_series_samples(x.f, only(&x, "rw3"), &s), 2);
+    assert_int_equal(ps_metrics_file(x.m, 1)->series, 2);
     fx_close(&x);
 }
 
