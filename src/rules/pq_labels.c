@@ -179,8 +179,9 @@ pq_labels_format(const struct ps_label *l, uint32_t n, char *buf, size_t len)
     const char *name = pq_label_get(l, n, "__name__");
     if (name != NULL)
         ps_buf_printf(&b, "%s", name);
-    ps_buf_printf(&b, "{");
     int first = 1;
+    if (name == NULL || n > 1)
+        ps_buf_printf(&b, "{");
     for (uint32_t i = 0; i < n; i++) {
         if (strcmp(l[i].name, "__name__") == 0)
             continue;
@@ -196,7 +197,8 @@ pq_labels_format(const struct ps_label *l, uint32_t n, char *buf, size_t len)
         ps_buf_printf(&b, "\"");
         first = 0;
     }
-    ps_buf_printf(&b, "}");
+    if (name == NULL || n > 1)
+        ps_buf_printf(&b, "}");
     if (len > 0) {
         size_t c = b.n < len - 1 ? b.n : len - 1;
         if (c > 0)

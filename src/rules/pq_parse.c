@@ -126,7 +126,7 @@ lex_duration(const char *s, size_t n, int64_t *out)
         total += v * mul;
         any = 1;
     }
-    if (!any || (i < n && is_ident_char((unsigned char)s[i])))
+    if (!any || (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_')))
         return 0;
     *out = total;
     return i;
@@ -806,7 +806,8 @@ parse_postfix(struct parser *p, struct pq_node *n)
             }
             n->range_ms = p->lx.dur;
             lex_next(p);
-            if (p->lx.t == T_COLON) {
+            if (p->lx.t == T_COLON ||
+                (p->lx.t == T_IDENT && p->lx.s[p->lx.start] == ':')) {
                 perr(p, p->lx.start, "subqueries are not supported");
                 goto fail;
             }
@@ -1077,13 +1078,14 @@ parse_bin_modifiers(struct parser *p, struct pq_node *n)
                 return -1;
             }
             n->card = tok_is(p, "group_left") ? PQ_CARD_MANY_ONE : PQ_CARD_ONE_MANY;
+            size_t gat = p->lx.start;
             lex_next(p);
             if (p->lx.t == T_LPAREN && parse_label_list(p, &n->include) != 0)
                 return -1;
             for (size_t i = 0; i < n->include.n && n->on; i++)
                 for (size_t j = 0; j < n->mlabels.n; j++)
                     if (strcmp(n->include.v[i], n->mlabels.v[j]) == 0) {
-                        perr(p, p->lx.start, "label \"%s\" must not occur in ON and GROUP clause at once", n->include.v[i]);
+                        perr(p, gat, "label \"%s\" must not occur in ON and GROUP clause at once", n->include.v[i]);
                         return -1;
                     }
         }
