@@ -8,6 +8,8 @@
 #   2. `promsight metrics --stats FILE` end to end (wall time, peak RSS);
 #   3. the peer: `promtool check metrics < FILE` (Prometheus' own text
 #      parser plus its linter) - and prints the ratio.
+#   4. the same for ten scrapes of one target: ten 20 MiB dumps with the
+#      same series, named by their scrape time (the common bundle case).
 # Size: BENCH_METRICS_MB (default 200).
 set -eu
 MB=${BENCH_METRICS_MB:-200}
@@ -48,4 +50,26 @@ if command -v promtool >/dev/null 2>&1; then
     awk -v a="$ps_s" -v b="$pt_s" 'BEGIN { if (a > 0) printf "ratio: promsight end to end is %.2fx promtool'"'"'s speed\n", b / a }'
 else
     echo "promtool not installed: no peer timing"
+fi
+
+# Ten scrapes of one big target.
+REP="$DIR/metrics-rep"
+if [ ! -s "$REP/1795502235.prom" ]; then
+    mkdir -p "$REP"
+    python3 tests/bench/gen_exposition.py 20 "$REP/1795502100.prom"
+    for i in 1 2 3 4 5 6 7 8 9; do
+        cp "$REP/1795502100.prom" "$REP/$((1795502100 + i * 15)).prom"
+    done
+fi
+BYTES=$(cat "$REP"/*.prom | wc -c)
+echo "input: $REP, 10 dumps of one target, $BYTES bytes"
+set -- $(rss "$PROMSIGHT" metrics --stats "$REP")
+rep_s=$1 rep_kb=$2
+echo "promsight metrics --stats DIR: ${rep_s} s = $(mbs "$rep_s") MB/s, peak RSS $((rep_kb / 1024)) MiB"
+if command -v promtool >/dev/null 2>&1; then
+    /usr/bin/time -f "%e %M" -o "$DIR/time.out" sh -c \
+        'for f in "$1"/*.prom; do promtool check metrics <"$f" >/dev/null 2>&1; done' sh "$REP" || true
+    set -- $(tail -n 1 "$DIR/time.out")
+    echo "promtool check metrics x10:    $1 s = $(mbs "$1") MB/s, peak RSS $(($2 / 1024)) MiB"
+    awk -v a="$rep_s" -v b="$1" 'BEGIN { if (a > 0) printf "ratio: %.2fx promtool'"'"'s speed\n", b / a }'
 fi
