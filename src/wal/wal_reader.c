@@ -169,6 +169,12 @@ decompress(struct ps_wal_reader *r, const char **why)
             *why = "snappy: corrupt input";
             return -1;
         }
+        /* A snappy element of n bytes yields at most 64 bytes (a 3-byte
+         * copy), so a longer claimed length is a lie: never allocate it. */
+        if (out / 32 > r->stored.n + 2) {
+            *why = "snappy: corrupt input";
+            return -1;
+        }
         if (out > PS_WAL_MAX_RECORD) {
             *why = "snappy: decoded length over promsight's record limit";
             return -2;

@@ -340,6 +340,33 @@ test_decompression_failure(void **state)
     tw_free(&w);
 }
 
+/* A snappy header claiming 256 MiB for a 7-byte payload is rejected
+ * before anything is allocated for it. */
+static void
+test_snappy_length_lie(void **state)
+{
+    (void)state;
+    struct tw w = {0};
+    uint8_t payload[16];
+    int k = ps_put_uvarint(payload, (uint64_t)256 << 20);
+    memcpy(payload + k, "\x08abc", 4);
+    size_t len = (size_t)k + 4;
+    uint8_t h[7];
+    h[0] = 0x01 | 0x08; /* full, snappy */
+    ps_put_be16(h + 1, (uint16_t)len);
+    ps_put_be32(h + 3, ps_crc32c(payload, len));
+    ps_buf_append(&w.seg, h, 7);
+    ps_buf_append(&w.seg, payload, len);
+    struct got g;
+    read_seg(w.seg.p, w.seg.n, 4096, &g);
+    assert_int_equal(g.ncorr, 1);
+    assert_int_equal(g.corr[0].kind, PS_WAL_C_DECOMPRESS);
+    assert_int_equal(g.corr[0].prom_offset, 7 + len);
+    assert_int_equal(g.nrec, 0);
+    got_free(&g);
+    tw_free(&w);
+}
+
 static void
 test_random_bytes_never_crash(void **state)
 {
@@ -388,6 +415,7 @@ main(void)
         cmocka_unit_test(test_nonzero_padding),
         cmocka_unit_test(test_torn_last_record_and_tail),
         cmocka_unit_test(test_decompression_failure),
+        cmocka_unit_test(test_snappy_length_lie),
         cmocka_unit_test(test_random_bytes_never_crash),
         cmocka_unit_test(test_crc32c_paths_agree),
     };
