@@ -349,7 +349,7 @@ test_snappy_length_lie(void **state)
     struct tw w = {0};
     uint8_t payload[16];
     int k = ps_put_uvarint(payload, (uint64_t)256 << 20);
-    memcpy(payload + k, "\x08abc", 4);
+    memcpy(payload + k, "\x08" "abc", 4);
     size_t len = (size_t)k + 4;
     uint8_t h[7];
     h[0] = 0x01 | 0x08; /* full, snappy */
