@@ -124,6 +124,8 @@ void cfg_pub_event(struct cfg_pub *p, const char *cls, enum ps_sev sev,
 
 /* Publishers per kind, each on an already redacted tree. */
 void cfg_pub_prom(struct cfg_pub *p, const struct cn *root);
+/* spec of a prometheus-operator Prometheus / PrometheusAgent resource */
+void cfg_pub_prom_operator(struct cfg_pub *p, const struct cn *spec);
 void cfg_pub_hashrings(struct cfg_pub *p, const struct cn *root,
                        int64_t rf, const char *algorithm);
 void cfg_pub_k8s(struct cfg_pub *p, const struct cn *root);

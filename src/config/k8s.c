@@ -18,6 +18,9 @@
  *                (prometheus.yml, hashrings.json, flags, ...) and published
  *                with configmap="<name>:<key>".
  *   Secret       never read (its values are redacted by redact_tree.c).
+ *   Prometheus, PrometheusAgent (prometheus-operator)   scrape/evaluation
+ *                intervals, external labels and spec.remoteWrite with
+ *                queueConfig (prom.c), labelled workload=<name>.
  *
  * Replication factor and hashring algorithm found in receive pods of the
  * same file are used to check hashrings in ConfigMaps of that file.
@@ -338,6 +341,13 @@ pub_object(struct cfg_pub *p, const struct cn *obj, int pass)
         pub_workload(p, obj, kind);
     } else if (strcmp(kind, "ConfigMap") == 0) {
         pub_configmap(p, obj);
+    } else if (strcmp(kind, "Prometheus") == 0 || strcmp(kind, "PrometheusAgent") == 0) {
+        const char *xn = p->xname, *xv = p->xval;
+        p->xname = "workload";
+        p->xval = meta(obj, "name");
+        cfg_pub_prom_operator(p, cn_get(obj, "spec"));
+        p->xname = xn;
+        p->xval = xv;
     }
 }
 

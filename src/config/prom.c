@@ -393,6 +393,8 @@ check_queue(struct cfg_pub *p, const struct ps_remote_write *w)
                       w->name[0] ? w->name : w->url);
 }
 
+static void publish(struct cfg_pub *p, const struct ps_prom_config *c);
+
 void
 cfg_pub_prom(struct cfg_pub *p, const struct cn *root)
 {
@@ -404,6 +406,96 @@ cfg_pub_prom(struct cfg_pub *p, const struct cn *root)
         ps_prom_config_free(&c);
         return;
     }
+    publish(p, &c);
+    ps_prom_config_free(&c);
+}
+
+/*
+ * A prometheus-operator Prometheus or PrometheusAgent resource
+ * (monitoring.coreos.com): spec.scrapeInterval (operator default 30s),
+ * spec.evaluationInterval, spec.externalLabels and spec.remoteWrite[] with
+ * camelCase queueConfig (capacity, maxShards, minShards, maxSamplesPerSend,
+ * batchSendDeadline, minBackoff, maxBackoff, retryOnRateLimit). The
+ * operator passes unset queue fields through, so Prometheus' defaults
+ * apply as for a file.
+ */
+void
+cfg_pub_prom_operator(struct cfg_pub *p, const struct cn *spec)
+{
+    struct ps_prom_config c;
+    memset(&c, 0, sizeof(c));
+    c.scrape_interval_ms = 30000;
+    c.scrape_timeout_ms = DEF_SCRAPE_TIMEOUT_MS;
+    c.evaluation_interval_ms = 30000;
+    get_dur(spec, "scrapeInterval", &c.scrape_interval_ms, p->path, p->diags, NULL);
+    get_dur(spec, "scrapeTimeout", &c.scrape_timeout_ms, p->path, p->diags, NULL);
+    get_dur(spec, "evaluationInterval", &c.evaluation_interval_ms, p->path, p->diags, NULL);
+    const struct cn *el = cn_get(spec, "externalLabels");
+    size_t n = cn_len(el);
+    if (n > 0 && el->type == CN_MAP &&
+        (c.external_labels = calloc(n, sizeof(*c.external_labels))) == NULL)
+        goto oom;
+    for (size_t i = 0; i < n && c.external_labels != NULL; i++) {
+        const struct cn *k = cn_key(el, i), *v = cn_val(el, i);
+        if (k == NULL || k->type != CN_SCALAR || v == NULL || v->type != CN_SCALAR)
+            continue;
+        struct ps_kv *kv = &c.external_labels[c.nexternal_labels++];
+        kv->name = strdup(k->s);
+        kv->value = strdup(v->s);
+        if (kv->name == NULL || kv->value == NULL)
+            goto oom;
+    }
+    const struct cn *rw = cn_get(spec, "remoteWrite");
+    n = cn_len(rw);
+    if (n > 0 && rw->type == CN_SEQ && (c.rw = calloc(n, sizeof(*c.rw))) == NULL)
+        goto oom;
+    for (size_t i = 0; i < n && c.rw != NULL; i++) {
+        const struct cn *r = cn_item(rw, i);
+        const char *url = cn_str(r, "url"), *name = cn_str(r, "name");
+        if (url == NULL) {
+            bad(p->diags, p->path, r, "a url", "spec.remoteWrite item");
+            continue;
+        }
+        struct ps_remote_write *w = &c.rw[c.nrw++];
+        w->url = strdup(url);
+        w->name = strdup(name != NULL ? name : "");
+        w->line = r->line;
+        if (w->url == NULL || w->name == NULL)
+            goto oom;
+        w->remote_timeout_ms = DEF_REMOTE_TIMEOUT_MS;
+        get_dur(r, "remoteTimeout", &w->remote_timeout_ms, p->path, p->diags, NULL);
+        ps_config_queue_defaults(&w->queue, PS_RW_DEFAULTS_2_42);
+        const struct cn *q = cn_get(r, "queueConfig");
+        struct ps_rw_queue *o = &w->queue;
+        int g;
+#define QI(key, field, bit) \
+    g = 0; get_int(q, key, &o->field, p->path, p->diags, &g); if (g) o->given |= bit;
+#define QD(key, field, bit) \
+    g = 0; get_dur(q, key, &o->field, p->path, p->diags, &g); if (g) o->given |= bit;
+        QI("capacity", capacity, PS_RWQ_CAPACITY)
+        QI("maxShards", max_shards, PS_RWQ_MAX_SHARDS)
+        QI("minShards", min_shards, PS_RWQ_MIN_SHARDS)
+        QI("maxSamplesPerSend", max_samples_per_send, PS_RWQ_MAX_SAMPLES_PER_SEND)
+        QD("batchSendDeadline", batch_send_deadline_ms, PS_RWQ_BATCH_SEND_DEADLINE)
+        QD("minBackoff", min_backoff_ms, PS_RWQ_MIN_BACKOFF)
+        QD("maxBackoff", max_backoff_ms, PS_RWQ_MAX_BACKOFF)
+#undef QI
+#undef QD
+        if (cn_bool(cn_get(q, "retryOnRateLimit"), &o->retry_on_http_429))
+            o->given |= PS_RWQ_RETRY_ON_HTTP_429;
+    }
+    publish(p, &c);
+    ps_prom_config_free(&c);
+    return;
+oom:
+    p->err = PS_E_NOMEM;
+    ps_prom_config_free(&c);
+}
+
+static void
+publish(struct cfg_pub *p, const struct ps_prom_config *cfg)
+{
+    const struct ps_prom_config c = *cfg;
     struct ps_label pl[] = {{"pod", p->pod}};
     cfg_pub_sample(p, "promsight_config_global_scrape_interval_seconds",
                    (double)c.scrape_interval_ms / 1000.0, pl, 1);
@@ -447,5 +539,4 @@ cfg_pub_prom(struct cfg_pub *p, const struct cn *root)
         check_url(p, w);
         check_queue(p, w);
     }
-    ps_prom_config_free(&c);
 }

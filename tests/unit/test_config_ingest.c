@@ -462,6 +462,31 @@ test_inline_hashrings_flag(void **state)
     ps_diags_free(&d);
 }
 
+/* prometheus-operator's PrometheusAgent resource */
+static void
+test_operator_cr(void **state)
+{
+    (void)state;
+    struct fx x;
+    ingest(&x, "prometheusagent-cr.yaml", NULL, PS_KIND_K8S_OBJECT);
+    assert_int_equal(x.what, PS_CFG_K8S);
+    const char *rw = "promsight_config_remote_write_queue";
+    assert_true(val(&x, rw, "workload", "agent", "param", "capacity", NULL) == 1000);
+    assert_true(val(&x, rw, "workload", "agent", "param", "max_samples_per_send", NULL) == 2000);
+    assert_true(val(&x, rw, "workload", "agent", "param", "max_shards", NULL) == 30);
+    assert_true(val(&x, rw, "workload", "agent", "param", "min_backoff_seconds", NULL) == 0.05);
+    assert_true(val(&x, rw, "workload", "agent", "param", "retry_on_http_429", NULL) == 1);
+    assert_true(val(&x, rw, "workload", "agent", "param", "min_shards", NULL) == 1);   /* default */
+    assert_true(val(&x, "promsight_config_global_scrape_interval_seconds", "workload", "agent", NULL) == 15);
+    const struct ps_event *e = event_with(&x, "config.queue", "2000 > capacity 1000");
+    assert_non_null(e);
+    assert_int_equal(e->line, 12);
+    /* basicAuth refers to a Secret by name: nothing to redact, no diag */
+    assert_int_equal(ps_redact_total(&x.st), 0);
+    assert_int_equal(x.d.n, 0);
+    done(&x);
+}
+
 /* Two pod-less files with the same job must not share a series. */
 static void
 test_file_label(void **state)
@@ -534,6 +559,7 @@ main(void)
         cmocka_unit_test(test_limits_and_flags_file),
         cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_inline_hashrings_flag),
+        cmocka_unit_test(test_operator_cr),
         cmocka_unit_test(test_file_label),
         cmocka_unit_test(test_not_ours),
     };
