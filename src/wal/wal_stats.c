@@ -485,7 +485,8 @@ on_record(void *ctx, const struct ps_wal_record *rec)
         c.fragment_offset = rec->offset;
         c.prom_offset = rec->end_offset;
         c.triggers_repair = 1;
-        snprintf(c.message, sizeof(c.message), "decode %s: %s",
+        /* Prometheus' Decbuf says "invalid size" for both cases */
+        snprintf(c.message, sizeof(c.message), "decode %s: invalid size (%s)",
                  ps_wal_rec_name(type),
                  e == PS_E_TRUNCATED ? "record body ends early"
                                      : "malformed varint or field");
