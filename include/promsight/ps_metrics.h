@@ -232,4 +232,11 @@ int ps_metrics_selector_match(const struct ps_metrics_selector *sel,
 json_t *ps_metrics_json(const struct ps_metrics *m, const struct ps_facts *f,
                         const char *const *names, size_t nnames, int with_samples);
 
+/*
+ * A compact summary for reports, bounded by the number of files and metric
+ * names rather than series: {"files": [...], "metrics": [{"name", "type",
+ * "series", "samples", "first", "last"}]}. NULL on OOM.
+ */
+json_t *ps_metrics_summary_json(const struct ps_metrics *m, const struct ps_facts *f);
+
 #endif

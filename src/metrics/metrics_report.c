@@ -323,3 +323,54 @@ ps_metrics_json(const struct ps_metrics *m, const struct ps_facts *f,
     json_object_set_new(root, "metrics", metrics);
     return root;
 }
+
+json_t *
+ps_metrics_summary_json(const struct ps_metrics *m, const struct ps_facts *f)
+{
+    json_t *root = json_object(), *files = json_array(), *metrics = json_array();
+    if (root == NULL || files == NULL || metrics == NULL) {
+        json_decref(root);
+        json_decref(files);
+        json_decref(metrics);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->nfiles; i++)
+        json_array_append_new(files, file_json(&m->files[i]));
+    json_object_set_new(root, "files", files);
+    const char *const *all;
+    size_t nall = ps_facts_metric_names(f, &all);
+    for (size_t i = 0; i < nall; i++) {
+        const uint32_t *ids;
+        size_t n = ps_facts_metric_series(f, all[i], &ids), nours = 0, nsamp = 0;
+        int64_t first = INT64_MIN, last = INT64_MIN;
+        for (size_t k = 0; k < n; k++) {
+            if (!ps_metrics_is_ours(f, ids[k]))
+                continue;
+            const struct ps_sample *s;
+            size_t c = ps_facts_series_samples(f, ids[k], &s);
+            nours++;
+            nsamp += c;
+            if (c == 0)
+                continue;
+            if (first == INT64_MIN || s[0].t < first)
+                first = s[0].t;
+            if (last == INT64_MIN || s[c - 1].t > last)
+                last = s[c - 1].t;
+        }
+        if (nours == 0)
+            continue;
+        const struct ps_metrics_family *fam = ps_metrics_family_of(m, all[i]);
+        json_t *o = json_object();
+        if (o == NULL)
+            break;
+        json_object_set_new(o, "name", json_string(all[i]));
+        json_object_set_new(o, "type", jstr(fam != NULL ? fam->type : NULL));
+        json_object_set_new(o, "series", json_integer((json_int_t)nours));
+        json_object_set_new(o, "samples", json_integer((json_int_t)nsamp));
+        json_object_set_new(o, "first", jtime(first));
+        json_object_set_new(o, "last", jtime(last));
+        json_array_append_new(metrics, o);
+    }
+    json_object_set_new(root, "metrics", metrics);
+    return root;
+}

@@ -254,6 +254,25 @@ test_api_tsdb_per_pod(void **state)
     assert_true(sample_at(r, 1795503351341LL, &v) && v == 1222);
 }
 
+/* The compact summary accounts for every stored sample exactly once. */
+static void
+test_summary_json(void **state)
+{
+    (void)state;
+    json_t *j = ps_metrics_summary_json(W.m, W.f);
+    assert_non_null(j);
+    json_int_t from_files = 0, from_metrics = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(j, "files"), i, v)
+        from_files += json_integer_value(json_object_get(v, "samples"));
+    json_array_foreach(json_object_get(j, "metrics"), i, v)
+        from_metrics += json_integer_value(json_object_get(v, "samples"));
+    assert_true(from_files > 40000);
+    assert_int_equal(from_files, from_metrics);
+    json_decref(j);
+}
+
 int
 main(void)
 {
@@ -263,6 +282,7 @@ main(void)
         cmocka_unit_test(test_receiver_gap),
         cmocka_unit_test(test_file_records),
         cmocka_unit_test(test_api_tsdb_per_pod),
+        cmocka_unit_test(test_summary_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
