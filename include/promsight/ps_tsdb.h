@@ -124,8 +124,7 @@ struct ps_tsdb_str {              /* borrowed from the index bytes */
 };
 
 struct ps_tsdb_postings_entry {   /* one row of the postings offset table */
-    struct ps_tsdb_str name, value;
-    uint64_t off;                 /* offset of the list's be32 len */
+    uint32_t name, value;         /* symbol ordinals; UINT32_MAX: not a symbol */
     uint32_t count;               /* entries in the list (0 if unreadable) */
 };
 
@@ -138,7 +137,8 @@ struct ps_tsdb_index {
     struct ps_tsdb_str *syms;     /* ordinal -> string */
     uint32_t nsyms;
     uint64_t *sym_off;            /* v1: ordinal -> file offset (sorted) */
-    struct ps_tsdb_postings_entry *pt;   /* postings table, file order */
+    struct ps_tsdb_postings_entry *pt;   /* postings table, sorted by
+                                            (name, value) ordinal */
     size_t npt;
     uint32_t *all;                /* series refs from the ("","") list */
     size_t nall;
@@ -158,6 +158,10 @@ void ps_tsdb_index_close(struct ps_tsdb_index *ix);
 
 /* Resolve a symbol ordinal; {NULL,0} when out of range. */
 struct ps_tsdb_str ps_tsdb_index_sym(const struct ps_tsdb_index *ix, uint32_t o);
+/* Ordinal of the symbol equal to [s, s+n), or UINT32_MAX. */
+uint32_t ps_tsdb_index_sym_find(const struct ps_tsdb_index *ix, const char *s, size_t n);
+/* Index in ix->pt of the (name, value) ordinal pair, or -1. */
+int64_t ps_tsdb_index_pair(const struct ps_tsdb_index *ix, uint32_t name, uint32_t value);
 
 struct ps_tsdb_chunk_meta {
     int64_t min_time, max_time;   /* inclusive */

@@ -60,6 +60,14 @@ struct ctx {
     uint32_t *prev_lbl;
     size_t prev_n, prev_cap;
     int have_prev;
+    uint64_t *seg_hi;                  /* per segment: highest chunk offset read */
+    uint64_t *pt_unc;                  /* per postings table row */
+    uint32_t *pt_cnt;
+    struct pcache {                    /* per label position: last pair */
+        uint64_t key;
+        int64_t row;                   /* pt row, or -(extra index)-2 */
+        uint32_t name_idx;
+    } pc[64];
 };
 
 static void
@@ -293,6 +301,8 @@ do_chunks(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
                         (unsigned long long)cm->ref, (unsigned long long)sg, b->nsegs);
             continue;
         }
+        if (c->seg_hi != NULL && off > c->seg_hi[sg])
+            c->seg_hi[sg] = off;
         struct ps_tsdb_chunk ch;
         if (ps_tsdb_chunk_at(&b->segs[sg], off, &ch) != PS_OK) {
             ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_TRUNCATED, b->segs[sg].path, off, 0,
@@ -438,26 +448,6 @@ make_top(struct ps_tsdb_top *top, struct sortrec *r, size_t n, size_t limit,
     top->n = k;
 }
 
-static uint32_t
-sym_find(const struct ps_tsdb_index *ix, const char *s, size_t n)
-{
-    size_t lo = 0, hi = ix->nsyms;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct ps_tsdb_str *y = &ix->syms[mid];
-        int cmp = memcmp(y->p, s, y->n < n ? y->n : n);
-        if (cmp == 0)
-            cmp = (y->n > n) - (y->n < n);
-        if (cmp == 0)
-            return (uint32_t)mid;
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return UINT32_MAX;
-}
-
 /* Lists that come from the postings offset table. */
 static void
 table_lists(struct ctx *c)
@@ -468,31 +458,25 @@ table_lists(struct ctx *c)
     struct agg *v = NULL; /* uncovered = value length sum, count = #values */
     size_t nv = 0, cap = 0;
     struct sortrec *mr = calloc(ix->npt ? ix->npt : 1, sizeof(*mr));
-    char **mnames = calloc(ix->npt ? ix->npt : 1, sizeof(char *));
     size_t nm = 0;
-    if (mr == NULL || mnames == NULL)
+    uint32_t mname = ps_tsdb_index_sym_find(ix, "__name__", 8);
+    if (mr == NULL)
         goto out;
     for (size_t i = 0; i < ix->npt; i++) {
         const struct ps_tsdb_postings_entry *e = &ix->pt[i];
-        if (e->name.n == 0)
+        struct ps_tsdb_str n = ps_tsdb_index_sym(ix, e->name);
+        struct ps_tsdb_str val = ps_tsdb_index_sym(ix, e->value);
+        if (n.n == 0 || e->value == UINT32_MAX)
             continue;
-        uint32_t o = sym_find(ix, e->name.p, e->name.n);
-        if (o == UINT32_MAX)
-            continue;
-        struct agg *g = agg_get(&names, &v, &nv, &cap, o);
+        struct agg *g = agg_get(&names, &v, &nv, &cap, e->name);
         if (g == NULL)
             break;
-        g->uncovered += e->value.n;
+        g->uncovered += val.n;
         g->count++;
-        if (e->name.n == 8 && memcmp(e->name.p, "__name__", 8) == 0) {
+        if (e->name == mname) {
             mr[nm].n = e->count;
-            mr[nm].key = sym_find(ix, e->value.p, e->value.n);
+            mr[nm].key = e->value;
             mr[nm].idx = nm;
-            mnames[nm] = malloc(e->value.n + 1u);
-            if (mnames[nm] != NULL) {
-                memcpy(mnames[nm], e->value.p, e->value.n);
-                mnames[nm][e->value.n] = 0;
-            }
             nm++;
         }
     }
@@ -507,11 +491,8 @@ table_lists(struct ctx *c)
         make_top(&a->cardinality_labels, r, nv, c->o->limit, ix, 0, NULL);
         free(r);
     }
-    make_top(&a->cardinality_metrics, mr, nm, c->o->limit, ix, 0, mnames);
+    make_top(&a->cardinality_metrics, mr, nm, c->o->limit, ix, 0, NULL);
 out:
-    for (size_t i = 0; i < nm; i++)
-        free(mnames[i]);
-    free(mnames);
     free(mr);
     free(v);
     ps_map64_free(&names);
@@ -608,7 +589,27 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
     uint64_t dur = (uint64_t)(b->meta.max_time - b->meta.min_time);
     struct ps_tsdb_series s = {0};
     enum ps_err rc = PS_OK;
+    c.pt_unc = calloc(ix->npt ? ix->npt : 1, sizeof(uint64_t));
+    c.pt_cnt = calloc(ix->npt ? ix->npt : 1, sizeof(uint32_t));
+    if (c.pt_unc == NULL || c.pt_cnt == NULL) {
+        free(c.pt_unc);
+        free(c.pt_cnt);
+        return PS_E_NOMEM;
+    }
+    for (size_t l = 0; l < 64; l++)
+        c.pc[l].row = -1;
+    c.seg_hi = calloc(b->nsegs ? b->nsegs : 1, sizeof(uint64_t));
     for (size_t i = 0; i < ix->nall; i++) {
+        if ((i & 4095) == 4095) {
+            /* the series section and the chunks are read front to back:
+               let the pages already done leave the RSS */
+            if (b->index_mapped && s.off > ix->toc.series)
+                ps_tsdb_drop_pages(b->index_p, (size_t)ix->toc.series, (size_t)s.off);
+            for (size_t k = 0; c.seg_hi != NULL && k < b->nsegs; k++)
+                if (b->seg_mapped[k])
+                    ps_tsdb_drop_pages(b->seg_p[k], PS_TSDB_SEG_HEADER,
+                                       (size_t)c.seg_hi[k]);
+        }
         uint32_t ref = ix->all[i];
         enum ps_err e = ps_tsdb_index_series(ix, ref, &s, &b->diags);
         if (e == PS_E_NOMEM) {
@@ -629,34 +630,77 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
         uint64_t unc = dur - (uint64_t)(s.chk[s.nchunks - 1].max_time - s.chk[0].min_time);
         for (size_t l = 0; l < s.nlabels; l++) {
             uint32_t nm = s.lbl[2 * l], vl = s.lbl[2 * l + 1];
-            struct agg *g = agg_get(&c.pairs, &c.pv, &c.npv, &c.pcap,
-                                    (uint64_t)nm << 32 | vl);
-            struct agg *h = agg_get(&c.names, &c.nv, &c.nnv, &c.ncap, nm);
-            if (g == NULL || h == NULL) {
-                rc = PS_E_NOMEM;
-                break;
+            uint64_t key = (uint64_t)nm << 32 | vl;
+            struct pcache *pc = l < 64 ? &c.pc[l] : NULL;
+            int64_t row;
+            uint32_t ni;
+            if (pc != NULL && pc->row != -1 && pc->key == key) {
+                row = pc->row;
+                ni = pc->name_idx;
+            } else {
+                row = ps_tsdb_index_pair(ix, nm, vl);
+                if (row < 0) { /* a pair with no postings list: damaged index */
+                    struct agg *g = agg_get(&c.pairs, &c.pv, &c.npv, &c.pcap, key);
+                    if (g == NULL) {
+                        rc = PS_E_NOMEM;
+                        break;
+                    }
+                    row = -(int64_t)(g - c.pv) - 2;
+                }
+                struct agg *h = agg_get(&c.names, &c.nv, &c.nnv, &c.ncap, nm);
+                if (h == NULL) {
+                    rc = PS_E_NOMEM;
+                    break;
+                }
+                ni = (uint32_t)(h - c.nv);
+                if (pc != NULL) {
+                    pc->key = key;
+                    pc->row = row;
+                    pc->name_idx = ni;
+                }
             }
-            g->uncovered += unc;
-            g->count++;
-            h->uncovered += unc;
+            if (row >= 0) {
+                c.pt_unc[row] += unc;
+                c.pt_cnt[row]++;
+            } else {
+                c.pv[-row - 2].uncovered += unc;
+                c.pv[-row - 2].count++;
+            }
+            c.nv[ni].uncovered += unc;
             a->postings_entries++;
         }
         do_chunks(&c, &s, ref);
     }
     ps_tsdb_series_free(&s);
-    a->postings_unique = c.npv;
+    size_t np = c.npv;
+    for (size_t i = 0; i < ix->npt; i++)
+        np += c.pt_cnt[i] > 0;
+    a->postings_unique = np;
     double fd = (double)(int64_t)dur;
-    struct sortrec *r = calloc(c.npv ? c.npv : 1, sizeof(*r));
+    struct sortrec *r = calloc(np ? np : 1, sizeof(*r));
     if (r != NULL) {
+        size_t k = 0;
+        for (size_t i = 0; i < ix->npt; i++)
+            if (c.pt_cnt[i] > 0)
+                r[k++] = (struct sortrec){(uint64_t)((double)c.pt_unc[i] / fd),
+                                          (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
         for (size_t i = 0; i < c.npv; i++)
-            r[i] = (struct sortrec){(uint64_t)((double)c.pv[i].uncovered / fd),
-                                    c.pv[i].key, i};
-        make_top(&a->churn_pairs, r, c.npv, o->limit, ix, 1, NULL);
+            r[k++] = (struct sortrec){(uint64_t)((double)c.pv[i].uncovered / fd),
+                                      c.pv[i].key, i};
+        make_top(&a->churn_pairs, r, np, o->limit, ix, 1, NULL);
+        k = 0;
+        for (size_t i = 0; i < ix->npt; i++)
+            if (c.pt_cnt[i] > 0)
+                r[k++] = (struct sortrec){c.pt_cnt[i],
+                                          (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
         for (size_t i = 0; i < c.npv; i++)
-            r[i] = (struct sortrec){c.pv[i].count, c.pv[i].key, i};
-        make_top(&a->common_pairs, r, c.npv, o->limit, ix, 1, NULL);
+            r[k++] = (struct sortrec){c.pv[i].count, c.pv[i].key, i};
+        make_top(&a->common_pairs, r, np, o->limit, ix, 1, NULL);
         free(r);
     }
+    free(c.pt_unc);
+    free(c.pt_cnt);
+    free(c.seg_hi);
     r = calloc(c.nnv ? c.nnv : 1, sizeof(*r));
     if (r != NULL) {
         for (size_t i = 0; i < c.nnv; i++)

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -54,6 +55,19 @@ ps_tsdb_unmap_file(uint8_t *p, size_t n, int mapped)
         munmap(p, n);
     else
         free(p);
+}
+
+void
+ps_tsdb_drop_pages(const uint8_t *base, size_t from, size_t to)
+{
+    static size_t pg;
+    if (pg == 0) {
+        long v = sysconf(_SC_PAGESIZE);
+        pg = v > 0 ? (size_t)v : 4096;
+    }
+    size_t a = (from + pg - 1) / pg * pg, b = to / pg * pg;
+    if (base != NULL && b > a)
+        (void)madvise((void *)(uintptr_t)(base + a), b - a, MADV_DONTNEED);
 }
 
 static int

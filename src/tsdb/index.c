@@ -190,6 +190,50 @@ postings_list(struct ps_tsdb_index *ix, uint64_t off, const char *what,
     return n;
 }
 
+static int
+pe_cmp(const void *x, const void *y)
+{
+    const struct ps_tsdb_postings_entry *a = x, *b = y;
+    if (a->name != b->name)
+        return (a->name > b->name) - (a->name < b->name);
+    return (a->value > b->value) - (a->value < b->value);
+}
+
+uint32_t
+ps_tsdb_index_sym_find(const struct ps_tsdb_index *ix, const char *s, size_t n)
+{
+    size_t lo = 0, hi = ix->nsyms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = str_cmp(ix->syms[mid].p, ix->syms[mid].n, s, n);
+        if (c == 0)
+            return (uint32_t)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return UINT32_MAX;
+}
+
+int64_t
+ps_tsdb_index_pair(const struct ps_tsdb_index *ix, uint32_t name, uint32_t value)
+{
+    struct ps_tsdb_postings_entry k = {name, value, 0};
+    size_t lo = 0, hi = ix->npt;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = pe_cmp(&ix->pt[mid], &k);
+        if (c == 0)
+            return (int64_t)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 static enum ps_err
 read_postings_table(struct ps_tsdb_index *ix, struct ps_diags *d)
 {
@@ -213,6 +257,8 @@ read_postings_table(struct ps_tsdb_index *ix, struct ps_diags *d)
     if (ix->pt == NULL)
         return PS_E_NOMEM;
     int all_found = 0;
+    const char *prev_nm = NULL, *prev_vv = NULL;
+    size_t prev_nl = 0, prev_vl = 0;
     for (uint32_t i = 0; i < cnt; i++) {
         uint64_t at = (uint64_t)(dec.p - ix->p);
         uint64_t kc = ps_dec_uvarint(&dec);
@@ -233,19 +279,23 @@ read_postings_table(struct ps_tsdb_index *ix, struct ps_diags *d)
             continue;
         }
         struct ps_tsdb_postings_entry *e = &ix->pt[ix->npt];
-        e->name.p = nm;
-        e->name.n = (uint32_t)nl;
-        e->value.p = vv;
-        e->value.n = (uint32_t)vl;
-        e->off = off;
-        if (ix->version >= 2 && ix->npt > 0) {
-            const struct ps_tsdb_postings_entry *pe = &ix->pt[ix->npt - 1];
-            int c = str_cmp(pe->name.p, pe->name.n, nm, nl);
-            if (c > 0 || (c == 0 && str_cmp(pe->value.p, pe->value.n, vv, vl) >= 0))
+        e->name = ps_tsdb_index_sym_find(ix, nm, nl);
+        e->value = ps_tsdb_index_sym_find(ix, vv, vl);
+        if ((nl > 0 || vl > 0) && (e->name == UINT32_MAX || e->value == UINT32_MAX))
+            ps_diag_add(d, PS_SEV_ERROR, PS_E_CORRUPT, ix->path, at, 0, PH,
+                        "postings offset table entry %u: name or value is not in "
+                        "the symbol table", i);
+        if (ix->version >= 2 && ix->npt > 0 && prev_nm != NULL) {
+            int c = str_cmp(prev_nm, prev_nl, nm, nl);
+            if (c > 0 || (c == 0 && str_cmp(prev_vv, prev_vl, vv, vl) >= 0))
                 ps_diag_add(d, PS_SEV_ERROR, PS_E_CORRUPT, ix->path, at, 0,
                             "tsdb/index-order", "postings offset table entry %u is "
                             "not above the previous one", i);
         }
+        prev_nm = nm;
+        prev_nl = nl;
+        prev_vv = vv;
+        prev_vl = vl;
         char what[64];
         snprintf(what, sizeof(what), "postings list %u", i);
         int64_t c;
@@ -263,6 +313,13 @@ read_postings_table(struct ps_tsdb_index *ix, struct ps_diags *d)
     if (!all_found)
         ps_diag_add(d, PS_SEV_ERROR, PS_E_CORRUPT, ix->path, ix->toc.postings_table, 0,
                     PH, "postings offset table has no all-postings (\"\",\"\") entry");
+    /* v1 tables are unsorted; damaged v2 ones may be too */
+    for (size_t i = 1; i < ix->npt; i++) {
+        if (pe_cmp(&ix->pt[i - 1], &ix->pt[i]) > 0) {
+            qsort(ix->pt, ix->npt, sizeof(*ix->pt), pe_cmp);
+            break;
+        }
+    }
     return PS_OK;
 }
 

@@ -19,6 +19,12 @@
 enum ps_err ps_tsdb_map_file(const char *path, uint8_t **p, size_t *n,
                              int *mapped, int64_t *mtime_ms);
 void ps_tsdb_unmap_file(uint8_t *p, size_t n, int mapped);
+/*
+ * Tell the kernel the whole pages of a read-only mapping inside
+ * [base+from, base+to) are not needed now (they leave this process' RSS
+ * and are read again from the page cache if touched).
+ */
+void ps_tsdb_drop_pages(const uint8_t *base, size_t from, size_t to);
 
 /* Sorted names in dir (no "." / ".."); caller frees each and *names. */
 enum ps_err ps_tsdb_list_dir(const char *dir, char ***names, size_t *n);
