@@ -10,9 +10,10 @@
  *      followed by flags)                                     -> flags.c
  *   3. YAML or JSON (tree.c, redacted by redact_tree.c), per document:
  *      apiVersion+kind          Kubernetes object or List     -> k8s.c
- *      list of {endpoints}      Thanos hashrings.json         -> hashring.c
+ *      list of {endpoints|hashring}  Thanos hashrings.json    -> hashring.c
  *      list of "--flag" words   container args as YAML        -> flags.c
  *      global/scrape_configs/remote_write/...  prometheus.yml -> prom.c
+ *        (not with Alertmanager's route/receivers or Loki's server)
  *      write: {global|default|tenants}  Thanos receive limits -> here
  *      {"status", "data": {"yaml"}}  /api/v1/status/config    -> prom.c
  *      {"status", "data": {flags}}   /api/v1/status/flags     -> flags.c
@@ -227,6 +228,9 @@ pub_root(struct cfg_pub *p, const struct cn *root)
     static const char *const prom_keys[] = {"global", "scrape_configs", "remote_write",
                                             "rule_files", "alerting", "remote_read",
                                             "scrape_config_files", "storage", "tracing"};
+    /* Alertmanager (global + route), Loki/Tempo/Mimir (server, ...) */
+    static const char *const not_prom_keys[] = {"route", "receivers", "inhibit_rules",
+                                                "server", "schema_config", "ingester"};
     root = cn_deref(root);
     if (root == NULL)
         return PS_CFG_NONE;
@@ -238,7 +242,8 @@ pub_root(struct cfg_pub *p, const struct cn *root)
             p->file = keep;
             return PS_CFG_K8S;
         }
-        if (has_any(root, prom_keys, sizeof(prom_keys) / sizeof(prom_keys[0]))) {
+        if (has_any(root, prom_keys, sizeof(prom_keys) / sizeof(prom_keys[0])) &&
+            !has_any(root, not_prom_keys, sizeof(not_prom_keys) / sizeof(not_prom_keys[0]))) {
             cfg_pub_prom(p, root);
             return PS_CFG_PROMETHEUS;
         }
@@ -255,8 +260,13 @@ pub_root(struct cfg_pub *p, const struct cn *root)
         return PS_CFG_NONE;
     }
     if (root->type == CN_SEQ) {
-        const struct cn *first = cn_item(root, 0);
-        if (first != NULL && first->type == CN_MAP && cn_get(first, "endpoints") != NULL) {
+        int ring = 0;
+        for (size_t i = 0; i < cn_len(root) && i < 4 && !ring; i++) {
+            const struct cn *it = cn_item(root, i);
+            ring = it != NULL && it->type == CN_MAP &&
+                   (cn_get(it, "endpoints") != NULL || cn_get(it, "hashring") != NULL);
+        }
+        if (ring) {
             cfg_pub_hashrings(p, root, p->rf, p->algorithm);
             return PS_CFG_HASHRINGS;
         }

@@ -541,6 +541,13 @@ test_not_ours(void **state)
     assert_int_equal(d.n, 0);
     assert_int_equal(ps_config_ingest(&e, NULL, 0, T0, f, NULL, &d, &w), PS_OK);
     assert_int_equal(w, PS_CFG_NONE);
+    /* an Alertmanager config has "global" too */
+    static const char am[] = "global:\n  resolve_timeout: 5m\nroute:\n  receiver: team\n"
+                             "receivers:\n  - name: team\n";
+    e.kind = PS_KIND_CONFIG;
+    assert_int_equal(ps_config_ingest(&e, (const uint8_t *)am, sizeof(am) - 1, T0, f, NULL, &d, &w), PS_OK);
+    assert_int_equal(w, PS_CFG_NONE);
+    assert_int_equal(ps_facts_nseries(f), 0);
     ps_facts_free(f);
     ps_diags_free(&d);
 }
