@@ -437,6 +437,14 @@ const uint8_t *ps_tsdb_mem_file(const struct ps_tsdb_mem *mem, const char *path,
                                 size_t *n);
 void ps_tsdb_mem_free(struct ps_tsdb_mem *mem);     /* NULL-safe */
 
+/*
+ * The block timeline of one root: out[i] for blocks[i] (sorted first with
+ * ps_tsdb_blocks_sort). Values come from meta.json and the file sizes.
+ * out must hold n points.
+ */
+void ps_tsdb_timeline(const struct ps_tsdb_block *blocks, size_t n,
+                      struct ps_tsdb_timeline_point *out);
+
 /* Sort blocks by (minTime, ULID) as promtool list does. */
 void ps_tsdb_blocks_sort(struct ps_tsdb_block *blocks, size_t n);
 

@@ -631,18 +631,22 @@ static json_t *
 j_timeline(const struct rootdata *x)
 {
     json_t *a = json_array();
+    struct ps_tsdb_timeline_point *tp = calloc(x->nb ? x->nb : 1, sizeof(*tp));
+    if (tp == NULL)
+        return a;
+    ps_tsdb_timeline(x->b, x->nb, tp);
     for (size_t k = 0; k < x->nb; k++) {
-        const struct ps_tsdb_block *b = &x->b[k];
         json_t *o = json_object();
-        json_object_set_new(o, "ulid", json_string(b->ulid));
-        json_object_set_new(o, "min_time", json_integer(b->meta.min_time));
-        json_object_set_new(o, "max_time", json_integer(b->meta.max_time));
-        json_object_set_new(o, "series", j_u64(b->meta.stats.num_series));
-        json_object_set_new(o, "samples", j_u64(b->meta.stats.num_samples));
-        json_object_set_new(o, "chunks", j_u64(b->meta.stats.num_chunks));
-        json_object_set_new(o, "bytes", j_u64(b->size_bytes));
+        json_object_set_new(o, "ulid", json_string(tp[k].ulid));
+        json_object_set_new(o, "min_time", json_integer(tp[k].min_time));
+        json_object_set_new(o, "max_time", json_integer(tp[k].max_time));
+        json_object_set_new(o, "series", j_u64(tp[k].series));
+        json_object_set_new(o, "samples", j_u64(tp[k].samples));
+        json_object_set_new(o, "chunks", j_u64(tp[k].chunks));
+        json_object_set_new(o, "bytes", j_u64(tp[k].bytes));
         json_array_append_new(a, o);
     }
+    free(tp);
     return a;
 }
 

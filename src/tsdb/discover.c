@@ -320,3 +320,19 @@ ps_tsdb_root_check(struct ps_tsdb_root *r, struct ps_tsdb_block *bl, size_t n)
                     (unsigned long long)bl[i].meta.stats.num_samples, du);
     }
 }
+
+void
+ps_tsdb_timeline(const struct ps_tsdb_block *bl, size_t n,
+                 struct ps_tsdb_timeline_point *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct ps_tsdb_timeline_point *p = &out[i];
+        memcpy(p->ulid, bl[i].ulid, sizeof(p->ulid));
+        p->min_time = bl[i].meta.min_time;
+        p->max_time = bl[i].meta.max_time;
+        p->series = bl[i].meta.stats.num_series;
+        p->samples = bl[i].meta.stats.num_samples;
+        p->chunks = bl[i].meta.stats.num_chunks;
+        p->bytes = bl[i].size_bytes;
+    }
+}

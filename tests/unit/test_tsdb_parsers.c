@@ -470,6 +470,49 @@ test_block_analyze_corpus(void **state)
     ps_tsdb_block_close(&b);
 }
 
+/* Discovery, sorting, cross-block checks and the timeline on the corpus:
+ * the numbers are promtool tsdb list's for these blocks. */
+static void
+test_scan_timeline_corpus(void **state)
+{
+    (void)state;
+    char dir[512];
+    ps_test_shared_path(dir, sizeof(dir), RECV);
+    struct ps_diags d;
+    ps_diags_init(&d);
+    struct ps_tsdb_scan sc;
+    assert_int_equal(ps_tsdb_scan(dir, &sc, &d), PS_OK);
+    assert_int_equal(sc.nroots, 1);
+    struct ps_tsdb_root *r = &sc.roots[0];
+    assert_string_equal(r->tenant, "default-tenant");
+    assert_int_equal(r->nblocks, 6);
+    assert_true(r->has_shipper);
+    assert_int_equal(r->nhead, 1);
+    struct ps_tsdb_block bl[6];
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(ps_tsdb_block_open(r->block_dirs[i], &bl[i]), PS_OK);
+    ps_tsdb_blocks_sort(bl, 6);
+    ps_tsdb_root_check(r, bl, 6);
+    /* two blocks are not in thanos.shipper.json; no overlap, no hole */
+    assert_int_equal(r->diags.n, 2);
+    assert_string_equal(r->diags.v[0].phase, "tsdb/not-shipped");
+    struct ps_tsdb_timeline_point tp[6];
+    ps_tsdb_timeline(bl, 6, tp);
+    /* sorted by minTime: 01M8654YFEW4 (06:42) before 01M8654YBQ44 (06:48) */
+    assert_string_equal(tp[2].ulid, "01M8654YFEW4BZX9258RTSATTD");
+    assert_string_equal(tp[3].ulid, "01M8654YBQ44XYVDAGZ3MGZVX8");
+    assert_int_equal(tp[0].samples, 20169);
+    assert_int_equal(tp[2].series, 2174);
+    assert_int_equal(tp[2].chunks, 5315);
+    assert_int_equal(tp[5].bytes, 234425);
+    for (size_t i = 1; i < 6; i++)
+        assert_true(tp[i].min_time >= tp[i - 1].max_time);
+    for (size_t i = 0; i < 6; i++)
+        ps_tsdb_block_close(&bl[i]);
+    ps_tsdb_scan_free(&sc);
+    ps_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -484,6 +527,7 @@ main(void)
         cmocka_unit_test(test_index_corpus),
         cmocka_unit_test(test_index_v1),
         cmocka_unit_test(test_block_analyze_corpus),
+        cmocka_unit_test(test_scan_timeline_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
