@@ -17,9 +17,9 @@
  *                              write tuning guide's advice), min_shards >
  *                              max_shards
  *   remote_write.misconfigured a URL without scheme/host, or a path that is
- *                              neither /api/v1/receive (Thanos Receive) nor
- *                              /api/v1/write (Prometheus receiver) nor a
- *                              known vendor push path; a host named like
+ *                              does not end in /api/v1/receive (Thanos
+ *                              Receive), /api/v1/write (Prometheus receiver)
+ *                              or a known vendor push path; a host named like
  *                              Thanos with the Prometheus path (a note:
  *                              the lab's stand-in receiver really is
  *                              Prometheus)
@@ -317,21 +317,25 @@ url_path(const char *url, const char **host, size_t *hostlen, const char **path)
     return 1;
 }
 
+/* 1 if the path (query and trailing '/' ignored) ends with suffix at a '/' boundary */
 static int
-path_is(const char *p, const char *want)
+path_ends(const char *p, const char *suffix)
 {
-    size_t n = strlen(want);
-    return strncmp(p, want, n) == 0 && (p[n] == 0 || p[n] == '?' || p[n] == '#' ||
-                                        (p[n] == '/' && p[n + 1] == 0));
+    size_t n = strcspn(p, "?#");
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    size_t sl = strlen(suffix);
+    return n >= sl && memcmp(p + n - sl, suffix, sl) == 0;
 }
 
 static void
 check_url(struct cfg_pub *p, const struct ps_remote_write *w)
 {
-    /* push paths of other well-known receivers: Cortex/Mimir legacy and
-     * current, Grafana Cloud, VictoriaMetrics (prefix match) */
+    /* push paths of other well-known receivers, possibly behind a prefix:
+     * Cortex/Mimir (legacy and current), Amazon Managed Prometheus,
+     * Grafana Cloud, VictoriaMetrics (.../api/v1/write) */
     static const char *const others[] = {"/api/prom/push", "/api/v1/push",
-                                         "/insert/", "/prometheus/api/v1/write"};
+                                         "/api/v1/remote_write", "/push"};
     const char *host, *path;
     size_t hl;
     struct ps_label l[] = {{"remote_name", w->name}, {"url", w->url}, {"pod", p->pod}};
@@ -346,9 +350,9 @@ check_url(struct cfg_pub *p, const struct ps_remote_write *w)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c - 'A' + 'a');
     int thanosish = strstr(hostbuf, "thanos") != NULL || strstr(hostbuf, "receive") != NULL;
-    if (path_is(path, "/api/v1/receive"))
+    if (path_ends(path, "/api/v1/receive"))
         return;
-    if (path_is(path, "/api/v1/write")) {
+    if (path_ends(path, "/api/v1/write")) {
         if (thanosish)
             cfg_pub_event(p, "remote_write.misconfigured", PS_SEV_NOTE, w->line, l, 3,
                           "remote_write url %s: host looks like Thanos Receive, which serves "
@@ -357,7 +361,7 @@ check_url(struct cfg_pub *p, const struct ps_remote_write *w)
         return;
     }
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-        if (strncmp(path, others[i], strlen(others[i])) == 0)
+        if (path_ends(path, others[i]))
             return;
     cfg_pub_event(p, "remote_write.misconfigured", PS_SEV_WARN, w->line, l, 3,
                   "remote_write url %s: path %s is neither /api/v1/receive (Thanos Receive) "

@@ -27,7 +27,7 @@
 
 static enum ps_err parse_events(const uint8_t *buf, size_t n, const char *path,
                                 struct ps_diags *diags, struct cfg_doc **out,
-                                enum ps_err *perr);
+                                enum ps_err *perr, int depth_warned);
 
 struct builder {
     struct cfg_doc *d;
@@ -359,7 +359,7 @@ cfg_doc_parse(const uint8_t *buf, size_t n, const char *path,
         return PS_E_NOMEM;
     if (flat != NULL)
         buf = flat;
-    enum ps_err e = parse_events(buf, n, path, diags, out, perr);
+    enum ps_err e = parse_events(buf, n, path, diags, out, perr, flat != NULL);
     if (e == PS_OK && flat != NULL)
         (*out)->truncated = 1;
     free(flat);
@@ -368,7 +368,8 @@ cfg_doc_parse(const uint8_t *buf, size_t n, const char *path,
 
 static enum ps_err
 parse_events(const uint8_t *buf, size_t n, const char *path,
-             struct ps_diags *diags, struct cfg_doc **out, enum ps_err *perr)
+             struct ps_diags *diags, struct cfg_doc **out, enum ps_err *perr,
+             int depth_warned)
 {
     struct builder b;
     memset(&b, 0, sizeof(b));
@@ -380,6 +381,7 @@ parse_events(const uint8_t *buf, size_t n, const char *path,
         return PS_E_NOMEM;
     b.path = path;
     b.diags = diags;
+    b.warned_depth = depth_warned;   /* one depth warning per file */
 
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) {

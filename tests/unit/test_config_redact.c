@@ -110,6 +110,9 @@ test_prometheus_secrets(void **state)
     assert_int_equal(ps_redact_total(&st), 9);
     assert_store_clean(f);
     assert_diags_clean(&d);
+    /* all three URLs are right (Amazon Managed Prometheus' path included) */
+    for (size_t i = 0; i < ps_facts_nevents(f); i++)
+        assert_string_not_equal(ps_facts_event(f, i)->cls, "remote_write.misconfigured");
     /* what is kept: the username, the password *file* path, the host */
     const uint32_t *ids;
     size_t ns = ps_facts_metric_series(f, "promsight_config_remote_write_queue", &ids);
