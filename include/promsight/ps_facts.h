@@ -105,14 +105,20 @@ const char *ps_facts_series_label(const struct ps_facts *f, uint32_t id,
 size_t ps_facts_series_samples(const struct ps_facts *f, uint32_t id,
                                const struct ps_sample **samples);
 
-/* Ids of all series with this metric name (ascending); count returned. */
+/*
+ * Ids of all series with this metric name, in label-set order (canonical:
+ * the same whatever order the sources were read in, so a directory and its
+ * archive give the same output); count returned. Iterate series through
+ * metric names and this function rather than by id.
+ */
 size_t ps_facts_metric_series(const struct ps_facts *f, const char *metric,
                               const uint32_t **ids);
 /* Every distinct metric name, sorted; count returned. */
 size_t ps_facts_metric_names(const struct ps_facts *f, const char *const **names);
 
 size_t ps_facts_nevents(const struct ps_facts *f);
-/* Events in insertion order; ps_facts_sort_events() orders them by time. */
+/* Events in insertion order; ps_facts_sort_events() orders them
+ * canonically: by time, source path, line, offset, class, message. */
 const struct ps_event *ps_facts_event(const struct ps_facts *f, size_t i);
 void ps_facts_sort_events(struct ps_facts *f);
 

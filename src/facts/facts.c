@@ -51,6 +51,7 @@ struct series {
 struct idvec {
     uint32_t *v;
     size_t n, cap;
+    int sorted;     /* v is in canonical (label) order */
 };
 
 struct ps_facts {
@@ -337,7 +338,8 @@ metric_index_add(struct ps_facts *f, const char *metric, uint32_t id)
     struct idvec *v = &f->mvecs[*slot];
     if (ps_grow((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v)) != PS_OK)
         return PS_E_NOMEM;
-    v->v[v->n++] = id; /* ids are created in ascending order */
+    v->v[v->n++] = id;
+    v->sorted = v->n < 2;
     return PS_OK;
 }
 
@@ -585,6 +587,25 @@ ps_facts_series_samples(const struct ps_facts *f, uint32_t id,
     return f->series[id].n;
 }
 
+/* Label-set order, the same whatever order the sources were read in. */
+static const struct ps_facts *cmp_facts;
+
+static int
+series_label_cmp(const void *a, const void *b)
+{
+    const struct series *x = &cmp_facts->series[*(const uint32_t *)a];
+    const struct series *y = &cmp_facts->series[*(const uint32_t *)b];
+    size_t n = x->nlabels < y->nlabels ? x->nlabels : y->nlabels;
+    for (size_t i = 0; i < n; i++) {
+        int d = strcmp(x->labels[i].name, y->labels[i].name);
+        if (d == 0)
+            d = strcmp(x->labels[i].value, y->labels[i].value);
+        if (d != 0)
+            return d;
+    }
+    return (x->nlabels > y->nlabels) - (x->nlabels < y->nlabels);
+}
+
 size_t
 ps_facts_metric_series(const struct ps_facts *f, const char *metric,
                        const uint32_t **ids)
@@ -602,8 +623,15 @@ ps_facts_metric_series(const struct ps_facts *f, const char *metric,
             uint64_t ix;
             if (!ps_map64_get(&f->metric_ix, (uint64_t)(uintptr_t)s->slot[j], &ix))
                 return 0;
-            *ids = f->mvecs[ix].v;
-            return f->mvecs[ix].n;
+            struct idvec *v = &f->mvecs[ix];
+            if (!v->sorted) {
+                /* a cache of the canonical order, hence the cast */
+                cmp_facts = f;
+                qsort(v->v, v->n, sizeof(*v->v), series_label_cmp);
+                ((struct idvec *)v)->sorted = 1;
+            }
+            *ids = v->v;
+            return v->n;
         }
         j = (j + 1) & (s->cap - 1);
     }
@@ -635,18 +663,26 @@ event_cmp(const void *a, const void *b)
     const struct ps_event *x = a, *y = b;
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
-    if (x->src != y->src)
-        return x->src < y->src ? -1 : 1;
+    if (x->src != y->src) {
+        /* by path, not by id: ids follow the order files were read in */
+        const char *px = ps_facts_source_path(cmp_facts, x->src);
+        const char *py = ps_facts_source_path(cmp_facts, y->src);
+        int d = strcmp(px != NULL ? px : "", py != NULL ? py : "");
+        if (d != 0)
+            return d;
+    }
     if (x->line != y->line)
         return x->line < y->line ? -1 : 1;
     if (x->off != y->off)
         return x->off < y->off ? -1 : 1;
-    return strcmp(x->cls, y->cls);
+    int d = strcmp(x->cls, y->cls);
+    return d != 0 ? d : strcmp(x->message, y->message);
 }
 
 void
 ps_facts_sort_events(struct ps_facts *f)
 {
+    cmp_facts = f;
     qsort(f->events, f->nevents, sizeof(*f->events), event_cmp);
 }
 

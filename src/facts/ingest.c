@@ -156,6 +156,34 @@ ingest_configs(struct walk *w)
     }
 }
 
+static int
+path_cmp(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "path"));
+    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "path"));
+    return strcmp(x != NULL ? x : "", y != NULL ? y : "");
+}
+
+/* Sort an array of {"path": ...} objects in place: an archive lists its
+ * entries in its own order, a directory walk in path order. */
+static void
+sort_by_path(json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    if (n < 2)
+        return;
+    json_t **v = malloc(n * sizeof(*v));
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(arr, i));
+    qsort(v, n, sizeof(*v), path_cmp);
+    json_array_clear(arr);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, v[i]);
+    free(v);
+}
+
 enum ps_err
 ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
                  struct ps_ingest *out)
@@ -195,7 +223,8 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
     ps_logs_ctx_finish(w.logs, out->facts);
     ps_metrics_finish(w.metrics);
     out->logs = ps_ingest_logs_json(w.logs);
-    out->metrics = ps_metrics_json(w.metrics, out->facts, NULL, 0, 0);
+    out->metrics = ps_metrics_summary_json(w.metrics, out->facts);
+    sort_by_path(json_object_get(out->metrics, "files"));
 
     if ((e = ps_ingest_wal(b, out)) != PS_OK)
         goto done;

@@ -5,10 +5,19 @@
  * their own).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "facts/ingest_int.h"
 #include "promsight/ps_logs.h"
+
+static int
+file_cmp(const void *a, const void *b)
+{
+    const struct ps_logs_file *x = *(const struct ps_logs_file *const *)a;
+    const struct ps_logs_file *y = *(const struct ps_logs_file *const *)b;
+    return strcmp(x->path, y->path);
+}
 
 json_t *
 ps_ingest_logs_json(const struct ps_logs_ctx *c)
@@ -16,10 +25,17 @@ ps_ingest_logs_json(const struct ps_logs_ctx *c)
     size_t n = ps_logs_ctx_nfiles(c);
     if (n == 0)
         return NULL;
+    /* by path: an archive lists files in its own order */
+    const struct ps_logs_file **order = malloc(n * sizeof(*order));
+    if (order == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        order[i] = ps_logs_ctx_file(c, i);
+    qsort(order, n, sizeof(*order), file_cmp);
     const struct ps_sigset *sigs = ps_logs_ctx_sigset(c);
     json_t *files = json_array();
     for (size_t i = 0; i < n; i++) {
-        const struct ps_logs_file *f = ps_logs_ctx_file(c, i);
+        const struct ps_logs_file *f = order[i];
         json_t *levels = json_object(), *sig = json_object();
         for (int l = 0; l < PS_LLVL__COUNT; l++)
             if (f->by_level[l] > 0)
@@ -35,6 +51,7 @@ ps_ingest_logs_json(const struct ps_logs_ctx *c)
             "bytes", (json_int_t)f->bytes, "lines", (json_int_t)f->lines, "levels", levels,
             "matched", (json_int_t)f->matched, "signatures", sig));
     }
+    free(order);
     return json_pack("{s:o, s:s}", "files", files, "note",
                      "remote-write log lines are deduplicated by Prometheus for a minute: "
                      "counts are lower bounds");

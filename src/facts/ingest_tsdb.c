@@ -32,8 +32,8 @@ rel(const char *p)
     size_t n = strlen(bundle_root);
     while (n > 0 && bundle_root[n - 1] == '/')
         n--;
-    if (strncmp(p, bundle_root, n) == 0 && p[n] == '/')
-        return p + n + 1;
+    if (strncmp(p, bundle_root, n) == 0 && (p[n] == '/' || p[n] == ':'))
+        return p + n + 1; /* "<dir>/x" or "<archive>:x" */
     if (strncmp(p, bundle_root, n) == 0 && p[n] == '\0')
         return ".";
     return p;
@@ -152,22 +152,25 @@ shipped(const struct ps_tsdb_root *r, const char *ulid)
 }
 
 static void
-do_root(struct ps_ingest *in, struct ps_tsdb_root *r, json_t *out)
+do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, json_t *out)
 {
     struct ps_tsdb_block *blocks = calloc(r->nblocks ? r->nblocks : 1, sizeof(*blocks));
     if (blocks == NULL)
         return;
     size_t nb = 0;
     for (size_t i = 0; i < r->nblocks; i++)
-        if (ps_tsdb_block_open(r->block_dirs[i], &blocks[nb]) == PS_OK)
+        if ((mem != NULL ? ps_tsdb_block_open_mem(mem, r->block_dirs[i], &blocks[nb])
+                         : ps_tsdb_block_open(r->block_dirs[i], &blocks[nb])) == PS_OK)
             nb++;
     ps_tsdb_blocks_sort(blocks, nb);
     ps_tsdb_root_check(r, blocks, nb);
     const char *tenant = r->tenant != NULL ? r->tenant : "";
-    int64_t newest_mtime = 0;
+    /* a block's age is measured from the newest data in the TSDB, not from
+     * file mtimes, which archives keep with different precision (zip: 2 s) */
+    int64_t newest = 0;
     for (size_t i = 0; i < nb; i++)
-        if (blocks[i].mtime_ms > newest_mtime)
-            newest_mtime = blocks[i].mtime_ms;
+        if (blocks[i].meta.max_time > newest)
+            newest = blocks[i].meta.max_time;
     struct ps_tsdb_opts o = {.decode = 1, .gaps = 1, .limit = TOP_N};
     for (size_t i = 0; i < nb; i++) {
         struct ps_tsdb_block *b = &blocks[i];
@@ -193,7 +196,7 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, json_t *out)
             json_array_append_new(json_object_get(out, "unshipped"), json_pack(
                 "{s:s, s:s, s:I, s:f}", "ulid", b->ulid, "tenant", tenant, "bytes",
                 (json_int_t)b->size_bytes, "age_seconds",
-                (double)(newest_mtime - b->mtime_ms) / 1000.0));
+                (double)(newest - b->meta.max_time) / 1000.0));
         ps_tsdb_analysis_free(&a);
     }
     problems_from(in, &r->diags, nb > 0 ? blocks[nb - 1].meta.max_time : 0, tenant,
@@ -210,26 +213,25 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, json_t *out)
 enum ps_err
 ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
 {
-    if (ps_bundle_is_archive(b)) {
-        if (in->inventory.count[PS_KIND_BLOCK_META] > 0)
-            ps_diag_add(&in->diags, PS_SEV_WARN, PS_E_UNSUPPORTED, path, PS_OFF_NONE, 0,
-                        "ingest: tsdb", "TSDB blocks inside an archive are not analysed yet; "
-                        "run on the extracted directory for block analysis");
-        return PS_OK;
-    }
     struct ps_tsdb_scan sc = {0};
+    struct ps_tsdb_mem *mem = NULL;
     size_t first_diag = in->diags.n;
     bundle_root = path;
-    enum ps_err e = ps_tsdb_scan(path, &sc, &in->diags);
+    enum ps_err e = ps_bundle_is_archive(b) ? ps_tsdb_scan_bundle(b, &sc, &mem, &in->diags)
+                                            : ps_tsdb_scan(path, &sc, &in->diags);
     if (e != PS_OK || sc.nroots == 0) {
         ps_tsdb_scan_free(&sc);
+        ps_tsdb_mem_free(mem);
+        relativize_diags(&in->diags, first_diag);
+        bundle_root = NULL;
         return e == PS_E_NOMEM ? e : PS_OK;
     }
     json_t *out = json_pack("{s:[], s:[], s:[], s:[]}", "roots", "blocks", "problems",
                             "unshipped");
     for (size_t i = 0; i < sc.nroots; i++)
-        do_root(in, &sc.roots[i], out);
+        do_root(in, &sc.roots[i], mem, out);
     ps_tsdb_scan_free(&sc);
+    ps_tsdb_mem_free(mem);
     relativize_diags(&in->diags, first_diag);
     bundle_root = NULL;
     in->tsdb = out;

@@ -113,6 +113,41 @@ test_events(void **state)
     ps_facts_free(f);
 }
 
+/* Series of a metric come back in label order, whatever the insertion
+ * order (a directory and its archive are read in different orders). */
+static void
+test_canonical_order(void **state)
+{
+    (void)state;
+    struct ps_facts *f = ps_facts_new();
+    const char *pods[] = {"c", "a", "b"};
+    uint32_t id[3];
+    for (int i = 0; i < 3; i++) {
+        struct ps_label l[] = {{"pod", pods[i]}};
+        assert_int_equal(ps_facts_series(f, "m", l, 1, &id[i]), PS_OK);
+    }
+    const uint32_t *ids;
+    assert_int_equal(ps_facts_metric_series(f, "m", &ids), 3);
+    assert_string_equal(ps_facts_series_label(f, ids[0], "pod"), "a");
+    assert_string_equal(ps_facts_series_label(f, ids[1], "pod"), "b");
+    assert_string_equal(ps_facts_series_label(f, ids[2], "pod"), "c");
+    /* a later insertion is placed in order too */
+    struct ps_label l[] = {{"pod", "0"}};
+    uint32_t z;
+    assert_int_equal(ps_facts_series(f, "m", l, 1, &z), PS_OK);
+    assert_int_equal(ps_facts_metric_series(f, "m", &ids), 4);
+    assert_int_equal(ids[0], z);
+    /* events: same time, ordered by source path, not by source id */
+    uint32_t s2 = ps_facts_source(f, "z.log"), s1 = ps_facts_source(f, "a.log");
+    struct ps_event ev = {.t = 5, .cls = "x", .message = "m", .src = s2, .off = PS_OFF_NONE};
+    assert_int_equal(ps_facts_add_event(f, &ev), PS_OK);
+    ev.src = s1;
+    assert_int_equal(ps_facts_add_event(f, &ev), PS_OK);
+    ps_facts_sort_events(f);
+    assert_string_equal(ps_facts_source_path(f, ps_facts_event(f, 0)->src), "a.log");
+    ps_facts_free(f);
+}
+
 static void
 test_many_series(void **state)
 {
@@ -142,6 +177,7 @@ main(void)
         cmocka_unit_test(test_series_identity),
         cmocka_unit_test(test_samples_sorted),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_canonical_order),
         cmocka_unit_test(test_many_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
