@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define NSLOTS 4
-#define SLOT_BYTES ((size_t)512 << 10)
+#define SLOT_BYTES ((size_t)2 << 20)
 
 enum { MSG_REC, MSG_CORR };
 

@@ -5,7 +5,8 @@
  * statistics (twice: a checkpoint-kind then a WAL-kind segment, so refs
  * defined by the first are used by the second), then the JSON report.
  * The first byte picks the feed chunk size, so page assembly across
- * arbitrary chunk boundaries is exercised too.
+ * arbitrary chunk boundaries is exercised too, and (its low bit) whether
+ * records go through the worker-thread pipeline or stay on this thread.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ps_wal_stats st;
     if (ps_wal_stats_init(&st, "fuzz/wal") != PS_OK)
         return 0;
+    st.no_threads = size > 0 && (data[0] & 1);
     for (int pass = 0; pass < 2; pass++) {
         ps_wal_stats_begin_segment(&st, pass ? "fuzz/wal/00000001"
                                              : "fuzz/wal/checkpoint.00000000/00000000",
