@@ -16,6 +16,16 @@
 
 #define MAX_TABLE_ROWS 50
 
+/* Regular files only: archives list directories or not, as they please. */
+static json_int_t
+file_count(const struct ps_inventory *inv)
+{
+    size_t n = 0;
+    for (int k = 0; k < PS_KIND__COUNT; k++)
+        n += inv->count[k];
+    return (json_int_t)n;
+}
+
 json_t *
 rb_bundle(const struct ps_report_inputs *in)
 {
@@ -26,7 +36,7 @@ rb_bundle(const struct ps_report_inputs *in)
             json_object_set_new(kinds, ps_kind_name((enum ps_kind)k),
                                 json_integer((json_int_t)inv->count[k]));
     return json_pack("{s:s, s:I, s:I, s:o}", "name", in->bundle_name, "entries",
-                     (json_int_t)inv->n, "bytes", (json_int_t)inv->total_bytes,
+                     file_count(inv), "bytes", (json_int_t)inv->total_bytes,
                      "kinds", kinds);
 }
 
@@ -233,7 +243,7 @@ rb_inventory(const struct ps_report_inputs *in)
                                                 "target", rb_text(e->link_target != NULL
                                                                       ? e->link_target : "", 512)));
     }
-    return json_pack("{s:I, s:I, s:o, s:o}", "entries", (json_int_t)inv->n, "bytes",
+    return json_pack("{s:I, s:I, s:o, s:o}", "entries", file_count(inv), "bytes",
                      (json_int_t)inv->total_bytes, "kinds", kinds, "unsafe", unsafe);
 }
 
