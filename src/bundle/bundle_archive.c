@@ -153,7 +153,7 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
         if (r == ARCHIVE_EOF)
             break;
         int64_t coff = archive_filter_bytes(a, -1);
-        if (r < ARCHIVE_WARN) {
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {    /* RETRY, FAILED, FATAL */
             ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->path,
                         coff >= 0 ? (uint64_t)coff : PS_OFF_NONE, 0,
                         PHASE ": header",
