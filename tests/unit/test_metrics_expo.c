@@ -477,6 +477,41 @@ test_streaming_matches_memory(void **state)
     }
 }
 
+/* Selectors: NAME{label="value"} picks series; anything else is refused. */
+static void
+test_selectors(void **state)
+{
+    (void)state;
+    struct fx x;
+    fx_open(&x);
+    load(&x, "a/1795502084.prom", "agent", 0, "q{u=\"x\",v=\"1\"} 1\nq{u=\"y\"} 2\n");
+    struct ps_metrics_selector *s1 = ps_metrics_selector_new("q{u=\"x\"}");
+    struct ps_metrics_selector *s2 = ps_metrics_selector_new("q{v=\"\"}");
+    struct ps_metrics_selector *s3 = ps_metrics_selector_new("q");
+    assert_non_null(s1);
+    assert_non_null(s2);
+    assert_non_null(s3);
+    assert_string_equal(ps_metrics_selector_name(s1), "q");
+    const uint32_t *ids;
+    assert_int_equal(ps_facts_metric_series(x.f, "q", &ids), 2);
+    size_t m1 = 0, m2 = 0, m3 = 0;
+    for (size_t i = 0; i < 2; i++) {
+        m1 += ps_metrics_selector_match(s1, x.f, ids[i]);
+        m2 += ps_metrics_selector_match(s2, x.f, ids[i]);
+        m3 += ps_metrics_selector_match(s3, x.f, ids[i]);
+    }
+    assert_int_equal(m1, 1);
+    assert_int_equal(m2, 1);     /* an empty value matches the missing label */
+    assert_int_equal(m3, 2);
+    ps_metrics_selector_free(s1);
+    ps_metrics_selector_free(s2);
+    ps_metrics_selector_free(s3);
+    static const char *const bad[] = {"", "q{", "q 1", "q{u=x}", "{u=\"x\"}", "q{} # c"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_null(ps_metrics_selector_new(bad[i]));
+    fx_close(&x);
+}
+
 int
 main(void)
 {
@@ -492,6 +527,7 @@ main(void)
         cmocka_unit_test(test_redaction),
         cmocka_unit_test(test_recovery),
         cmocka_unit_test(test_streaming_matches_memory),
+        cmocka_unit_test(test_selectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
