@@ -118,7 +118,8 @@ sel_resolve(struct pq_ctx *c, const struct pq_node *n, struct pq_selcache **out)
             ids[k++] = id;
     }
     sort_facts = c->f;
-    qsort(ids, k, sizeof(*ids), cmp_series);
+    if (k > 1)
+        qsort(ids, k, sizeof(*ids), cmp_series);
     sc->ids = ids;
     sc->n = k;
     sc->done = 1;
@@ -329,7 +330,8 @@ sig_index(struct pq_ctx *c, const pq_value *v, const struct pq_strlist *names, i
         s[i].h = pq_labels_sig(v->vec[i].lab, v->vec[i].nlab, names, on);
         s[i].i = (uint32_t)i;
     }
-    qsort(s, v->n, sizeof(*s), cmp_sigent);
+    if (v->n > 1)
+        qsort(s, v->n, sizeof(*s), cmp_sigent);
     return s;
 }
 
@@ -500,7 +502,8 @@ binop_vv(struct pq_ctx *c, const struct pq_node *n, const pq_value *lhs,
         from[k] = (uint32_t)i;
         k++;
     }
-    qsort(seen, k, sizeof(*seen), cmp_sigent);
+    if (k > 1)
+        qsort(seen, k, sizeof(*seen), cmp_sigent);
     for (size_t j = 1; j < k; j++) {
         if (seen[j].h != seen[j - 1].h)
             continue;
@@ -660,7 +663,8 @@ eval_agg(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     if (sorted == NULL)
         return oom(c);
     memcpy(sorted, idx, in.n * sizeof(*idx));
-    qsort(sorted, in.n, sizeof(*sorted), cmp_sigent);
+    if (in.n > 1)
+        qsort(sorted, in.n, sizeof(*sorted), cmp_sigent);
     for (size_t i = 0; i < in.n; i++)
         gi[i] = UINT32_MAX;
     for (size_t s = 0; s < in.n; s++) {
@@ -770,7 +774,8 @@ eval_agg(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     for (size_t i = 0; i < next; i++) {
         struct group *gr = &g[i];
         if (n->agg == PQ_AGG_TOPK || n->agg == PQ_AGG_BOTTOMK) {
-            qsort(gr->heap, gr->nheap, sizeof(struct pq_el), top ? cmp_el_desc : cmp_el_asc);
+            if (gr->nheap > 1)
+                qsort(gr->heap, gr->nheap, sizeof(struct pq_el), top ? cmp_el_desc : cmp_el_asc);
             for (size_t j = 0; j < gr->nheap; j++)
                 out->vec[m++] = gr->heap[j];
             continue;

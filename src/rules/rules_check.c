@@ -177,7 +177,8 @@ ps_rules_metric_names(const struct ps_rules *rs, const char ***out)
         *out = NULL;
         return 0;
     }
-    qsort(nm.v, nm.n, sizeof(*nm.v), cmp_cstr);
+    if (nm.n > 1)
+        qsort(nm.v, nm.n, sizeof(*nm.v), cmp_cstr);
     *out = nm.v;
     return nm.n;
 }

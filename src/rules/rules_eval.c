@@ -163,7 +163,8 @@ default_step(const struct ps_facts *f)
     }
     int64_t step = 60000;
     if (n > 0) {
-        qsort(d, n, sizeof(*d), cmp_i64p);
+        if (n > 1)
+            qsort(d, n, sizeof(*d), cmp_i64p);
         step = d[n / 2];
     }
     free(d);
@@ -287,7 +288,8 @@ link_events(struct ps_finding *fd, const struct ps_facts *f, int64_t lookback,
         }
         m[n++] = ev;
     }
-    qsort(m, n, sizeof(*m), cmp_event_ptr);
+    if (n > 1)
+        qsort(m, n, sizeof(*m), cmp_event_ptr);
     fd->events_total = n;
     size_t keep = n < max_events ? n : max_events;
     fd->events = calloc(keep ? keep : 1, sizeof(*fd->events));
@@ -323,7 +325,8 @@ emit_finding(struct findings *out, const struct rule *r, struct episode *ep,
         return -1;
     struct ps_finding *fd = &out->v[out->n++];
     memset(fd, 0, sizeof(*fd));
-    qsort(ep->sv, ep->n, sizeof(*ep->sv), cmp_evsave_peak);
+    if (ep->n > 1)
+        qsort(ep->sv, ep->n, sizeof(*ep->sv), cmp_evsave_peak);
     fd->rule = strdup(r->id);
     fd->cls = strdup(r->cls != NULL ? r->cls : "");
     fd->sev = r->sev;
@@ -558,8 +561,10 @@ ps_rules_eval(const struct ps_rules *rs, const struct ps_facts *f,
         if (run_rule(r, f, start, end, step, o, &fs, d) != 0)
             rc = PS_E_NOMEM;
     }
-    qsort(fs.v, fs.n, sizeof(*fs.v), cmp_finding);
-    qsort(sk, nsk, sizeof(*sk), cmp_skipped);
+    if (fs.n > 1)
+        qsort(fs.v, fs.n, sizeof(*fs.v), cmp_finding);
+    if (nsk > 1)
+        qsort(sk, nsk, sizeof(*sk), cmp_skipped);
     out->findings = fs.v;
     out->nfindings = fs.n;
     out->skipped = sk;

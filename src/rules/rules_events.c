@@ -76,7 +76,8 @@ ps_rules_add_event_series(struct ps_facts *f)
         k++;
     }
     /* cumulative counts per series, in time order */
-    qsort(ev, k, sizeof(*ev), cmp_evref);
+    if (k > 1)
+        qsort(ev, k, sizeof(*ev), cmp_evref);
     double count = 0;
     for (size_t i = 0; i < k && rc == PS_OK; i++) {
         if (i == 0 || ev[i].id != ev[i - 1].id)

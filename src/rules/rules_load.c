@@ -327,7 +327,8 @@ load_rule(struct ps_rules *rs, yaml_document_t *doc, yaml_node_t *rn, const char
     if (read_kv(doc, ry_get(doc, rn, "labels"), &r.labels, &r.nlabels, file, "labels", id, d) != 0 ||
         read_kv(doc, ry_get(doc, rn, "annotations"), &r.ann, &r.nann, file, "annotations", id, d) != 0)
         bad = 1;
-    qsort(r.labels, r.nlabels, sizeof(*r.labels), cmp_kv);
+    if (r.nlabels > 1)
+        qsort(r.labels, r.nlabels, sizeof(*r.labels), cmp_kv);
     /* test-render templates so unknown functions show up now */
     for (size_t i = 0; i < r.nann + r.nlabels && !bad; i++) {
         const struct rule_kv *kv = i < r.nann ? &r.ann[i] : &r.labels[i - r.nann];
@@ -507,7 +508,8 @@ ps_rules_load_dir(struct ps_rules *rs, const char *dir, struct ps_diags *d)
         n++;
     }
     closedir(dh);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n; i++) {
         if (rc == PS_OK || rc == PS_E_SYNTAX) {
             enum ps_err e = ps_rules_load_file(rs, names[i], d);

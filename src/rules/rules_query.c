@@ -89,7 +89,8 @@ ps_rules_query(const struct ps_facts *f, const char *expr, int64_t t,
             if (rc != PS_OK) {
                 ps_rules_query_free(s, v.n);
             } else {
-                qsort(s, v.n, sizeof(*s), cmp_qs);
+                if (v.n > 1)
+                    qsort(s, v.n, sizeof(*s), cmp_qs);
                 *out = s;
                 *n = v.n;
             }

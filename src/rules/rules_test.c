@@ -377,8 +377,10 @@ sl_free(struct strlist *l)
 static int
 sl_equal(struct strlist *a, struct strlist *b)
 {
-    qsort(a->v, a->n, sizeof(*a->v), cmp_cstr);
-    qsort(b->v, b->n, sizeof(*b->v), cmp_cstr);
+    if (a->n > 1)
+        qsort(a->v, a->n, sizeof(*a->v), cmp_cstr);
+    if (b->n > 1)
+        qsort(b->v, b->n, sizeof(*b->v), cmp_cstr);
     if (a->n != b->n)
         return 0;
     for (size_t i = 0; i < a->n; i++)
@@ -547,7 +549,8 @@ run_alert_tests(struct tcase *tc, yaml_document_t *doc, yaml_node_t *list,
         at[k].line = ry_line(n);
         k++;
     }
-    qsort(at, k, sizeof(*at), cmp_atest);
+    if (k > 1)
+        qsort(at, k, sizeof(*at), cmp_atest);
     int64_t maxt = k > 0 ? at[k - 1].t : 0;
     struct alert_state *st = calloc(rs->n ? rs->n : 1, sizeof(*st));
     if (st == NULL) {
