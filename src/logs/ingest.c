@@ -724,6 +724,7 @@ process(struct fstate *fs, struct lineinfo *li)
     } else {
         has_t = 0;
         f->no_time++;
+        warn(fs, W_NOTIME, li->line, li->off);
     }
     if (has_t) {
         fs->last_t = t;
@@ -799,7 +800,8 @@ process(struct fstate *fs, struct lineinfo *li)
             struct ps_event ev = {
                 .t = t, .cls = g->cls, .signature = g->id, .sev = g->sev,
                 .labels = ev_l, .nlabels = w, .message = text, .src = fs->src,
-                .off = li->off, .line = li->line,
+                /* Search-response documents have an index, not an offset. */
+                .off = li->line > 0 ? li->off : PS_OFF_NONE, .line = li->line,
             };
             ps_facts_add_event(fs->facts, &ev);
             add_event_count(fs, li, si, g->id, t);
@@ -1075,9 +1077,6 @@ finish_file(struct fstate *fs)
         ps_diag_add(fs->d, PS_SEV_NOTE, PS_E_SYNTAX, f->path, PS_OFF_NONE, 0,
                     "logs", "%llu matched lines have no time and were not "
                     "published as events", (unsigned long long)fs->unpublished);
-    if (f->lines > 0 && !f->has_t)
-        ps_diag_add(fs->d, PS_SEV_NOTE, PS_E_SYNTAX, f->path, PS_OFF_NONE, 0,
-                    "logs", "no line has a time");
 }
 
 /* 1 if needle occurs in h[0..n) (memmem is a GNU extension). */

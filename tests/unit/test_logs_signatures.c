@@ -49,7 +49,7 @@ test_all_reference_signatures(void **state)
     struct ps_sigset *s = load_models();
     for (int k = 0; k < 2; k++) {
         for (int i = 1; i <= (k == 0 ? 21 : 19); i++) {
-            char id[8];
+            char id[16];
             snprintf(id, sizeof(id), "%c%d", k == 0 ? 'P' : 'T', i);
             if (ps_sigset_find(s, id) < 0)
                 fail_msg("signature %s missing", id);
