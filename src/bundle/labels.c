@@ -5,6 +5,8 @@
  * Normalisation keeps the path as stored except for noise: a leading "/"
  * or "./", repeated "/", "." components and a trailing "/" are removed.
  * ".." components are kept (and flagged) so the inventory shows them.
+ * Backslashes are not separators, but "..\" components and "\x" or
+ * "C:\x" names are flagged too: a Windows extractor would honour them.
  *
  * Labels (all NULL / -1 when the path does not say):
  *   tsdb_root   the directory holding wal/, wbl/, chunks_head/, ULID block
@@ -38,8 +40,17 @@ ps_bundle_path_norm(const char *raw, char *out, size_t cap, unsigned *depth)
 {
     unsigned flags = 0, d = 0;
     size_t o = 0;
-    if (raw[0] == '/' || raw[0] == '\\')
-        flags |= PS_PATH_ABS;
+    if (raw[0] == '/' || raw[0] == '\\' ||
+        (((raw[0] | 0x20) >= 'a' && (raw[0] | 0x20) <= 'z') && raw[1] == ':' &&
+         (raw[2] == '\\' || raw[2] == '/')))
+        flags |= PS_PATH_ABS;          /* also "\\x" and "C:\\x" (zip from Windows) */
+    /* ".." between backslashes is a traversal for Windows extractors */
+    for (const char *q = raw; (q = strstr(q, "..")) != NULL; q += 2) {
+        int start = q == raw || q[-1] == '/' || q[-1] == '\\';
+        int end = q[2] == 0 || q[2] == '/' || q[2] == '\\';
+        if (start && end)
+            flags |= PS_PATH_DOTDOT;
+    }
     const char *p = raw;
     while (*p != 0) {
         while (*p == '/')

@@ -151,6 +151,19 @@ count_diag(const struct ps_diags *d, enum ps_err code, const char *needle)
     return n;
 }
 
+/* Unsafe entries and non-files never get a stream. */
+static enum ps_err
+never_unsafe_visit(void *ctx, const struct ps_entry *e, struct ps_stream *s)
+{
+    size_t *streams = ctx;
+    if (s != NULL) {
+        if (e->unsafe || e->type != PS_ET_FILE)
+            fail_msg("stream for %s (%s)", e->raw_path, ps_entry_type_name(e->type));
+        (*streams)++;
+    }
+    return PS_OK;
+}
+
 static void
 check_hostile(enum fmt f)
 {
@@ -224,6 +237,9 @@ check_hostile(enum fmt f)
     size_t ndiag = d.n;
     size_t ninv = inv.n;
     ps_inventory_free(&inv);
+    size_t streams = 0;
+    assert_int_equal(ps_bundle_walk(b, never_unsafe_visit, &streams), PS_OK);
+    assert_int_equal(streams, 5);   /* wal, dup x2, inner.tar.gz, big.log */
 
     /* random access: safe files only, first of duplicates */
     uint8_t *p;

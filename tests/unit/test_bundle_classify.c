@@ -313,6 +313,11 @@ test_path_norm(void **state)
         {"./", "", PS_PATH_EMPTY, 0},
         {"", "", PS_PATH_EMPTY, 0},
         {"a..b/..c", "a..b/..c", 0, 2},
+        {"..\\evil", "..\\evil", PS_PATH_DOTDOT, 1},
+        {"a\\..\\..\\b", "a\\..\\..\\b", PS_PATH_DOTDOT, 1},
+        {"C:\\Windows\\x", "C:\\Windows\\x", PS_PATH_ABS, 1},
+        {"\\srv\\share", "\\srv\\share", PS_PATH_ABS, 1},
+        {"x..y\\z...", "x..y\\z...", 0, 1},
     };
     for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         char out[64];

@@ -79,6 +79,8 @@ setup(void **state)
         big[i] = (uint8_t)('a' + i % 23);
     big[BIG - 1] = '\n';
     put_file("big.txt", big, BIG);
+    put_file("head-exact.txt", big, PS_BUNDLE_HEAD);       /* head boundary */
+    put_file("head-plus1.txt", big, PS_BUNDLE_HEAD + 1);
     put_file("d1/d2/d3/d4/deep.txt", "deep\n", 5);
     char path[512], tgt[512];
     snprintf(path, sizeof(path), "%s/link", root);
@@ -132,6 +134,18 @@ rec_visit(void *ctx, const struct ps_entry *e, struct ps_stream *s)
     snprintf(r->link[r->n], sizeof(r->link[0]), "%s",
              e->link_target != NULL ? e->link_target : "");
     r->n++;
+    if (s != NULL && strncmp(e->path, "head-", 5) == 0) {
+        /* whole content through the stream, one byte at a time at the end */
+        uint8_t buf[PS_BUNDLE_HEAD + 8];
+        size_t got = 0;
+        ssize_t k;
+        while ((k = ps_stream_read(s, buf + got, got < PS_BUNDLE_HEAD - 1 ? 4096 : 1)) > 0)
+            got += (size_t)k;
+        assert_int_equal(k, 0);
+        assert_int_equal(got, e->size);
+        assert_memory_equal(buf, big, got);
+        assert_int_equal(ps_stream_read(s, buf, 1), 0);    /* stays at the end */
+    }
     if (s != NULL && strcmp(e->path, "big.txt") == 0) {
         /* read in odd-sized pieces across the head boundary */
         uint8_t *buf = malloc(BIG + 10);
@@ -228,7 +242,8 @@ test_walk(void **state)
     assert_int_equal(inv.count[PS_KIND_WAL_SEGMENT], 2);
     assert_int_equal(inv.count[PS_KIND_LOG], 1);
     assert_int_equal(inv.total_bytes, 4096 + strlen(
-        "ts=2026-11-24T06:34:45Z level=info msg=hello\n") + BIG + 5);
+        "ts=2026-11-24T06:34:45Z level=info msg=hello\n") + BIG + 5 +
+        2 * PS_BUNDLE_HEAD + 1);
     ps_inventory_free(&inv);
     ps_inventory_free(NULL);
 
@@ -411,7 +426,8 @@ test_limits(void **state)
     size_t nread = 0;
     assert_int_equal(ps_bundle_walk(b, slurp_visit, &nread), PS_OK);
     assert_int_equal(nread, 4096 + strlen(
-        "ts=2026-11-24T06:34:45Z level=info msg=hello\n") + 5);
+        "ts=2026-11-24T06:34:45Z level=info msg=hello\n") + 5 +
+        2 * PS_BUNDLE_HEAD + 1);
     assert_true(count_code(&d, PS_E_LIMIT) >= 1);
     ps_bundle_close(b);
     ps_diags_free(&d);
