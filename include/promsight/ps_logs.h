@@ -228,6 +228,12 @@ enum ps_err ps_logs_ingest_bundle(struct ps_logs_ctx *c, struct ps_bundle *b,
                                   struct ps_facts *facts,
                                   struct ps_diags *diags);
 
+/* 1 if head[0..n) (the start of a file) is an OpenSearch/Elasticsearch
+ * log export (NDJSON documents or a search response): for callers that
+ * hold "text" entries in memory and want to pass those to
+ * ps_logs_ingest_mem. */
+int ps_logs_looks_like_export(const void *head, size_t n);
+
 /* Write the cumulative counters (promsight_log_events_total,
  * promsight_log_lines_total) to facts. Call once, after the last ingest. */
 enum ps_err ps_logs_ctx_finish(struct ps_logs_ctx *c, struct ps_facts *facts);

@@ -1095,17 +1095,29 @@ contains(const char *h, size_t n, const char *needle)
     return 0;
 }
 
-/* 1 if the buffered start of a file holds an OpenSearch/Elasticsearch
- * export (probe mode: files the bundle did not classify as logs). */
-static int
-looks_es(enum ps_log_shape sh, const struct reader *r)
+int
+ps_logs_looks_like_export(const void *head, size_t n)
 {
+    const char *h = head;
+    size_t i = 0;
+    while (i < n && (h[i] == '\n' || h[i] == '\r' || h[i] == ' ' || h[i] == '\t'))
+        i++;
+    const char *nl = i < n ? memchr(h + i, '\n', n - i) : NULL;
+    size_t e = nl != NULL ? (size_t)(nl - h) : n;
+    enum ps_log_shape sh = ps_log_detect_shape(h + i, e - i);
     if (sh == PS_LSHAPE_ES_NDJSON)
         return 1;
     if (sh != PS_LSHAPE_ES_HITS)
         return 0;
-    size_t n = r->end < 65536 ? r->end : 65536;
-    return contains(r->buf, n, "\"hits\"") && contains(r->buf, n, "\"_source\"");
+    size_t m = n < 65536 ? n : 65536;
+    return contains(h, m, "\"hits\"") && contains(h, m, "\"_source\"");
+}
+
+/* Probe mode: 1 if the buffered start of the file is an export. */
+static int
+looks_es(const struct reader *r)
+{
+    return ps_logs_looks_like_export(r->buf, r->end);
 }
 
 static void
@@ -1168,7 +1180,7 @@ ingest(struct ps_logs_ctx *c, const char *path, const struct ps_entry *e,
                 continue;
             shaped = 1;
             fs.f->shape = ps_log_detect_shape(s, n);
-            if (probe && !looks_es(fs.f->shape, &r)) {
+            if (probe && !looks_es(&r)) {
                 free(r.buf);
                 free(fs.ekey);
                 free(fs.ekey_ok);

@@ -330,6 +330,35 @@ test_not_logs_skipped(void **state)
     assert_int_equal(ps_logs_ctx_nfiles(ctx), 13);
 }
 
+static void
+test_looks_like_export(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        int want;
+    } cases[] = {
+        {"testdata/logs/opensearch/fluent-bit.ndjson", 1},
+        {"testdata/logs/opensearch/search-hits.json", 1},
+        {"testdata/logs/opensearch/README.md", 0},
+        {"testdata/logs/thanos/receive.log", 0},
+        {"testdata/logs/docker/0123456789ab-json.log", 0},
+        {"testdata/logs/prometheus-json/empty-config.log", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = 0;
+        uint8_t *p = ps_test_read_file(cases[i].path, &n);
+        assert_non_null(p);
+        if (ps_logs_looks_like_export(p, n) != cases[i].want)
+            fail_msg("%s: want %d", cases[i].path, cases[i].want);
+        free(p);
+    }
+    /* A pretty-printed JSON document that is not a search response. */
+    const char *cfg = "{\n  \"hashrings\": [\n    {\"endpoints\": []}\n  ]\n}\n";
+    assert_false(ps_logs_looks_like_export(cfg, strlen(cfg)));
+    assert_false(ps_logs_looks_like_export("", 0));
+}
+
 int
 main(void)
 {
@@ -342,6 +371,7 @@ main(void)
         cmocka_unit_test(test_prometheus_json_capture),
         cmocka_unit_test(test_slog_and_thanos),
         cmocka_unit_test(test_not_logs_skipped),
+        cmocka_unit_test(test_looks_like_export),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
