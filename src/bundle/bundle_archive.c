@@ -15,9 +15,11 @@
  * the top decompression filter emitted, archive_filter_bytes(a, 0)) are
  * compared with the compressed bytes consumed (archive_filter_bytes(a, -1));
  * past PS_BUNDLE_RATIO_GRACE a ratio above max_ratio stops the walk with
- * PS_E_LIMIT. When the stream is compressed, the unread rest of an entry is
- * drained through the same checks rather than skipped inside libarchive,
- * so a skipped entry cannot decompress without bound either.
+ * PS_E_LIMIT. When skipping would decompress (a compressed stream, or 7z
+ * and other formats with their own compression, zip excepted), the unread
+ * rest of an entry is drained through the same checks rather than skipped
+ * inside libarchive, so a skipped entry cannot decompress without bound
+ * either.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,29 @@ drain(struct ps_bundle *b, struct archive *a, const char *path, uint64_t off,
     }
 }
 
+/*
+ * Whether skipping the rest of an entry means decompressing it: always for
+ * a compressed stream (tar.gz, ...), and for formats with their own
+ * compression other than zip (7z, rar, ... may decompress solid blocks to
+ * skip). Plain tar/cpio/ar/iso seek, zip skips by compressed size.
+ */
+static int
+must_drain(struct archive *a)
+{
+    if (archive_filter_count(a) > 1)
+        return 1;
+    switch (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) {
+    case ARCHIVE_FORMAT_TAR:
+    case ARCHIVE_FORMAT_ZIP:
+    case ARCHIVE_FORMAT_CPIO:
+    case ARCHIVE_FORMAT_AR:
+    case ARCHIVE_FORMAT_ISO9660:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 enum ps_err
 ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
 {
@@ -215,8 +240,8 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
         }
         struct ps_stream s = {.b = b, .path = raw, .fd = -1, .a = a};
         rc = ps_bundle_emit(b, &re, re.type == PS_ET_FILE ? &s : NULL, fn, ctx);
-        if (rc == PS_OK && b->stop == PS_OK && archive_filter_count(a) > 1 &&
-            re.type == PS_ET_FILE)
+        if (rc == PS_OK && b->stop == PS_OK && re.type == PS_ET_FILE &&
+            must_drain(a))
             drain(b, a, raw, s.raw, scratch);
         if (rc == PS_OK)
             rc = b->stop;

@@ -70,8 +70,9 @@ static const struct ent hostile[] = {
 };
 #define NHOSTILE (sizeof(hostile) / sizeof(hostile[0]))
 
-enum fmt { F_TAR, F_TGZ, F_TZST, F_TXZ, F_ZIP };
-static const char *const fmt_name[] = {"tar", "tar.gz", "tar.zst", "tar.xz", "zip"};
+enum fmt { F_TAR, F_TGZ, F_TZST, F_TXZ, F_ZIP, F_7Z };
+static const char *const fmt_name[] = {"tar", "tar.gz", "tar.zst", "tar.xz", "zip",
+                                       "7z"};
 
 /* Write ents into a malloc'd archive; *n gets its size. Entry types the
  * format cannot hold are left out (zip: hardlink, device). */
@@ -400,6 +401,10 @@ check_bomb(enum fmt f, size_t mib)
     if (f == F_ZIP) {
         archive_write_set_format_zip(a);
         archive_write_set_format_option(a, "zip", "compression-level", "1");
+    } else if (f == F_7Z) {
+        assert_int_equal(archive_write_set_format_7zip(a), ARCHIVE_OK);
+        archive_write_set_format_option(a, "7zip", "compression", "deflate");
+        archive_write_set_format_option(a, "7zip", "compression-level", "1");
     } else {
         archive_write_set_format_pax_restricted(a);
         archive_write_add_filter_gzip(a);
@@ -467,6 +472,14 @@ test_bomb_zip(void **state)
 {
     (void)state;
     check_bomb(F_ZIP, 200);
+}
+
+/* 7z compresses inside the format: a skipped entry is drained and checked */
+static void
+test_bomb_7z(void **state)
+{
+    (void)state;
+    check_bomb(F_7Z, 64);
 }
 
 /* Every prefix-truncation of a tar.gz ends with diagnostics, no crash. */
@@ -544,6 +557,7 @@ main(void)
         cmocka_unit_test(test_open_files),
         cmocka_unit_test(test_bomb_tgz),
         cmocka_unit_test(test_bomb_zip),
+        cmocka_unit_test(test_bomb_7z),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_entry_limit),
     };
