@@ -166,7 +166,7 @@ dec_series(struct ps_wal_decoder *d, struct ps_dec *dd,
     for (size_t i = 0; i < n; i++) {
         size_t start = d->series[i].nlabels;
         size_t end = i + 1 < n ? d->series[i + 1].nlabels : nl;
-        d->series[i].labels = d->labels + start;
+        d->series[i].labels = end > start ? d->labels + start : NULL;
         d->series[i].nlabels = end - start;
     }
     *nitems = n;
