@@ -122,17 +122,19 @@ struct ps_pf_ent {
 };
 
 /*
- * Pair filter: a 65536-bit table of anchor pairs, then an exact memcmp of
- * the literals anchored at a pair that occurs. Literal i belongs to
+ * Pair filter: a 65536-bit table of anchor pairs and one of hashed anchor
+ * triples, then an exact memcmp of the literals anchored at a pair that
+ * occurs. Literal i belongs to
  * signature owner[i]; the literals must outlive the filter.
  */
 struct ps_prefilter {
-    uint64_t bits[1024];
+    uint64_t bits[1024];     /* anchor pairs */
+    uint64_t bits3[1024];    /* hashed anchor pair + next byte */
     struct ps_pf_ent *ent;   /* sorted by pair, then owner */
     size_t nent;
 };
 
-/* Build from n literals lits[i] (lengths lens[i] >= 2) owned by owner[i]. */
+/* Build from n literals lits[i] (lengths lens[i] >= 3) owned by owner[i]. */
 enum ps_err ps_prefilter_build(struct ps_prefilter *pf, const char *const *lits,
                                const size_t *lens, const uint32_t *owner,
                                size_t n);

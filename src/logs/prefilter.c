@@ -7,12 +7,15 @@
  * A pair filter: for every literal one anchor - the pair of adjacent bytes
  * in it that is least likely in log text (upper case and rare punctuation
  * score low, lower-case letters, digits, spaces and logfmt punctuation
- * high) - is set in a 65536-bit table (8 KiB, stays in L1). The scan tests
- * every adjacent byte pair of the line against the table; unlike an
- * automaton the tests do not depend on each other, so the loop runs at
- * about a byte per cycle. Only on a hit are the literals anchored at that
- * pair compared in full (memcmp), so the result is exact: a signature is
- * reported iff one of its literals occurs in the line.
+ * high) - is set in a 65536-bit table (8 KiB, stays in L1), and the
+ * anchor pair plus the byte after it in a second 65536-bit table indexed
+ * by a hash of the three bytes. The scan tests every adjacent byte pair of
+ * the line against the first table and, on a hit, the triple against the
+ * second; unlike an automaton the tests do not depend on each other, so
+ * the loop runs at about a byte per cycle. Only when both pass are the
+ * literals anchored at that pair compared in full (memcmp), so the result
+ * is exact: a signature is reported iff one of its literals occurs in the
+ * line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,12 @@ byte_freq(unsigned char c)
     return 2;
 }
 
+static unsigned
+tri_hash(unsigned b0, unsigned b1, unsigned b2)
+{
+    return ((b0 << 16 | b1 << 8 | b2) * 2654435761u) >> 16;
+}
+
 static int
 cmp_ent(const void *a, const void *b)
 {
@@ -65,11 +74,12 @@ ps_prefilter_build(struct ps_prefilter *pf, const char *const *lits,
     if (pf->ent == NULL)
         return PS_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        if (lens[i] < 2)
+        if (lens[i] < 3)
             return PS_E_USAGE;
         size_t best = 0;
         int best_score = 1000;
-        for (size_t k = 0; k + 1 < lens[i]; k++) {
+        /* The anchor pair needs a byte after it for the triple check. */
+        for (size_t k = 0; k + 2 < lens[i]; k++) {
             int sc = byte_freq((unsigned char)lits[i][k]) +
                      byte_freq((unsigned char)lits[i][k + 1]);
             if (sc < best_score) {
@@ -82,6 +92,9 @@ ps_prefilter_build(struct ps_prefilter *pf, const char *const *lits,
         pf->ent[i] = (struct ps_pf_ent){pair, (uint32_t)best, owner[i],
                                         lits[i], lens[i]};
         pf->bits[pair >> 6] |= (uint64_t)1 << (pair & 63);
+        unsigned h = tri_hash((unsigned char)lits[i][best], (unsigned char)lits[i][best + 1],
+                              (unsigned char)lits[i][best + 2]);
+        pf->bits3[h >> 6] |= (uint64_t)1 << (h & 63);
     }
     pf->nent = n;
     qsort(pf->ent, n, sizeof(*pf->ent), cmp_ent);
@@ -120,16 +133,20 @@ size_t
 ps_prefilter_scan(const struct ps_prefilter *pf, const char *s, size_t n,
                   uint32_t *stamp, uint32_t gen, uint32_t *hits, size_t cap)
 {
-    if (pf->nent == 0 || n < 2)
+    if (pf->nent == 0 || n < 3)
         return 0;
     const unsigned char *u = (const unsigned char *)s;
-    const uint64_t *bits = pf->bits;
+    const uint64_t *bits = pf->bits, *bits3 = pf->bits3;
     size_t nh = 0;
     unsigned prev = u[0];
-    for (size_t i = 1; i < n; i++) {
+    /* The pair ends at i; a literal needs the byte after it too. */
+    for (size_t i = 1; i + 1 < n; i++) {
         unsigned p = prev << 8 | u[i];
         prev = u[i];
-        if ((bits[p >> 6] >> (p & 63)) & 1)
+        if (!((bits[p >> 6] >> (p & 63)) & 1))
+            continue;
+        unsigned h = tri_hash(p >> 8, p & 255, u[i + 1]);
+        if ((bits3[h >> 6] >> (h & 63)) & 1)
             nh = verify(pf, (uint16_t)p, s, n, i - 1, stamp, gen, hits, nh, cap);
     }
     return nh;
