@@ -193,6 +193,7 @@ struct ps_logs_file {
     uint64_t *sig_count;          /* per signature index (ctx's sigset) */
     int64_t *sig_first, *sig_last;
     int year_from_mtime;          /* klog lines dated with the file's year */
+    uint64_t redacted;            /* secrets redacted in kept/stored lines */
 };
 
 struct ps_logs_ctx;

@@ -107,6 +107,7 @@ file_json(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
     json_object_set_new(o, "lines_without_own_time", json_integer((json_int_t)f->no_time));
     json_object_set_new(o, "klog_year_from_mtime", json_boolean(f->year_from_mtime > 0));
     json_object_set_new(o, "matched", json_integer((json_int_t)f->matched));
+    json_object_set_new(o, "secrets_redacted", json_integer((json_int_t)f->redacted));
     json_t *sa = json_array();
     for (size_t k = 0; k < ps_sigset_count(s); k++) {
         if (f->sig_count[k] == 0)
@@ -215,6 +216,9 @@ print_file_text(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
     } else if (f->lines > 0) {
         printf("  time unknown (no line has a time)\n");
     }
+    if (f->redacted > 0)
+        printf("  %llu secrets redacted from the lines shown\n",
+               (unsigned long long)f->redacted);
     if (f->matched == 0) {
         printf("  no signature matched\n\n");
         return;

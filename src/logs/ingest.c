@@ -762,14 +762,16 @@ process(struct fstate *fs, struct lineinfo *li)
         }
         f->sig_count[si]++;
     }
-    char *text = ps_log_clean_text(li->s, li->n, PS_LOGS_MAX_MESSAGE, NULL);
+    struct ps_redact_stats rst = {0, 0, 0};
+    char *text = ps_log_clean_text(li->s, li->n, PS_LOGS_MAX_MESSAGE, NULL, &rst);
     if (text == NULL)
         return;
+    f->redacted += ps_redact_total(&rst);
     struct ps_label fl[PS_SIG_MAX_FIELDS];
     char *fv[PS_SIG_MAX_FIELDS];
     size_t nfl = 0;
     for (size_t i = 0; si >= 0 && i < m.nf; i++) {
-        fv[nfl] = ps_log_clean_text(m.f[i].v, m.f[i].n, 512, NULL);
+        fv[nfl] = ps_log_clean_text(m.f[i].v, m.f[i].n, 512, NULL, NULL);
         if (fv[nfl] == NULL)
             continue;
         fl[nfl].name = m.f[i].name;

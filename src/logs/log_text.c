@@ -130,7 +130,8 @@ ps_log_may_hold_secret(const char *s, size_t n)
 }
 
 char *
-ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad)
+ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad,
+                  struct ps_redact_stats *st)
 {
     size_t cut = 0;
     if (n > max) {
@@ -180,7 +181,7 @@ ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad)
         free(clean);
         return NULL;
     }
-    size_t w = ps_redact_text(clean, o, out, cap - 48, NULL);
+    size_t w = ps_redact_text(clean, o, out, cap - 48, st);
     free(clean);
     if (cut > 0)
         snprintf(out + w, 48, "...[%zu bytes cut]", cut);

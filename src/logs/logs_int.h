@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "promsight/ps_logs.h"
+#include "promsight/ps_redact.h"
 #include "promsight/ps_util.h"
 
 /* ---- logfmt (logfmt.c) ---- */
@@ -100,9 +101,10 @@ int ps_log_year_of(int64_t ms);
  * other than tab become U+FFFD, the result is redacted (ps_redact_text),
  * and cut at max bytes with a "...[N bytes cut]" marker. Returns a
  * malloc'd NUL-terminated string (NULL on OOM). *bad (may be NULL) gets
- * the number of bytes replaced.
+ * the number of bytes replaced; st (may be NULL) counts what was redacted.
  */
-char *ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad);
+char *ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad,
+                        struct ps_redact_stats *st);
 
 /* 1 if ps_redact_text() might change s[0..n) (conservative). */
 int ps_log_may_hold_secret(const char *s, size_t n);

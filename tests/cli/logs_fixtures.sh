@@ -24,4 +24,14 @@ a=$(jq -c '[.events[] | [.line, .time, .signature]]' "$T/one.json")
 b=$(jq -c --arg f "$mg" '[.events[] | select(.file == ($f | sub("^testdata/logs/"; ""))) | [.line, .time, .signature]]' "$T/all.json")
 [ "$a" = "$b" ] || fail "single-file events differ: $a vs $b"
 [ "$(jq '.events | length' "$T/one.json")" = 8 ] || fail "must-gather current.log: 8 events (one per line)"
+# The same fixtures as a tar.gz archive (streamed, never extracted) give
+# the same events (pods aside: under a top "logs/" directory the bundle
+# layer's logs/<pod>/<file> rule names pods differently); the one secret
+# is counted as redacted.
+tar czf "$T/logs.tgz" -C testdata logs
+"$PROMSIGHT" logs --format json "$T/logs.tgz" >"$T/tgz.json" 2>/dev/null
+x=$(jq -c '[.events[] | [(.file | sub("^logs/"; "")), .line, .time, .signature, .class]] | sort' "$T/tgz.json")
+y=$(jq -c '[.events[] | [.file, .line, .time, .signature, .class]] | sort' "$T/all.json")
+[ "$x" = "$y" ] || fail "archive and directory differ"
+[ "$(jq '[.files[].secrets_redacted] | add' "$T/all.json")" = 1 ] || fail "secrets_redacted"
 echo ok

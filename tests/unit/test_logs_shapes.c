@@ -139,6 +139,7 @@ test_must_gather(void **state)
     assert_null(strstr(r->text, "hunter2"));
     assert_null(strstr(rfield(r, "url"), "hunter2"));
     assert_non_null(strstr(r->text, "<redacted>"));
+    assert_int_equal(f->redacted, 1);
     assert_string_equal(rfield(rec(fi, "P3", 1), "reason"),
                         "x509: certificate signed by unknown authority");
     f = file("prometheus/logs/previous.log", &fi);

@@ -16,7 +16,7 @@ test_clean(void **state)
 {
     (void)state;
     size_t bad = 0;
-    char *t = ps_log_clean_text("a\0b\xff" "c\xc3\xa9", 7, 100, &bad);
+    char *t = ps_log_clean_text("a\0b\xff" "c\xc3\xa9", 7, 100, &bad, NULL);
     assert_non_null(t);
     assert_int_equal(bad, 2);
     assert_string_equal(t, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xc3\xa9");
@@ -27,12 +27,15 @@ test_clean(void **state)
     assert_false(ps_log_utf8_valid("\xed\xa0\x80", 3));
     assert_true(ps_log_utf8_valid("\xf0\x9f\x98\x80", 4));
     /* Cut, on a character boundary, with a marker. */
-    t = ps_log_clean_text("abcdefgh\xc3\xa9xyz", 13, 9, NULL);
+    t = ps_log_clean_text("abcdefgh\xc3\xa9xyz", 13, 9, NULL, NULL);
     assert_string_equal(t, "abcdefgh...[5 bytes cut]");
     free(t);
     /* Redacted. */
     const char *l = "url=https://user:hunter2@thanos:19291/api password=swordfish msg=x";
-    t = ps_log_clean_text(l, strlen(l), 4096, NULL);
+    struct ps_redact_stats st = {0, 0, 0};
+    t = ps_log_clean_text(l, strlen(l), 4096, NULL, &st);
+    assert_int_equal(st.url_auth, 1);
+    assert_int_equal(st.key_value, 1);
     assert_null(strstr(t, "hunter2"));
     assert_null(strstr(t, "swordfish"));
     assert_non_null(strstr(t, PS_REDACTED));
