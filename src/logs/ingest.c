@@ -1026,6 +1026,7 @@ physical_line(struct fstate *fs, const char *s, size_t n, uint32_t ln,
         if (!json_is_object(j)) {
             json_decref(j);
             warn(fs, W_JSON, ln, off);
+            join_flush(fs);        /* keep lines in file order */
             process(fs, &li);
             return;
         }
@@ -1039,6 +1040,7 @@ physical_line(struct fstate *fs, const char *s, size_t n, uint32_t ln,
             int has_t = ts != NULL && ps_parse_rfc3339_ms(ts, strlen(ts), &t);
             if (m == NULL) {
                 warn(fs, W_FRAME, ln, off);
+                join_flush(fs);
             } else if (mn > 0 && m[mn - 1] == '\n') {
                 join_add(fs, m, mn - 1, ln, off, t, has_t);
                 join_flush(fs);
