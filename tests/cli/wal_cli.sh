@@ -61,6 +61,19 @@ rm "$b/wal/00000009"
     jq -e '[.wals[0].notes[] | select(.severity == "error") | .message] | any(test("not sequential"))' >/dev/null ||
     fail "gap not reported"
 
+# wbl/ beside wal/ is read after the WAL, as part of the same report; its
+# samples are counted (refs resolve against the WAL) but not as head samples
+w="$tmp/w/data"
+mkdir -p "$w/wal" "$w/wbl"
+cp "$R/00000011" "$w/wal/00000011"
+cp "$R/00000011" "$w/wbl/00000000"
+chmod -R u+w "$tmp/w"
+"$PROMSIGHT" wal --format json "$tmp/w" | jq -e '(.wals | length) == 1 and
+    [.wals[0].segments[].kind] == ["wal", "wbl"] and
+    .wals[0].segments[1].samples == 12880 and
+    .wals[0].segments[1].unknown_ref_samples == .wals[0].segments[0].unknown_ref_samples and
+    .wals[0].totals.samples == 25760' >/dev/null || fail "wbl"
+
 # one segment file
 "$PROMSIGHT" wal --format json "$R/00000011" |
     jq -e '.wals[0].segments[0].index == 11 and .wals[0].totals.samples == 12880' >/dev/null ||
