@@ -259,6 +259,14 @@ void ps_tsdb_xor_init(struct ps_tsdb_xor_it *it, const uint8_t *p, size_t n);
 /* PS_OK with *t,*v set; PS_DONE at the end; PS_E_CORRUPT/TRUNCATED. */
 enum ps_err ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v);
 
+/*
+ * Decode a whole XOR chunk: up to cap samples into t[] (and v[] unless
+ * NULL); *got gets the number decoded. PS_OK when all numSamples samples
+ * were read (cap permitting), else the error that stopped decoding.
+ */
+enum ps_err ps_tsdb_xor_decode(const uint8_t *p, size_t n, int64_t *t, double *v,
+                               size_t cap, size_t *got);
+
 /* Tombstones file: intervals (series ref, mint, maxt). */
 struct ps_tsdb_stone {
     uint64_t ref;

@@ -345,36 +345,30 @@ do_chunks(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
         }
         if (!c->o->decode || ch.enc != PS_TSDB_ENC_XOR)
             continue;
-        struct ps_tsdb_xor_it it;
-        ps_tsdb_xor_init(&it, ch.data, ch.len);
-        int64_t t, first = 0, last = 0, prev = INT64_MIN;
-        double v;
-        uint64_t k = 0;
-        enum ps_err e;
+        size_t need = c->nts + (size_t)ns;
+        if (need > c->tscap &&
+            ps_grow((void **)&c->ts, &c->tscap, need, sizeof(int64_t)) != PS_OK)
+            continue;
+        int64_t *t = c->ts + c->nts, first = 0, last = 0;
+        size_t k = 0;
+        enum ps_err e = ps_tsdb_xor_decode(ch.data, ch.len, t, NULL, (size_t)ns, &k);
         int bad_order = 0;
-        while ((e = ps_tsdb_xor_next(&it, &t, &v)) == PS_OK) {
-            if (k == 0)
-                first = t;
-            last = t;
-            if (t <= prev)
-                bad_order = 1;
-            prev = t;
-            k++;
-            if (c->o->gaps) {
-                if (c->nts == c->tscap &&
-                    ps_grow((void **)&c->ts, &c->tscap, c->nts + 1, sizeof(int64_t)) !=
-                        PS_OK)
-                    break;
-                c->ts[c->nts++] = t;
-            }
+        for (size_t q = 1; q < k; q++)
+            bad_order |= t[q] <= t[q - 1];
+        if (k > 0) {
+            first = t[0];
+            last = t[k - 1];
         }
+        if (c->o->gaps)
+            c->nts += k;
+        if (e == PS_OK)
+            e = PS_DONE;
         a->samples_decoded += k;
         if (e != PS_DONE) {
             a->decode_errors++;
             ps_diag_add(&b->diags, PS_SEV_ERROR, e, b->segs[sg].path, off, 0,
                         "tsdb/chunk-decode", "XOR chunk (series %u): %s after %llu of "
-                        "%u samples", ref, ps_strerror(e), (unsigned long long)k,
-                        it.total);
+                        "%d samples", ref, ps_strerror(e), (unsigned long long)k, ns);
         } else if (bad_order) {
             ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->segs[sg].path, off, 0,
                         "tsdb/sample-order", "XOR chunk (series %u): timestamps not "

@@ -103,7 +103,7 @@ uvarint_bits(struct ps_tsdb_xor_it *it)
     return 0;
 }
 
-static void
+static inline void
 read_value(struct ps_tsdb_xor_it *it)
 {
     if (bits56(it, 1) == 0)
@@ -126,8 +126,8 @@ read_value(struct ps_tsdb_xor_it *it)
     it->vbits ^= it->trailing >= 64 ? 0 : v << it->trailing;
 }
 
-enum ps_err
-ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
+static inline enum ps_err
+xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
 {
     if (it->err != PS_OK)
         return it->err;
@@ -166,4 +166,25 @@ ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
     *t = it->t;
     memcpy(v, &it->vbits, sizeof(*v));
     return PS_OK;
+}
+
+enum ps_err
+ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
+{
+    return xor_next(it, t, v);
+}
+
+enum ps_err
+ps_tsdb_xor_decode(const uint8_t *p, size_t n, int64_t *t, double *v, size_t cap,
+                   size_t *got)
+{
+    struct ps_tsdb_xor_it it;
+    ps_tsdb_xor_init(&it, p, n);
+    size_t k = 0;
+    enum ps_err e = PS_OK;
+    double dv;
+    while (k < cap && (e = xor_next(&it, &t[k], v != NULL ? &v[k] : &dv)) == PS_OK)
+        k++;
+    *got = k;
+    return e == PS_DONE ? PS_OK : e;
 }

@@ -23,12 +23,13 @@ mkdir -p "$W"
 RUNS=${RUNS:-3}
 measure() { # label outfile cmd...  -> appends "secs rss_kb" to $W/runs.label
     label=$1; out=$2; shift 2
-    /usr/bin/time -f '%e %M' -o "$W/time.$label" "$@" > "$out" 2> "$W/err.$label" ||
+    /usr/bin/time -f '%e %M %U %S' -o "$W/time.$label" "$@" > "$out" 2> "$W/err.$label" ||
         { echo "$label failed:"; tail -n 5 "$W/err.$label"; return 1; }
     cat "$W/time.$label" >> "$W/runs.$label"
 }
-best() { # label -> "min_secs max_rss_kb"
-    awk 'NR == 1 || $1 < t {t = $1} $2 > m {m = $2} END {print t, m}' "$W/runs.$1"
+best() { # label -> "min_secs max_rss_kb min_cpu_secs"
+    awk 'NR == 1 || $1 < t {t = $1} $2 > m {m = $2}
+         NR == 1 || $3 + $4 < c {c = $3 + $4} END {print t, m, c}' "$W/runs.$1"
 }
 
 bench() { # name series samples interval
@@ -50,18 +51,20 @@ bench() { # name series samples interval
         i=$((i + 1))
     done
     set -- $(best "pt-$name")
-    pt_s=$1; pt_kb=$2
+    pt_s=$1; pt_kb=$2; pt_cpu=$3
     set -- $(best "ps-$name")
-    ps_s=$1; ps_kb=$2
+    ps_s=$1; ps_kb=$2; ps_cpu=$3
     grep -q "^Series: " "$W/ps-$name.txt" || { echo "promsight printed no analysis"; return 1; }
     # same header numbers as promtool, or the timing means nothing
     head -n 6 "$W/pt-$name.txt" > "$W/a"
     sed -n '/^Block ID:/,/^$/p' "$W/ps-$name.txt" | head -n 6 > "$W/b"
     cmp -s "$W/a" "$W/b" || { echo "header differs from promtool:"; diff "$W/a" "$W/b"; return 1; }
     grep -E '^  index:|^  CRC' "$W/ps-$name.txt" | sed 's/^ */    promsight: /'
-    awk -v a="$pt_s" -v b="$ps_s" -v c="$pt_kb" -v d="$ps_kb" -v n="$RUNS" 'BEGIN {
-        printf "    promtool tsdb analyze --extended  %7.2f s  %8.1f MiB peak RSS (best of %d)\n", a, c / 1024, n
-        printf "    promsight tsdb analyze --extended %7.2f s  %8.1f MiB peak RSS (best of %d)\n", b, d / 1024, n
+    awk -v a="$pt_s" -v b="$ps_s" -v c="$pt_kb" -v d="$ps_kb" -v n="$RUNS" \
+        -v pc="$pt_cpu" -v sc="$ps_cpu" 'BEGIN {
+        printf "    promtool tsdb analyze --extended  %7.2f s wall %7.2f s CPU %8.1f MiB peak RSS (best of %d)\n", a, pc, c / 1024, n
+        printf "    promsight tsdb analyze --extended %7.2f s wall %7.2f s CPU %8.1f MiB peak RSS (best of %d)\n", b, sc, d / 1024, n
+        if (sc >= 0.01) printf "    CPU time ratio %.1fx\n", pc / sc
         if (b < 0.01) b = 0.01  # GNU time resolution
         sp = a / b; mr = (c > 0 ? d / c : 0)
         printf "    speed-up %.1fx (target >= 3x), memory %.2f of promtool (target <= 0.5): %s\n",
