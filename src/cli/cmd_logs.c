@@ -188,6 +188,19 @@ print_json(const struct ps_logs_ctx *c, int summary, const struct ps_diags *d)
 }
 
 static void
+fmt_bytes(uint64_t b, char *buf, size_t n)
+{
+    if (b < 1024)
+        snprintf(buf, n, "%llu B", (unsigned long long)b);
+    else if (b < (uint64_t)1 << 20)
+        snprintf(buf, n, "%.1f KiB", (double)b / 1024);
+    else if (b < (uint64_t)1 << 30)
+        snprintf(buf, n, "%.1f MiB", (double)b / (1 << 20));
+    else
+        snprintf(buf, n, "%.1f GiB", (double)b / (1 << 30));
+}
+
+static void
 print_file_text(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
 {
     const struct ps_sigset *s = ps_logs_ctx_sigset(c);
@@ -195,9 +208,10 @@ print_file_text(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
     printf("%s\n", f->path);
     printf("  shape %s; pod %s, container %s, namespace %s\n",
            ps_log_shape_name(f->shape), nz(f->pod), nz(f->container), nz(f->ns));
-    printf("  %llu lines (%llu physical), %llu bytes;",
-           (unsigned long long)f->lines, (unsigned long long)f->phys_lines,
-           (unsigned long long)f->bytes);
+    char sz[32];
+    fmt_bytes(f->bytes, sz, sizeof(sz));
+    printf("  %llu lines (%llu physical), %s;", (unsigned long long)f->lines,
+           (unsigned long long)f->phys_lines, sz);
     for (int k = 0; k < PS_LFMT__COUNT; k++)
         if (f->by_format[k] > 0)
             printf(" %s %llu", ps_log_format_name(k),
@@ -223,7 +237,7 @@ print_file_text(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
         printf("  no signature matched\n\n");
         return;
     }
-    printf("  %-12s %-32s %7s  %-24s  %-24s\n", "SIGNATURE", "CLASS", "COUNT",
+    printf("  %-12s %-32s %7s  %-24s  %s\n", "SIGNATURE", "CLASS", "COUNT",
            "FIRST", "LAST");
     for (size_t k = 0; k < ps_sigset_count(s); k++) {
         if (f->sig_count[k] == 0)
@@ -236,7 +250,7 @@ print_file_text(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
             strcpy(a, "-");
             strcpy(b, "-");
         }
-        printf("  %-12s %-32s %6llu%s  %-24s  %-24s\n", g->id, g->cls,
+        printf("  %-12s %-32s %6llu%s  %-24s  %s\n", g->id, g->cls,
                (unsigned long long)f->sig_count[k], g->lower_bound ? "+" : " ",
                a, b);
     }
