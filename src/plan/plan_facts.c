@@ -562,6 +562,52 @@ read_config(struct ps_plan *p, const struct ps_facts *f)
         in->agents = (double)na;
 }
 
+/*
+ * Quantities no fitted series gave a value for, from single values the
+ * WAL stage publishes (no forecast), aggregated as the quantity is.
+ */
+static void
+wal_fallbacks(struct ps_plan *p, const struct ps_facts *f)
+{
+    static const struct {
+        int qty;
+        const char *metric;
+        enum role role;
+        enum agg agg;
+    } fb[] = {
+        {PS_Q_RECV_SERIES, "promsight_wal_head_series", RECV, SUM},
+        {PS_Q_RECV_SPS, "promsight_wal_samples_per_second", RECV, SUM},
+        {PS_Q_RECV_WAL_BYTES, "promsight_wal_bytes", RECV, MAX},
+        {PS_Q_AGENT_SERIES, "promsight_wal_head_series", AGENT, MAX},
+        {PS_Q_AGENT_SPS, "promsight_wal_samples_per_second", AGENT, MAX},
+    };
+    char ident[256];
+    for (size_t k = 0; k < sizeof(fb) / sizeof(fb[0]); k++) {
+        struct ps_plan_qval *qv = &p->in.q[fb[k].qty];
+        if (qv->known)
+            continue;
+        const uint32_t *ids;
+        size_t n = ps_facts_metric_series(f, fb[k].metric, &ids), cnt = 0;
+        double acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            identity(f, ids[i], ident, sizeof(ident));
+            double v = last_value(f, ids[i], NULL);
+            if (role_of(ident) != fb[k].role || !isfinite(v))
+                continue;
+            acc = fb[k].agg == SUM ? acc + v : fmax(acc, v);
+            cnt++;
+        }
+        if (cnt == 0)
+            continue;
+        qv->known = 1;
+        qv->now = acc;
+        snprintf(qv->from, sizeof(qv->from), "%s %s of %zu %s WAL%s (one value from the "
+                 "WAL reader, no forecast)", fb[k].agg == SUM ? "sum of" : "largest",
+                 fb[k].metric, cnt,
+                 fb[k].role == RECV ? "receiver" : "agent", cnt == 1 ? "" : "s");
+    }
+}
+
 static void
 set_etas(struct ps_plan *p)
 {
@@ -628,6 +674,7 @@ ps_plan_from_facts(const struct ps_facts *f, const struct ps_plan_opts *o,
         if (p->series[i].data.n > 0)
             t_now = fmax(t_now, p->series[i].data.t[p->series[i].data.n - 1]);
     aggregate(p, t_now);
+    wal_fallbacks(p, f);
     read_config(p, f);
     set_etas(p);
     return ps_plan_recommend(&p->in, sz, pr, &p->result);

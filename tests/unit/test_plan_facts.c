@@ -85,6 +85,13 @@ build(void)
         assert_int_equal(ps_facts_add(f, "promsight_block_bytes", bl, 3, t, 1500 + 750 * b, 0), PS_OK);
     }
     int64_t tl = T0 + STEP * (NPTS - 1);
+    /* WAL reader's single values: used only for quantities nothing else gives */
+    add(f, "promsight_wal_bytes", "pod", "thanos-receive-0", "wal", "thanos-receive-0/wal", tl,
+        4e6);
+    add(f, "promsight_wal_bytes", "pod", "thanos-receive-1", "wal", "thanos-receive-1/wal", tl,
+        5e6);
+    add(f, "promsight_wal_samples_per_second", "pod", "thanos-receive-0", "wal",
+        "thanos-receive-0/wal", tl, 777);
     add(f, "promsight_config_replication_factor", "pod", "thanos-receive-0", NULL, NULL, tl, 2);
     add(f, "promsight_config_hashrings_algorithm", "pod", "thanos-receive-0", "algorithm",
         "hashmod", tl, 1);
@@ -121,11 +128,17 @@ test_plan_from_facts(void **state)
     assert_int_equal(ps_plan_from_facts(f, NULL, &sz, NULL, &p, &d), PS_OK);
     const struct ps_plan_inputs *in = &p.in;
 
+    /* receiver WAL bytes: only the WAL reader knows: the largest of 4e6, 5e6;
+     * its samples/s (777) is not used, the fitted dump rate is */
+    assert_true(in->q[PS_Q_RECV_WAL_BYTES].known);
+    assert_false(in->q[PS_Q_RECV_WAL_BYTES].forecast);
+    assert_near(in->q[PS_Q_RECV_WAL_BYTES].now, 5e6, 0);
     /* receivers: sum of the last values 11195 + 21195 */
     assert_true(in->q[PS_Q_RECV_SERIES].known);
     assert_near(in->q[PS_Q_RECV_SERIES].now, 11195 + 21195, 1e-9);
     assert_near(in->receivers, 2, 0);
     /* rates: 1000/s per receiver, despite receive-1's reset */
+    assert_true(in->q[PS_Q_RECV_SPS].forecast);
     assert_near(in->q[PS_Q_RECV_SPS].now, 2000, 1e-6);
     /* agent: the dump and the API copy are one target */
     assert_near(in->agents, 1, 0);
