@@ -157,21 +157,22 @@ ps_wal_reader_begin(struct ps_wal_reader *r, const char *name,
     reset_record(r);
 }
 
-/* Decompress r->stored into r->plain with a bounded output. */
+/* Decompress [src, src+n) into r->plain with a bounded output. */
 static int
-decompress(struct ps_wal_reader *r, const char **why)
+decompress(struct ps_wal_reader *r, const uint8_t *src, size_t n,
+           const char **why)
 {
     r->plain.n = 0;
     if (r->compr == PS_WAL_COMPR_SNAPPY) {
         size_t out = 0;
-        if (snappy_uncompressed_length((const char *)r->stored.p, r->stored.n,
+        if (snappy_uncompressed_length((const char *)src, n,
                                        &out) != SNAPPY_OK) {
             *why = "snappy: corrupt input";
             return -1;
         }
         /* A snappy element of n bytes yields at most 64 bytes (a 3-byte
          * copy), so a longer claimed length is a lie: never allocate it. */
-        if (out / 32 > r->stored.n + 2) {
+        if (out / 32 > n + 2) {
             *why = "snappy: corrupt input";
             return -1;
         }
@@ -183,7 +184,7 @@ decompress(struct ps_wal_reader *r, const char **why)
             *why = "out of memory";
             return -2;
         }
-        if (snappy_uncompress((const char *)r->stored.p, r->stored.n,
+        if (snappy_uncompress((const char *)src, n,
                               (char *)r->plain.p, &out) != SNAPPY_OK) {
             *why = "snappy: corrupt input";
             return -1;
@@ -200,7 +201,7 @@ decompress(struct ps_wal_reader *r, const char **why)
         }
     }
     ZSTD_DCtx_reset(r->zstd, ZSTD_reset_session_only);
-    ZSTD_inBuffer in = {r->stored.p, r->stored.n, 0};
+    ZSTD_inBuffer in = {src, n, 0};
     for (;;) {
         if (r->plain.cap - r->plain.n < 65536) {
             if (r->plain.n >= PS_WAL_MAX_RECORD) {
@@ -235,12 +236,15 @@ decompress(struct ps_wal_reader *r, const char **why)
     }
 }
 
+/* The record's stored bytes are [src, src+n): r->stored, or the page
+ * itself for a single full fragment (no copy). */
 static void
-finish_record(struct ps_wal_reader *r, uint64_t end_off)
+finish_record(struct ps_wal_reader *r, const uint8_t *src, size_t n,
+              uint64_t end_off)
 {
     struct ps_wal_record rec;
     memset(&rec, 0, sizeof(rec));
-    rec.stored_len = r->stored.n;
+    rec.stored_len = n;
     rec.compr = r->compr;
     rec.offset = r->rec_off;
     rec.end_offset = end_off;
@@ -251,9 +255,9 @@ finish_record(struct ps_wal_reader *r, uint64_t end_off)
         reset_record(r);
         return;
     }
-    if (r->compr != PS_WAL_COMPR_NONE && r->stored.n > 0) {
+    if (r->compr != PS_WAL_COMPR_NONE && n > 0) {
         const char *why = "";
-        int rc = decompress(r, &why);
+        int rc = decompress(r, src, n, &why);
         if (rc != 0) {
             report(r, rc == -1 ? PS_WAL_C_DECOMPRESS : PS_WAL_C_TOO_LARGE,
                    r->rec_off, end_off, rc == -1, "%s", why);
@@ -263,8 +267,8 @@ finish_record(struct ps_wal_reader *r, uint64_t end_off)
         rec.data = r->plain.p;
         rec.len = r->plain.n;
     } else {
-        rec.data = r->stored.p;
-        rec.len = r->stored.n;
+        rec.data = src;
+        rec.len = n;
     }
     if (r->on_record != NULL)
         r->on_record(r->ctx, &rec);
@@ -370,6 +374,10 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
         r->compr = (t & FLAG_SNAPPY) ? PS_WAL_COMPR_SNAPPY
                    : (t & FLAG_ZSTD) ? PS_WAL_COMPR_ZSTD
                                      : PS_WAL_COMPR_NONE;
+        if (ft == FT_FULL) {
+            finish_record(r, payload, len, end);
+            continue;
+        }
         if (!r->overflow) {
             if (r->stored.n + len > PS_WAL_MAX_STORED_RECORD ||
                 ps_buf_append(&r->stored, payload, len) != PS_OK) {
@@ -377,8 +385,8 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
                 r->stored.n = 0;
             }
         }
-        if (ft == FT_FULL || ft == FT_LAST)
-            finish_record(r, end);
+        if (ft == FT_LAST)
+            finish_record(r, r->stored.p, r->stored.n, end);
     }
 }
 
