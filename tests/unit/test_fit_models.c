@@ -207,39 +207,58 @@ test_coverage_linear(void **state)
     assert_in_range(cover, 850, 950);
 }
 
-/* Delta-method interval for the exponential model: approximate, so 500
- * series; 90 % interval must cover 85-95 % of held-out points. */
+/* Mean of the generating curve for the coverage test, x = hour / 59. */
+static double
+cov_mean(enum ps_fit_model m, double x)
+{
+    switch (m) {
+    case PS_FIT_EXP: return 200 * exp(1.2 * x);
+    case PS_FIT_LOGISTIC: return 1000 / (1 + exp(-6 * (x - 0.5)));
+    case PS_FIT_PIECEWISE: return x < 0.5 ? 100 + 50 * x : 125 + 300 * (x - 0.5);
+    default: return 100 + 50 * x;
+    }
+}
+
+/*
+ * The other models' intervals (delta method for exp and logistic, exact
+ * linear algebra for piecewise, robust sigma for robust): 500 series of
+ * 60 hourly points from each model's own curve plus N(0, 5^2); the 90 %
+ * interval 5 hours past the end must cover 85-95 % of fresh draws.
+ * (Holt's ETS interval is conservative on such data, ~98 %, so it is not
+ * held to this band.)
+ */
 static void
-test_coverage_exp(void **state)
+test_coverage_models(void **state)
 {
     (void)state;
-    gsl_rng *r = rng_new(43);
-    int cover = 0, total = 0;
-    for (int k = 0; k < 500; k++) {
-        double t[40], v[40];
-        for (int i = 0; i < 40; i++) {
-            t[i] = 3600.0 * i;
-            v[i] = 200 * exp(0.02 * i) + gsl_ran_gaussian(r, 10);
-        }
-        struct ps_fit_data d;
-        data_of(&d, t, v, 40, 1);
-        struct ps_fit f;
-        ps_fit_model(&d, PS_FIT_EXP, &f);
-        if (!f.ok) {
+    static const enum ps_fit_model models[] = {PS_FIT_EXP, PS_FIT_LOGISTIC,
+                                               PS_FIT_PIECEWISE, PS_FIT_ROBUST};
+    gsl_rng *r = rng_new(99);
+    for (size_t k = 0; k < sizeof(models) / sizeof(models[0]); k++) {
+        enum ps_fit_model m = models[k];
+        int cover = 0, total = 0;
+        for (int j = 0; j < 500; j++) {
+            double t[60], v[60];
+            for (int i = 0; i < 60; i++) {
+                t[i] = 3600.0 * i;
+                v[i] = cov_mean(m, i / 59.0) + gsl_ran_gaussian(r, 5);
+            }
+            struct ps_fit_data d;
+            data_of(&d, t, v, 60, 1);
+            struct ps_fit f;
+            ps_fit_model(&d, m, &f);
+            double truth = cov_mean(m, 65 / 59.0) + gsl_ran_gaussian(r, 5), mm, lo, hi;
+            if (f.ok && ps_fit_predict(&f, 3600.0 * 65, 0.90, &mm, &lo, &hi) == 0) {
+                cover += lo <= truth && truth <= hi;
+                total++;
+            }
             ps_fit_data_free(&d);
-            continue;
         }
-        double truth = 200 * exp(0.02 * 45) + gsl_ran_gaussian(r, 10);
-        double m, lo, hi;
-        ps_fit_predict(&f, 3600.0 * 45, 0.90, &m, &lo, &hi);
-        cover += lo <= truth && truth <= hi;
-        total++;
-        ps_fit_data_free(&d);
+        print_message("  %s 90%% PI coverage: %d/%d\n", ps_fit_model_name(m), cover, total);
+        assert_true(total >= 490);
+        assert_true(cover >= 0.85 * total && cover <= 0.95 * total);
     }
     gsl_rng_free(r);
-    print_message("  exp 90%% PI coverage: %d/%d\n", cover, total);
-    assert_true(total >= 490);
-    assert_true(cover >= 0.85 * total && cover <= 0.95 * total);
 }
 
 /* 95 % is wider than 80 %, both contain the mean, widen with horizon. */
@@ -518,7 +537,7 @@ main(void)
         cmocka_unit_test(test_recover_logistic),
         cmocka_unit_test(test_recover_piecewise),
         cmocka_unit_test(test_coverage_linear),
-        cmocka_unit_test(test_coverage_exp),
+        cmocka_unit_test(test_coverage_models),
         cmocka_unit_test(test_interval_shape),
         cmocka_unit_test(test_eta_linear),
         cmocka_unit_test(test_edge_constant),
