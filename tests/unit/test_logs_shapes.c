@@ -186,6 +186,11 @@ test_cri(void **state)
     r = rec(fi, "D1", 0);
     assert_int_equal(r->t, utc_ms(2026, 11, 24, 7, 5, 0, 0));
     assert_int_equal(f->t_max, utc_ms(2026, 11, 24, 7, 5, 1, 250));
+    /* The P/F pair joined into one Go panic line. */
+    r = rec(fi, "G2", 0);
+    assert_string_equal(r->text, "panic: runtime error: invalid memory address or nil pointer dereference");
+    assert_int_equal(r->line, 3);
+    assert_int_equal(r->t, utc_ms(2026, 11, 24, 7, 5, 1, 250));
 }
 
 static void

@@ -314,6 +314,11 @@ test_thanos_fixture_ids_and_fields(void **state)
         assert_true(got >= 0);
         assert_string_equal(ps_sigset_get(s, (size_t)got)->id, st[i].id);
     }
+    /* Prometheus' scrape loop logs T1's text for a target's own samples. */
+    l = "ts=2026-11-24T07:00:00Z caller=scrape.go:1 level=warn component=\"scrape manager\" "
+        "scrape_pool=node target=http://x:9100/metrics msg=\"Error on ingesting out-of-order samples\" "
+        "num_dropped=3";
+    assert_int_equal(ps_sigset_match(s, l, strlen(l), &m), -1);
     /* The agent disk-full shape. */
     l = "ts=2026-11-24T07:09:00Z caller=scrape.go:1470 level=error component=\"scrape manager\" "
         "scrape_pool=node msg=\"Scrape commit failed\" err=\"write /data/agent/wal/00000042: no space left on device\"";
