@@ -421,8 +421,8 @@ void ps_tsdb_scan_free(struct ps_tsdb_scan *s);
 /*
  * Cross-block checks of one root over its opened blocks (sorted by
  * minTime): overlaps, holes, blocks not in thanos.shipper.json. Findings go
- * to r->diags. now_ms is the reference time for "age" (the newest block
- * file mtime of the root, so output never depends on the wall clock).
+ * to r->diags. A block's "age" is measured from the newest block's
+ * maxTime, so output never depends on the wall clock.
  */
 void ps_tsdb_root_check(struct ps_tsdb_root *r, struct ps_tsdb_block *blocks,
                         size_t n);
