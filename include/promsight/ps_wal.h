@@ -378,9 +378,16 @@ struct ps_wal_scan {
  */
 enum ps_err ps_wal_scan_bundle(struct ps_bundle *b, struct ps_diags *diags,
                                struct ps_wal_scan *out);
+/* Same, with flags: PS_WAL_SCAN_ONE_THREAD reads and decodes on the
+ * calling thread only (ps_wal_stats.no_threads). */
+#define PS_WAL_SCAN_ONE_THREAD 1u
+enum ps_err ps_wal_scan_bundle_flags(struct ps_bundle *b, struct ps_diags *diags,
+                                     unsigned flags, struct ps_wal_scan *out);
 /* One segment file on its own (not a bundle). */
 enum ps_err ps_wal_scan_file(const char *path, struct ps_diags *diags,
                              struct ps_wal_scan *out);
+enum ps_err ps_wal_scan_file_flags(const char *path, struct ps_diags *diags,
+                                   unsigned flags, struct ps_wal_scan *out);
 void ps_wal_scan_free(struct ps_wal_scan *sc);
 
 #endif

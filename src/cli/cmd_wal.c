@@ -38,6 +38,9 @@ usage(FILE *out)
             "\n"
             "Options:\n"
             "  --format text|json   output format (default text)\n"
+            "  --threads 1|2        2 (default): one thread reads pages, checks\n"
+            "                       CRCs and decompresses while another decodes\n"
+            "                       records; 1: everything on one thread\n"
             "  -h, --help           this help\n"
             "\n"
             "Exit status: 0 read (corruption is reported, not an error),\n"
@@ -232,6 +235,7 @@ ps_cmd_wal(int argc, char **argv)
 {
     enum ps_out_format fmt = PS_FMT_TEXT;
     const char *path = NULL;
+    unsigned flags = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -243,6 +247,11 @@ ps_cmd_wal(int argc, char **argv)
                 return ps_cli_usage_error(CMD, "--format needs a value");
             if (ps_cli_parse_format(v, &fmt) != 0)
                 return PS_EXIT_USAGE;
+        } else if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (v == NULL || (strcmp(v, "1") != 0 && strcmp(v, "2") != 0))
+                return ps_cli_usage_error(CMD, "--threads takes 1 or 2");
+            flags = strcmp(v, "1") == 0 ? PS_WAL_SCAN_ONE_THREAD : 0;
         } else if (a[0] == '-' && a[1] != 0) {
             return ps_cli_usage_error(CMD, "unknown option '%s'", a);
         } else if (path == NULL) {
@@ -260,11 +269,11 @@ ps_cmd_wal(int argc, char **argv)
     struct ps_bundle *b = NULL;
     enum ps_err err;
     if (is_segment_file(path)) {
-        err = ps_wal_scan_file(path, &diags, &scan);
+        err = ps_wal_scan_file_flags(path, &diags, flags, &scan);
     } else {
         err = ps_bundle_open(path, NULL, &diags, &b);
         if (err == PS_OK)
-            err = ps_wal_scan_bundle(b, &diags, &scan);
+            err = ps_wal_scan_bundle_flags(b, &diags, flags, &scan);
     }
     if (err != PS_OK) {
         ps_cli_print_diags(&diags);

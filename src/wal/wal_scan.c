@@ -252,12 +252,13 @@ ignore_checkpoint(struct ps_wal_stats *s, const char *name)
 
 /* Decide what to read and in which order; create the stats. */
 static enum ps_err
-plan_group(struct group *g)
+plan_group(struct group *g, unsigned flags)
 {
     g->stats = calloc(1, sizeof(*g->stats));
     if (g->stats == NULL || ps_wal_stats_init(g->stats, g->dir) != PS_OK)
         return PS_E_NOMEM;
     struct ps_wal_stats *s = g->stats;
+    s->no_threads = (flags & PS_WAL_SCAN_ONE_THREAD) != 0;
     if (g->tsdb_root != NULL)
         s->tsdb_root = strdup(g->tsdb_root);
     if (g->pod != NULL)
@@ -448,6 +449,13 @@ enum ps_err
 ps_wal_scan_bundle(struct ps_bundle *b, struct ps_diags *diags,
                    struct ps_wal_scan *out)
 {
+    return ps_wal_scan_bundle_flags(b, diags, 0, out);
+}
+
+enum ps_err
+ps_wal_scan_bundle_flags(struct ps_bundle *b, struct ps_diags *diags,
+                         unsigned flags, struct ps_wal_scan *out)
+{
     struct scan sc;
     memset(&sc, 0, sizeof(sc));
     memset(out, 0, sizeof(*out));
@@ -457,7 +465,7 @@ ps_wal_scan_bundle(struct ps_bundle *b, struct ps_diags *diags,
     if (err == PS_OK && sc.n > 1)
         qsort(sc.g, sc.n, sizeof(*sc.g), cmp_group);
     for (size_t i = 0; err == PS_OK && i < sc.n; i++)
-        err = plan_group(&sc.g[i]);
+        err = plan_group(&sc.g[i], flags);
     if (err == PS_OK) {
         sc.buf = malloc(READ_CHUNK);
         if (sc.buf == NULL)
@@ -497,6 +505,13 @@ enum ps_err
 ps_wal_scan_file(const char *path, struct ps_diags *diags,
                  struct ps_wal_scan *out)
 {
+    return ps_wal_scan_file_flags(path, diags, 0, out);
+}
+
+enum ps_err
+ps_wal_scan_file_flags(const char *path, struct ps_diags *diags,
+                       unsigned flags, struct ps_wal_scan *out)
+{
     struct scan sc;
     memset(&sc, 0, sizeof(sc));
     memset(out, 0, sizeof(*out));
@@ -523,6 +538,7 @@ ps_wal_scan_file(const char *path, struct ps_diags *diags,
     sc.buf = malloc(READ_CHUNK);
     if (dir != NULL && s != NULL && sc.buf != NULL &&
         (err = ps_wal_stats_init(s, dir)) == PS_OK) {
+        s->no_threads = (flags & PS_WAL_SCAN_ONE_THREAD) != 0;
         if (e.kind == PS_WAL_SEG_CHECKPOINT)
             s->checkpoint_index = e.cp;
         err = ps_wal_stats_begin_segment(s, path, e.kind, e.seq);

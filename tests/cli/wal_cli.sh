@@ -55,6 +55,15 @@ echo "$j" | jq -e '.wals[0].checkpoints_not_read == ["checkpoint.00000004", "che
 echo "$j" | jq -e '[.wals[0].notes[].message] | any(test("before the checkpoint"))' >/dev/null ||
     fail "segment 6 not noted"
 
+# one thread or two: identical output
+a1=$("$PROMSIGHT" wal --threads 1 --format json "$PS_SHARED/corpus/lab-2026-11-24")
+a2=$("$PROMSIGHT" wal --threads 2 --format json "$PS_SHARED/corpus/lab-2026-11-24")
+[ "$a1" = "$a2" ] || fail "--threads 1 and 2 differ"
+[ "$(echo "$a1" | jq '.wals | length')" -eq 2 ] || fail "corpus should hold 2 WALs"
+set +e
+"$PROMSIGHT" wal --threads 3 x >/dev/null 2>&1; [ $? -eq 2 ] || fail "--threads 3 should exit 2"
+set -e
+
 # a gap: 00000009 missing
 rm "$b/wal/00000009"
 "$PROMSIGHT" wal --format json "$tmp/b" |
