@@ -519,9 +519,22 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
         else if (isfinite(per_day))
             cat(pc->basis, sizeof(pc->basis), ", growing %s/day of raw data (no retention "
                 "assumed, downsampled copies not counted)", hb(fr, per_day));
+        /*
+         * Upload requests: every receiver ships a block per 2h block range
+         * (meta.json, index, at least one chunks file: 3 PUTs) -> 12 x 3 x
+         * 30.44 PUTs per month per receiver (per tenant). Reads by store
+         * gateways and the compactor depend on queries: not estimated.
+         */
+        double nput = isfinite(Ncur) ? Ncur * 12 * 3 * 30.44 : NAN;
+        double req = isfinite(nput) ? nput / 1000 * p->class_a_per_1000 : 0;
+        if (isfinite(nput))
+            cat(pc->basis, sizeof(pc->basis), "; uploads %g receiver%s x 12 blocks/day x 3 "
+                "objects x 30.44 days = %.0f PUTs at %g/1000 = %.4g (reads not estimated)",
+                Ncur, Ncur == 1 ? "" : "s", nput, p->class_a_per_1000, req);
         cat(pc->basis, sizeof(pc->basis), "; volumes at horizons use the recommended sizes "
             "(volumes do not shrink)");
-        pc->now = vol_now + (isfinite(obj_now) ? ps_pricing_object_monthly(p, obj_now) : 0);
+        pc->now = vol_now + req +
+                  (isfinite(obj_now) ? ps_pricing_object_monthly(p, obj_now) : 0);
         for (size_t i = 0; i < in->nhorizon && i < PS_PLAN_MAX_H; i++) {
             double obj = ob->forecast ? ob->mean[i]
                          : (isfinite(obj_now) ? obj_now : 0) +
@@ -533,7 +546,8 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
                 vol += vol_price(p, nn * rr);
             if (isfinite(av))
                 vol += vol_price(p, na * av);
-            pc->at[i] = vol + ps_pricing_object_monthly(p, fmax(obj, 0));
+            double nreq = isfinite(nn) ? nn * 12 * 3 * 30.44 / 1000 * p->class_a_per_1000 : req;
+            pc->at[i] = vol + nreq + ps_pricing_object_monthly(p, fmax(obj, 0));
         }
     }
 #undef NEW
