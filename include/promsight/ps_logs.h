@@ -194,6 +194,9 @@ struct ps_logs_file {
     int64_t *sig_first, *sig_last;
     int year_from_mtime;          /* klog lines dated with the file's year */
     uint64_t redacted;            /* secrets redacted in kept/stored lines */
+    int previous;                 /* the previous container's log, by name
+                                     (previous.log, <pod>-previous.log,
+                                     kubectl logs --previous saved as such) */
 };
 
 struct ps_logs_ctx;

@@ -89,6 +89,7 @@ file_json(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
     json_object_set_new(o, "container", jstr_or_null(f->container));
     json_object_set_new(o, "namespace", jstr_or_null(f->ns));
     json_object_set_new(o, "shape", json_string(ps_log_shape_name(f->shape)));
+    json_object_set_new(o, "previous_container", json_boolean(f->previous));
     json_object_set_new(o, "bytes", json_integer((json_int_t)f->bytes));
     json_object_set_new(o, "physical_lines", json_integer((json_int_t)f->phys_lines));
     json_object_set_new(o, "lines", json_integer((json_int_t)f->lines));
@@ -206,8 +207,9 @@ print_file_text(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
     const struct ps_sigset *s = ps_logs_ctx_sigset(c);
     char a[40], b[40];
     printf("%s\n", f->path);
-    printf("  shape %s; pod %s, container %s, namespace %s\n",
-           ps_log_shape_name(f->shape), nz(f->pod), nz(f->container), nz(f->ns));
+    printf("  shape %s; pod %s, container %s, namespace %s%s\n",
+           ps_log_shape_name(f->shape), nz(f->pod), nz(f->container), nz(f->ns),
+           f->previous ? "; previous container" : "");
     char sz[32];
     fmt_bytes(f->bytes, sz, sizeof(sz));
     printf("  %llu lines (%llu physical), %s;", (unsigned long long)f->lines,

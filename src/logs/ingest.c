@@ -349,6 +349,9 @@ file_new(struct ps_logs_ctx *c, const char *path, const struct ps_entry *e,
         f->container = e->container != NULL ? strdup(e->container) : NULL;
     }
     f->ns = path_namespace(path);
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    f->previous = strstr(base, "previous") != NULL;
     if (f->path == NULL || f->sig_count == NULL || f->sig_first == NULL ||
         f->sig_last == NULL) {
         free(f->path);

@@ -142,7 +142,9 @@ test_must_gather(void **state)
     assert_int_equal(f->redacted, 1);
     assert_string_equal(rfield(rec(fi, "P3", 1), "reason"),
                         "x509: certificate signed by unknown authority");
+    assert_false(f->previous);
     f = file("prometheus/logs/previous.log", &fi);
+    assert_true(f->previous);
     assert_int_equal(count(f, "P15"), 3);
     assert_int_equal(count(f, "P13"), 1);
     r = rec(fi, "P13", 0);
