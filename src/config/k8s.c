@@ -3,7 +3,8 @@
  * k8s.c - Kubernetes objects as `kubectl get -o json|yaml` prints them: a
  * single object or a List ("kind": "List" or "PodList", ... with "items").
  *
- *   Pod          containers' command+args (flags, flags.c), resources
+ *   Pod          containers' command+args (flags, flags.c; a shell
+ *                wrapper ["sh", "-c", "exec prometheus --a=b ..."] is split), resources
  *                (requests/limits, cpu in cores, memory/storage in bytes),
  *                volumes (PVC claims, emptyDir size limits), and status:
  *                restartCount, ready, state.waiting.reason, and
@@ -54,13 +55,30 @@ container_flags(const struct cn *c, struct ps_flags *f, struct ps_redact_stats *
     if (w == NULL)
         return PS_E_NOMEM;
     size_t k = 0;
+    int shell = 0;
     for (int l = 0; l < 2; l++)
         for (size_t i = 0; i < cn_len(lists[l]); i++) {
             const struct cn *x = cn_item(lists[l], i);
-            if (x != NULL && x->type == CN_SCALAR)
-                w[k++] = x->s;
+            if (x == NULL || x->type != CN_SCALAR)
+                continue;
+            w[k++] = x->s;
+            /* ["/bin/sh", "-c", "exec prometheus --a=b ..."] */
+            if (strchr(x->s, ' ') != NULL && strstr(x->s, "--") != NULL)
+                shell = 1;
         }
-    enum ps_err e = ps_config_parse_flags(w, k, f, st);
+    enum ps_err e;
+    if (!shell) {
+        e = ps_config_parse_flags(w, k, f, st);
+    } else {
+        /* one shell line: split it as the flags-file reader does */
+        struct ps_buf b = {NULL, 0, 0};
+        e = PS_OK;
+        for (size_t i = 0; i < k && e == PS_OK; i++)
+            e = ps_buf_printf(&b, "%s%s", i > 0 ? " " : "", w[i]);
+        if (e == PS_OK)
+            e = ps_config_parse_flags_text(b.p, b.n, f, st);
+        ps_buf_free(&b);
+    }
     free(w);
     return e;
 }

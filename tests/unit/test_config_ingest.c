@@ -487,6 +487,29 @@ test_operator_cr(void **state)
     done(&x);
 }
 
+/* A shell-wrapped command line in a pod spec is split into flags. */
+static void
+test_shell_wrapped_args(void **state)
+{
+    (void)state;
+    static const char pod[] =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p-0, namespace: m}\n"
+        "spec:\n  containers:\n  - name: prometheus\n"
+        "    command: [/bin/sh, -c]\n"
+        "    args:\n    - exec /bin/prometheus --enable-feature=agent "
+        "--storage.agent.retention.max-time=6h --config.file='/etc/p.yml'\n";
+    struct ps_facts *f = ps_facts_new();
+    struct ps_diags d;
+    ps_diags_init(&d);
+    assert_int_equal(ps_config_ingest(NULL, (const uint8_t *)pod, sizeof(pod) - 1, T0, f, NULL, &d, NULL), PS_OK);
+    struct fx x = {f, d, {0, 0, 0}, PS_CFG_K8S};
+    assert_true(val(&x, "promsight_config_retention_seconds", "pod", "p-0", "kind", "agent", NULL) == 6 * 3600);
+    assert_true(val(&x, "promsight_config_flag", "pod", "p-0", "flag", "config.file", "value", "/etc/p.yml", NULL) == 1);
+    assert_true(val(&x, "promsight_config_program", "pod", "p-0", "program", "agent", NULL) == 1);
+    ps_facts_free(f);
+    ps_diags_free(&d);
+}
+
 /* Two pod-less files with the same job must not share a series. */
 static void
 test_file_label(void **state)
@@ -567,6 +590,7 @@ main(void)
         cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_inline_hashrings_flag),
         cmocka_unit_test(test_operator_cr),
+        cmocka_unit_test(test_shell_wrapped_args),
         cmocka_unit_test(test_file_label),
         cmocka_unit_test(test_not_ours),
     };
