@@ -305,61 +305,80 @@ binop_vs(struct pq_ctx *c, const struct pq_node *n, const pq_value *vec,
     return 0;
 }
 
-struct sigent {
-    uint64_t h;
-    uint32_t i;
+/*
+ * A signature table: open addressing over the elements of a vector, keyed
+ * by the hash of their match signature; equal hashes are confirmed with
+ * pq_labels_sig_eq. Lives in the arena; O(n) to build, O(1) to probe.
+ */
+struct sigtab {
+    uint64_t *h;
+    uint32_t *idx;     /* element index + 1; 0 = empty */
+    size_t mask;
+    const pq_value *v;
+    const struct pq_strlist *names;
+    int on;
 };
 
 static int
-cmp_sigent(const void *a, const void *b)
+sigtab_init(struct pq_ctx *c, struct sigtab *t, const pq_value *v, size_t n,
+            const struct pq_strlist *names, int on)
 {
-    const struct sigent *x = a, *y = b;
-    if (x->h != y->h)
-        return x->h < y->h ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
+    size_t cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    t->h = pq_alloc_array(c->a, cap, sizeof(*t->h));
+    t->idx = pq_alloc_array(c->a, cap, sizeof(*t->idx));
+    t->mask = cap - 1;
+    t->v = v;
+    t->names = names;
+    t->on = on;
+    return t->h != NULL && t->idx != NULL ? 0 : -1;
 }
 
-/* Build a sorted signature index over v. */
-static struct sigent *
-sig_index(struct pq_ctx *c, const pq_value *v, const struct pq_strlist *names, int on)
-{
-    struct sigent *s = pq_alloc_array(c->a, v->n ? v->n : 1, sizeof(*s));
-    if (s == NULL)
-        return NULL;
-    for (size_t i = 0; i < v->n; i++) {
-        s[i].h = pq_labels_sig(v->vec[i].lab, v->vec[i].nlab, names, on);
-        s[i].i = (uint32_t)i;
-    }
-    if (v->n > 1)
-        qsort(s, v->n, sizeof(*s), cmp_sigent);
-    return s;
-}
-
-/* First index in idx (sorted) of an element of v whose signature equals
- * that of (lab, nlab); starts the scan at *pos, returns -1 if none. */
+/* Element of t's vector with the same signature as (lab, nlab), or -1;
+ * *slot gets the free slot where it would be inserted. */
 static ptrdiff_t
-sig_find(const struct sigent *idx, size_t n, const pq_value *v, uint64_t h,
-         const struct ps_label *lab, uint32_t nlab, const struct pq_strlist *names,
-         int on, size_t *pos)
+sigtab_find(const struct sigtab *t, uint64_t h, const struct ps_label *lab, uint32_t nlab,
+            size_t *slot)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (idx[mid].h < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (*pos > lo)
-        lo = *pos;
-    for (; lo < n && idx[lo].h == h; lo++) {
-        const struct pq_el *e = &v->vec[idx[lo].i];
-        if (pq_labels_sig_eq(e->lab, e->nlab, lab, nlab, names, on)) {
-            *pos = lo + 1;
-            return idx[lo].i;
+    size_t i = (size_t)h & t->mask;
+    while (t->idx[i] != 0) {
+        if (t->h[i] == h) {
+            const struct pq_el *e = &t->v->vec[t->idx[i] - 1];
+            if (pq_labels_sig_eq(e->lab, e->nlab, lab, nlab, t->names, t->on))
+                return (ptrdiff_t)t->idx[i] - 1;
         }
+        i = (i + 1) & t->mask;
     }
+    *slot = i;
     return -1;
+}
+
+static void
+sigtab_put(struct sigtab *t, size_t slot, uint64_t h, size_t elem)
+{
+    t->h[slot] = h;
+    t->idx[slot] = (uint32_t)elem + 1;
+}
+
+/* Index every element of v; *dup is set when two share a signature. */
+static int
+sig_index(struct pq_ctx *c, struct sigtab *t, const pq_value *v,
+          const struct pq_strlist *names, int on, int *dup)
+{
+    if (sigtab_init(c, t, v, v->n, names, on) != 0)
+        return -1;
+    *dup = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        uint64_t h = pq_labels_sig(v->vec[i].lab, v->vec[i].nlab, names, on);
+        size_t slot;
+        if (sigtab_find(t, h, v->vec[i].lab, v->vec[i].nlab, &slot) >= 0) {
+            *dup = 1;
+            continue;
+        }
+        sigtab_put(t, slot, h, i);
+    }
+    return 0;
 }
 
 static int
@@ -373,28 +392,26 @@ binop_set(struct pq_ctx *c, const struct pq_node *n, const pq_value *l,
     if (out->vec == NULL)
         return oom(c);
     size_t k = 0;
+    struct sigtab t;
+    int dup;
     if (n->op == PQ_OP_OR) {
         for (size_t i = 0; i < l->n; i++)
             out->vec[k++] = l->vec[i];
-        struct sigent *li = sig_index(c, l, names, on);
-        if (li == NULL)
+        if (sig_index(c, &t, l, names, on, &dup) != 0)
             return oom(c);
         for (size_t i = 0; i < r->n; i++) {
-            size_t pos = 0;
+            size_t slot;
             uint64_t h = pq_labels_sig(r->vec[i].lab, r->vec[i].nlab, names, on);
-            if (sig_find(li, l->n, l, h, r->vec[i].lab, r->vec[i].nlab, names, on,
-                         &pos) < 0)
+            if (sigtab_find(&t, h, r->vec[i].lab, r->vec[i].nlab, &slot) < 0)
                 out->vec[k++] = r->vec[i];
         }
     } else {
-        struct sigent *ri = sig_index(c, r, names, on);
-        if (ri == NULL)
+        if (sig_index(c, &t, r, names, on, &dup) != 0)
             return oom(c);
         for (size_t i = 0; i < l->n; i++) {
-            size_t pos = 0;
+            size_t slot;
             uint64_t h = pq_labels_sig(l->vec[i].lab, l->vec[i].nlab, names, on);
-            int found = sig_find(ri, r->n, r, h, l->vec[i].lab, l->vec[i].nlab,
-                                 names, on, &pos) >= 0;
+            int found = sigtab_find(&t, h, l->vec[i].lab, l->vec[i].nlab, &slot) >= 0;
             if (found == (n->op == PQ_OP_AND))
                 out->vec[k++] = l->vec[i];
         }
@@ -450,30 +467,28 @@ binop_vv(struct pq_ctx *c, const struct pq_node *n, const pq_value *lhs,
     out->vec = pq_alloc_array(c->a, l->n ? l->n : 1, sizeof(struct pq_el));
     if (out->vec == NULL)
         return oom(c);
-    struct sigent *ri = sig_index(c, r, names, on);
-    if (ri == NULL)
+    struct sigtab rt;
+    int dup;
+    if (sig_index(c, &rt, r, names, on, &dup) != 0)
         return oom(c);
     /* the "one" side must have unique signatures */
-    for (size_t i = 1; i < r->n; i++) {
-        if (ri[i].h != ri[i - 1].h)
-            continue;
-        const struct pq_el *a = &r->vec[ri[i - 1].i], *b = &r->vec[ri[i].i];
-        if (pq_labels_sig_eq(a->lab, a->nlab, b->lab, b->nlab, names, on))
-            return fail(c, "found duplicate series for the match group on one side "
-                           "of the operation; many-to-many matching not allowed: "
-                           "matching labels must be unique on one side");
-    }
-    /* (signature, element) of every result, for duplicate detection */
-    struct sigent *seen = pq_alloc_array(c->a, l->n ? l->n : 1, sizeof(*seen));
-    uint32_t *from = pq_alloc_array(c->a, l->n ? l->n : 1, sizeof(*from));
-    if (seen == NULL || from == NULL)
+    if (dup)
+        return fail(c, "found duplicate series for the match group on one side "
+                       "of the operation; many-to-many matching not allowed: "
+                       "matching labels must be unique on one side");
+    /* results so far: one-to-one must match each left signature once,
+     * group_x must give distinct result label sets */
+    struct sigtab seen_l, seen_out;
+    pq_value outv = {.type = PQ_T_VECTOR, .vec = out->vec};
+    if (sigtab_init(c, &seen_l, l, l->n, names, on) != 0 ||
+        sigtab_init(c, &seen_out, &outv, l->n, NULL, 0) != 0)
         return oom(c);
     size_t k = 0;
     for (size_t i = 0; i < l->n; i++) {
         const struct pq_el *ls = &l->vec[i];
         uint64_t h = pq_labels_sig(ls->lab, ls->nlab, names, on);
-        size_t pos = 0;
-        ptrdiff_t ri_i = sig_find(ri, r->n, r, h, ls->lab, ls->nlab, names, on, &pos);
+        size_t slot;
+        ptrdiff_t ri_i = sigtab_find(&rt, h, ls->lab, ls->nlab, &slot);
         if (ri_i < 0)
             continue;
         const struct pq_el *rs = &r->vec[ri_i];
@@ -492,33 +507,29 @@ binop_vv(struct pq_ctx *c, const struct pq_node *n, const pq_value *lhs,
         struct pq_el *e = &out->vec[k];
         *e = *ls;
         e->v = v;
+        e->t = c->t;
         e->sid = UINT32_MAX;
         if (result_labels(c, n, ls, rs, &e->lab, &e->nlab) != 0)
             return oom(c);
-        /* one-to-one: unique by match signature; else by result labels */
-        seen[k].h = n->card == PQ_CARD_ONE ? h : pq_labels_sig(e->lab, e->nlab, NULL, 0) ^
-                                                    pq_labels_sig(e->lab, e->nlab, NULL, 1);
-        seen[k].i = (uint32_t)k;
-        from[k] = (uint32_t)i;
-        k++;
-    }
-    if (k > 1)
-        qsort(seen, k, sizeof(*seen), cmp_sigent);
-    for (size_t j = 1; j < k; j++) {
-        if (seen[j].h != seen[j - 1].h)
-            continue;
         if (n->card == PQ_CARD_ONE) {
-            const struct pq_el *a = &l->vec[from[seen[j - 1].i]];
-            const struct pq_el *b = &l->vec[from[seen[j].i]];
-            if (pq_labels_sig_eq(a->lab, a->nlab, b->lab, b->nlab, names, on))
+            if (sigtab_find(&seen_l, h, ls->lab, ls->nlab, &slot) >= 0)
                 return fail(c, "multiple matches for labels: many-to-one "
                                "matching must be explicit (group_left/group_right)");
+            sigtab_put(&seen_l, slot, h, i);
         } else {
-            const struct pq_el *a = &out->vec[seen[j - 1].i], *b = &out->vec[seen[j].i];
-            if (pq_labels_cmp(a->lab, a->nlab, b->lab, b->nlab) == 0)
-                return fail(c, "multiple matches for labels: grouping labels must "
-                               "ensure unique matches");
+            /* all labels, __name__ included */
+            uint64_t oh = pq_labels_sig(e->lab, e->nlab, NULL, 0) ^
+                          ps_hash_u64(pq_labels_sig(e->lab, e->nlab, NULL, 1));
+            size_t j = (size_t)oh & seen_out.mask;
+            for (; seen_out.idx[j] != 0; j = (j + 1) & seen_out.mask) {
+                const struct pq_el *o = &out->vec[seen_out.idx[j] - 1];
+                if (seen_out.h[j] == oh && pq_labels_cmp(o->lab, o->nlab, e->lab, e->nlab) == 0)
+                    return fail(c, "multiple matches for labels: grouping labels must "
+                                   "ensure unique matches");
+            }
+            sigtab_put(&seen_out, j, oh, k);
         }
+        k++;
     }
     out->n = k;
     return 0;
@@ -649,56 +660,21 @@ eval_agg(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     uint32_t *gi = pq_alloc_array(c->a, in.n ? in.n : 1, sizeof(*gi));
     if (g == NULL || gi == NULL)
         return oom(c);
-    size_t ng = 0;
-    /* assign groups (linear scan over a sorted signature index) */
-    struct sigent *idx = pq_alloc_array(c->a, in.n ? in.n : 1, sizeof(*idx));
-    if (idx == NULL)
+    /* groups in order of first appearance */
+    struct sigtab gt;
+    if (sigtab_init(c, &gt, &in, in.n, names, on) != 0)
         return oom(c);
-    for (size_t i = 0; i < in.n; i++) {
-        idx[i].h = pq_labels_sig(in.vec[i].lab, in.vec[i].nlab, names, on);
-        idx[i].i = (uint32_t)i;
-    }
-    /* group ids in first-appearance order: process elements in input order */
-    struct sigent *sorted = pq_alloc_array(c->a, in.n ? in.n : 1, sizeof(*sorted));
-    if (sorted == NULL)
-        return oom(c);
-    memcpy(sorted, idx, in.n * sizeof(*idx));
-    if (in.n > 1)
-        qsort(sorted, in.n, sizeof(*sorted), cmp_sigent);
-    for (size_t i = 0; i < in.n; i++)
-        gi[i] = UINT32_MAX;
-    for (size_t s = 0; s < in.n; s++) {
-        size_t e = s;
-        while (e < in.n && sorted[e].h == sorted[s].h)
-            e++;
-        /* elements with equal hash: split by real equality */
-        for (size_t x = s; x < e; x++) {
-            uint32_t ix = sorted[x].i;
-            if (gi[ix] != UINT32_MAX)
-                continue;
-            gi[ix] = (uint32_t)ng;
-            for (size_t y = x + 1; y < e; y++) {
-                uint32_t iy = sorted[y].i;
-                if (gi[iy] == UINT32_MAX &&
-                    pq_labels_sig_eq(in.vec[ix].lab, in.vec[ix].nlab, in.vec[iy].lab,
-                                     in.vec[iy].nlab, names, on))
-                    gi[iy] = (uint32_t)ng;
-            }
-            ng++;
-        }
-        s = e - 1;
-    }
-    /* renumber groups by first appearance */
-    uint32_t *ren = pq_alloc_array(c->a, ng ? ng : 1, sizeof(*ren));
-    if (ren == NULL)
-        return oom(c);
-    for (size_t i = 0; i < ng; i++)
-        ren[i] = UINT32_MAX;
     uint32_t next = 0;
     for (size_t i = 0; i < in.n; i++) {
-        if (ren[gi[i]] == UINT32_MAX)
-            ren[gi[i]] = next++;
-        gi[i] = ren[gi[i]];
+        uint64_t h = pq_labels_sig(in.vec[i].lab, in.vec[i].nlab, names, on);
+        size_t slot;
+        ptrdiff_t first = sigtab_find(&gt, h, in.vec[i].lab, in.vec[i].nlab, &slot);
+        if (first >= 0) {
+            gi[i] = gi[first];
+        } else {
+            sigtab_put(&gt, slot, h, i);
+            gi[i] = next++;
+        }
     }
     int top = n->agg == PQ_AGG_TOPK;
     for (size_t i = 0; i < in.n; i++) {

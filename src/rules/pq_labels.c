@@ -62,6 +62,13 @@ int
 pq_labels_drop_name(struct pq_arena *a, const struct ps_label *l, uint32_t n,
                     const struct ps_label **out, uint32_t *nout)
 {
+    /* label sets are sorted: __name__ is first unless a name sorts before
+     * it (capitals); then dropping it is just skipping it */
+    if (n > 0 && strcmp(l[0].name, "__name__") == 0) {
+        *out = l + 1;
+        *nout = n - 1;
+        return 0;
+    }
     if (pq_label_get(l, n, "__name__") == NULL) {
         *out = l;
         *nout = n;
@@ -127,10 +134,9 @@ pq_labels_sig(const struct ps_label *l, uint32_t n, const struct pq_strlist *nam
     for (uint32_t i = 0; i < n; i++) {
         if (!keep_label(l[i].name, names, on))
             continue;
+        /* ps_hash_bytes mixes in the length, so no separators are needed */
         h = ps_hash_bytes(l[i].name, strlen(l[i].name), h);
-        h = ps_hash_bytes("\xff", 1, h);
-        h = ps_hash_bytes(l[i].value, strlen(l[i].value), h);
-        h = ps_hash_bytes("\xfe", 1, h);
+        h = ps_hash_bytes(l[i].value, strlen(l[i].value), h ^ 0xff);
     }
     return h;
 }

@@ -64,6 +64,7 @@ alert_state_free(struct alert_state *st)
     for (size_t i = 0; i < st->n; i++)
         alert_free(&st->v[i]);
     free(st->v);
+    free(st->order);
     ps_map64_free(&st->idx);
     pq_cache_free(st->cache, st->ncache);
     pq_arena_free(&st->arena);
@@ -131,10 +132,24 @@ alert_state_step(struct alert_state *st, const struct rule *r, const struct ps_f
     }
     for (size_t i = 0; i < st->n; i++)
         st->v[i].seen = 0;
+    if (ps_grow((void **)&st->order, &st->order_cap, v.n + 1, sizeof(*st->order)) != PS_OK) {
+        snprintf(err, errn, "out of memory");
+        return PS_E_NOMEM;
+    }
     for (size_t i = 0; i < v.n; i++) {
         const struct pq_el *e = &v.vec[i];
-        uint64_t h = pq_labels_sig(e->lab, e->nlab, NULL, 0), key = 0;
-        ptrdiff_t ai = find_alert(st, h, e->lab, e->nlab, &key);
+        /* fast path: the same series at the same position as last step */
+        ptrdiff_t ai = -1;
+        uint64_t h = 0, key = 0;
+        if (i < st->norder && st->order[i] < st->n) {
+            const struct alert *pa = &st->v[st->order[i]];
+            if (!pa->seen && pq_labels_sig_eq(pa->lab, pa->nlab, e->lab, e->nlab, NULL, 0))
+                ai = (ptrdiff_t)st->order[i];
+        }
+        if (ai < 0) {
+            h = pq_labels_sig(e->lab, e->nlab, NULL, 0);
+            ai = find_alert(st, h, e->lab, e->nlab, &key);
+        }
         if (ai >= 0 && st->v[ai].seen) {
             snprintf(err, errn, "vector contains metrics with the same labelset "
                                 "after applying alert labels");
@@ -166,7 +181,9 @@ alert_state_step(struct alert_state *st, const struct rule *r, const struct ps_f
         a->seen = 1;
         a->v = e->v;
         a->firing = t - a->active_at >= r->for_ms;
+        st->order[i] = (size_t)ai;
     }
+    st->norder = v.n;
     return PS_OK;
 }
 
@@ -187,6 +204,8 @@ alert_state_sweep(struct alert_state *st, void (*on_remove)(struct alert *a, voi
         removed = 1;
     }
     st->n = k;
+    if (removed)
+        st->norder = 0;   /* positions refer to the old array */
     return removed ? rebuild_index(st) : 0;
 }
 

@@ -78,6 +78,8 @@ struct alert_state {
     struct alert *v;
     size_t n, cap;
     struct ps_map64 idx;      /* label hash -> index+1 (probe on collision) */
+    size_t *order;            /* alert index of each element of the last step */
+    size_t norder, order_cap;
     struct pq_selcache *cache;
     uint32_t ncache;
     struct pq_arena arena;
