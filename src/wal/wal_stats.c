@@ -300,6 +300,15 @@ on_series(void *ctx, const struct ps_wal_series *ser, size_t n)
 }
 
 /* Head-replay acceptance of one sample or histogram. */
+/* Does the pending repair destroy data of the current segment? WAL and
+ * checkpoint repairs leave the WBL alone, and a WBL repair the WAL. */
+static inline int
+repair_hits(const struct ps_wal_stats *s)
+{
+    return s->repair && (s->cur->kind == PS_WAL_SEG_WBL) ==
+                            (s->repair_seg_kind == PS_WAL_SEG_WBL);
+}
+
 static void
 take_sample(struct ps_wal_stats *s, uint64_t ref, int64_t t)
 {
@@ -308,7 +317,7 @@ take_sample(struct ps_wal_stats *s, uint64_t ref, int64_t t)
         g->min_t = t;
     if (t > g->max_t)
         g->max_t = t;
-    if (s->repair) {
+    if (repair_hits(s)) {
         s->repair_samples++;
         if (t < s->repair_min_t)
             s->repair_min_t = t;
@@ -445,7 +454,7 @@ on_record(void *ctx, const struct ps_wal_record *rec)
         g->records_snappy++;
     else if (rec->compr == PS_WAL_COMPR_ZSTD)
         g->records_zstd++;
-    if (s->repair)
+    if (repair_hits(s))
         s->repair_records++;
     if (slot == PS_WAL_REC_UNKNOWN) {
         struct ps_wal_corruption c;
