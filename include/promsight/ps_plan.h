@@ -144,6 +144,7 @@ struct ps_plan_inputs {
     double receiver_volume_bytes;    /* capacity per receiver */
     double agents;
     double agent_volume_bytes;       /* capacity per agent */
+    double agent_rss_bytes;          /* largest agent process_resident_memory_bytes */
     double head_series_limit;        /* tenant head_series_limit */
     double rw_max_shards, rw_capacity, rw_max_samples_per_send;
     double rw_send_latency_s;        /* mean batch send duration */

@@ -516,6 +516,7 @@ read_config(struct ps_plan *p, const struct ps_facts *f)
     }
     in->receiver_volume_bytes = config_value(f, "kubelet_volume_stats_capacity_bytes", NULL, NULL,
                                              RECV, 0);
+    in->agent_rss_bytes = config_value(f, "process_resident_memory_bytes", NULL, NULL, AGENT, 0);
     in->agent_volume_bytes = config_value(f, "kubelet_volume_stats_capacity_bytes", NULL, NULL,
                                           AGENT, 0);
     /* measured bytes per sample: block stats, else the compaction histograms */

@@ -62,6 +62,7 @@ ps_plan_inputs_init(struct ps_plan_inputs *in)
     in->retention_s = in->replication_factor = in->receivers = NAN;
     in->receiver_mem_limit = in->receiver_volume_bytes = NAN;
     in->agents = in->agent_volume_bytes = in->head_series_limit = NAN;
+    in->agent_rss_bytes = NAN;
     in->rw_max_shards = in->rw_capacity = in->rw_max_samples_per_send = NAN;
     in->rw_send_latency_s = in->outage_s = in->raw_retention_s = NAN;
 }
@@ -449,6 +450,50 @@ ps_plan_recommend(const struct ps_plan_inputs *in, const struct ps_sizing *s,
         set(r->unit, sizeof(r->unit), "shards");
     } else {
         set(r->result, sizeof(r->result), "cannot size: no remote-write or agent rate");
+    }
+
+    /* ---- agent memory ---- */
+    NEW("agent.memory", "Agent memory request and limit");
+    double AS_hi = qhi(in, PS_Q_AGENT_SERIES, d1, sizeof(d1));
+    double AS_now = in->q[PS_Q_AGENT_SERIES].known ? in->q[PS_Q_AGENT_SERIES].now : NAN;
+    if (isfinite(in->agent_rss_bytes) && isfinite(AS_now) && AS_now > 0 && isfinite(AS_hi)) {
+        /*
+         * today's resident memory plus the forecast growth at the per-series
+         * rule (scaling RSS by series alone would scale the process's fixed
+         * overhead too)
+         */
+        double grow = fmax(AS_hi - AS_now, 0);
+        double req = in->agent_rss_bytes + grow * B_req;
+        double lim = (in->agent_rss_bytes + grow * B_lim) / f_r;
+        set(r->inputs, sizeof(r->inputs), "%s; agent resident memory now %s "
+            "(process_resident_memory_bytes, largest agent); %s and %s B per added series "
+            "(sizing.yaml); fill target %g",
+            d1, hb(fr, in->agent_rss_bytes), hn(fr, B_req), hn(fr, B_lim), f_r);
+        set(r->formula, sizeof(r->formula), "added series = %s - %s = %s; request = %s + %s x "
+            "%s = %s; limit = (%s + %s x %s) / %g = %s", hn(fr, AS_hi), hn(fr, AS_now),
+            hn(fr, grow), hb(fr, in->agent_rss_bytes), hn(fr, grow), hn(fr, B_req),
+            hb(fr, req), hb(fr, in->agent_rss_bytes), hn(fr, grow), hn(fr, B_lim), f_r,
+            hb(fr, lim));
+        set(r->result, sizeof(r->result), "requests.memory %s, limits.memory %s per agent",
+            hb(fr, req), hb(fr, lim));
+        r->value = lim;
+        snprintf(r->unit, sizeof(r->unit), "bytes");
+    } else if (isfinite(AS_hi)) {
+        double req = AS_hi * B_req, lim = AS_hi * B_lim / f_r;
+        set(r->inputs, sizeof(r->inputs), "%s; no agent resident memory in the bundle; %s and "
+            "%s B/series from sizing.yaml (figures for a full Prometheus head: agent mode "
+            "keeps no chunks or index, so this is an upper bound)",
+            d1, hn(fr, B_req), hn(fr, B_lim));
+        set(r->formula, sizeof(r->formula), "request = %s x %s = %s; limit = %s x %s / %g = %s",
+            hn(fr, AS_hi), hn(fr, B_req), hb(fr, req), hn(fr, AS_hi), hn(fr, B_lim), f_r,
+            hb(fr, lim));
+        set(r->result, sizeof(r->result), "requests.memory %s, limits.memory %s per agent "
+            "(upper bound; measure process_resident_memory_bytes)", hb(fr, req), hb(fr, lim));
+        r->value = lim;
+        snprintf(r->unit, sizeof(r->unit), "bytes");
+    } else {
+        set(r->inputs, sizeof(r->inputs), "%s", d1);
+        set(r->result, sizeof(r->result), "cannot size: no agent active series in the bundle");
     }
 
     /* ---- retention and downsampling ---- */

@@ -20,7 +20,7 @@ set -e
 
 "$P" plan "$LAB" >"$tmp/plan.txt" 2>"$tmp/plan.err" || { cat "$tmp/plan.err"; fail "plan exit"; }
 for s in "Capacity series" "Quantities used for sizing" "Recommendations" "Monthly cost" \
-         "[receiver.replicas]" "[receiver.volume]" "[agent.volume]" "[agent.queue_config]" \
+         "[receiver.replicas]" "[receiver.volume]" "[agent.volume]" "[agent.queue_config]" "[agent.memory]" \
          "[storage.retention]" "EXAMPLE prices"; do
     grep -qF "$s" "$tmp/plan.txt" || fail "text plan lacks '$s'"
 done

@@ -185,6 +185,8 @@ test_recommend_arithmetic(void **state)
     assert_near(q->value, 10, 0);
     assert_non_null(strstr(q->result, "max_shards: 10, capacity: 10000, max_samples_per_send: 2000"));
     assert_near(find(&r, "storage.retention")->value, 1.0368e10, 1);
+    /* no agent series: agent memory cannot be sized */
+    assert_non_null(strstr(find(&r, "agent.memory")->result, "cannot size"));
     assert_non_null(strstr(find(&r, "storage.retention")->result, "saves no space"));
     assert_true(r.cost.priced);
     /* now: 3 x 100 GiB x 0.08 + 2 x 2 GiB x 0.08 = 24 + 0.32; no object store
@@ -196,6 +198,34 @@ test_recommend_arithmetic(void **state)
 }
 
 /* Nothing known: every recommendation says what it is missing; no NaN math. */
+/*
+ * Agent memory: RSS 200 MiB with 10k series now, 30k at +90d (upper):
+ * request = 200 MiB + 20k x 3072 B = 209715200 + 61440000 = 271155200 B;
+ * limit = (209715200 + 20k x 8192) / 0.8 = (209715200 + 163840000) / 0.8 = 466944000 B.
+ * Without RSS: limit = 30k x 8192 / 0.8 = 307200000 B.
+ */
+static void
+test_recommend_agent_memory(void **state)
+{
+    (void)state;
+    struct ps_sizing s;
+    ps_sizing_defaults(&s);
+    struct ps_plan_inputs in;
+    ps_plan_inputs_init(&in);
+    set_q(&in, PS_Q_AGENT_SERIES, 10000, 30000);
+    in.agent_rss_bytes = 200.0 * 1048576;
+    struct ps_plan_result r;
+    assert_int_equal(ps_plan_recommend(&in, &s, NULL, &r), PS_OK);
+    assert_near(find(&r, "agent.memory")->value, 466944000, 1e-3);
+    assert_non_null(strstr(find(&r, "agent.memory")->result, "259 MiB")); /* 271155200 B */
+    ps_plan_result_free(&r);
+    in.agent_rss_bytes = NAN;
+    assert_int_equal(ps_plan_recommend(&in, &s, NULL, &r), PS_OK);
+    assert_near(find(&r, "agent.memory")->value, 307200000, 1e-3);
+    assert_non_null(strstr(find(&r, "agent.memory")->result, "upper bound"));
+    ps_plan_result_free(&r);
+}
+
 static void
 test_recommend_empty(void **state)
 {
@@ -221,6 +251,7 @@ main(void)
         cmocka_unit_test(test_sizing_bad_files),
         cmocka_unit_test(test_pricing_profiles),
         cmocka_unit_test(test_recommend_arithmetic),
+        cmocka_unit_test(test_recommend_agent_memory),
         cmocka_unit_test(test_recommend_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
