@@ -177,7 +177,7 @@ print_text(const char *bundle, const struct ps_plan *p, const struct ps_pricing 
                pr->effective_date, pr->example ? " - EXAMPLE prices, not a quote" : "");
     printf("\nCapacity series (%zu)\n", p->nseries);
     if (p->nseries == 0)
-        printf("  none of the metrics listed in docs/capacity-planning.md were found\n");
+        printf("  none of the metrics listed in docs/capacity-planning.md were found\n\n");
     for (size_t i = 0; i < p->nseries; i++)
         print_series(p, &p->series[i]);
 
