@@ -185,7 +185,7 @@ print_text(const char *name, const struct ps_fit_data *d,
     fmt_time(d->t[0], a, sizeof(a));
     fmt_time(d->t[d->n - 1], b, sizeof(b));
     ps_fmt_duration_ms((int64_t)llround((d->t[d->n - 1] - d->t[0]) * 1000), c, sizeof(c));
-    printf("  data      %zu points, %s .. %s (%s), last value %.6g", d->n, a, b, c,
+    printf("  data      %zu point%s, %s .. %s (%s), last value %.6g", d->n, d->n == 1 ? "" : "s", a, b, c,
            d->v[d->n - 1]);
     if (d->dropped_nonfinite || d->merged_duplicate)
         printf("; dropped %zu non-finite, merged %zu duplicate times",

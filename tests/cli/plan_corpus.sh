@@ -46,6 +46,17 @@ num() { grep -m1 "\"$1\":" "$tmp/plan.json" | sed 's/.*: *//; s/,$//'; }
 awk '/"agent_active_series": \{/ { q = 1 } q && /"now":/ { sub(/.*: /, ""); sub(/,/, ""); now = $0 + 0 }
      q && /"mean": \[/ { getline; sub(/,/, ""); m = $0 + 0; exit !(m > now && now > 1000) }' \
     "$tmp/plan.json" || fail "agent series forecast does not grow"
+# block timeline: the receiver's six blocks (corpus README) form one series
+# whose last point is the newest block's numSeries, read here from meta.json
+grep -q '"series": "promsight_block_series{tsdb=\\"thanos-receive-0/default-tenant\\",tenant=\\"default-tenant\\"} (6 blocks)"' \
+    "$tmp/plan.json" || fail "block series not merged into one 6-block series"
+newest=$(grep -l '"maxTime"' "$LAB"/thanos-receive-0/default-tenant/01*/meta.json |
+    while read -r m; do printf '%s %s\n' "$(sed -n 's/.*"maxTime": *\([0-9]*\).*/\1/p' "$m")" "$m"; done |
+    sort -n | tail -1 | cut -d' ' -f2)
+bseries=$(sed -n 's/.*"numSeries": *\([0-9]*\).*/\1/p' "$newest")
+awk -v want="$bseries" '/"series": "promsight_block_series/ { q = 1 } q && /"last_value":/ {
+        sub(/.*: /, ""); sub(/,/, ""); exit !($0 + 0 == want + 0) }' "$tmp/plan.json" ||
+    fail "block series last value is not the newest block's numSeries ($bseries)"
 # arithmetic a reader can follow: capacity = max_samples_per_send x 5
 grep -q 'capacity = 500 x 5 = 2500' "$tmp/plan.txt" || fail "queue_config arithmetic"
 
