@@ -311,6 +311,19 @@ plan_group(struct group *g, unsigned flags)
     }
     for (int ph = 0; ph < PH__COUNT; ph++) {
         sort_idx(g->order[ph], g->norder[ph], g->v);
+        /* Prometheus (2.42 head.Init) opens segment cp+1 (or 0) first and
+         * fails when it is missing. */
+        if (ph == PH_WAL && g->norder[ph] > 0) {
+            const struct seg_ent *f = &g->v[g->order[ph][0]];
+            int64_t want = cp >= 0 ? cp + 1 : 0;
+            if (f->seq != want) {
+                char msg[128];
+                snprintf(msg, sizeof(msg), "replay starts at segment %lld but the "
+                         "first one here is %lld", (long long)want, (long long)f->seq);
+                note(s, PS_SEV_ERROR, f->path,
+                     "%s: Prometheus fails to open this WAL (open WAL segment)", msg);
+            }
+        }
         for (size_t k = 0; k < g->norder[ph]; k++) {
             struct seg_ent *e = &g->v[g->order[ph][k]];
             e->read = 1;

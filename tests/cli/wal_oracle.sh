@@ -9,7 +9,9 @@
 #    raw sample count minus what it says the head drops (unknown refs, out
 #    of order, duplicates) must equal head_samples.
 # 2. Corruption: bytes of a copy of the agent WAL are damaged; promtool then
-#    refuses with "corruption in segment ... at N: MSG". promsight's first
+#    refuses with "corruption in segment ... at N: MSG".
+# Also two WALs built from the corpus where the head drops samples (unknown
+# refs; out-of-order and duplicate samples), so the drop counts are checked. promsight's first
 #    repair-triggering corruption must carry the same N (prometheus_offset)
 #    and MSG.
 # Needs promtool and jq; skips (exit 0, with a message) without them.
@@ -45,6 +47,25 @@ counts() { # name srcwal
 
 counts agent "$C/prometheus-agent-0/data/wal"
 counts receive "$C/thanos-receive-0/default-tenant/wal"
+
+# Differences promtool must agree with. (a) The receiver's segments 8 and 9
+# without their checkpoint, renamed 0 and 1 (2.42 replays from segment 0
+# when there is no checkpoint): most samples are for refs defined in the
+# checkpoint, so the head drops them as unknown refs. (b) The agent segment
+# twice (00000000 and a copy as 00000001): the second copy is all
+# duplicates and out-of-order samples. In both cases head_samples must
+# equal promtool's lines and the drops must be non-zero.
+mkdir -p "$tmp/src_unknown" "$tmp/src_twice"
+cp "$C/thanos-receive-0/default-tenant/wal/00000008" "$tmp/src_unknown/00000000"
+cp "$C/thanos-receive-0/default-tenant/wal/00000009" "$tmp/src_unknown/00000001"
+cp "$C/prometheus-agent-0/data/wal/00000000" "$tmp/src_twice/00000000"
+cp "$C/prometheus-agent-0/data/wal/00000000" "$tmp/src_twice/00000001"
+counts unknown_refs "$tmp/src_unknown"
+jq -e '.wals[0].totals.unknown_ref_samples > 0' "$tmp/unknown_refs.json" >/dev/null ||
+    { echo "  expected unknown refs"; fail=1; }
+counts agent_twice "$tmp/src_twice"
+jq -e '.wals[0].totals | .out_of_order_samples > 0 and .duplicate_samples > 0' \
+    "$tmp/agent_twice.json" >/dev/null || { echo "  expected OOO and duplicates"; fail=1; }
 
 # corrupt NAME OFFSET BYTES-as-printf | truncate NAME SIZE
 damage() { # name how arg [bytes]
