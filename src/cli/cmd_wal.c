@@ -95,7 +95,13 @@ print_wal(const struct ps_wal_stats *s)
         printf("  checkpoint not read: %s\n", n);
         off += strlen(n) + 1;
     }
-    printf("\n  %-44s %-10s %10s %8s %8s %10s %8s %8s %6s\n", "SEGMENT", "KIND",
+    int nw = 7;
+    for (size_t i = 0; i < s->nsegs; i++) {
+        size_t l = strlen(s->segs[i].name);
+        if (l > (size_t)nw)
+            nw = l > 60 ? 60 : (int)l;
+    }
+    printf("\n  %-*s %-10s %10s %8s %8s %10s %8s %8s %6s\n", nw, "SEGMENT", "KIND",
            "BYTES", "RECORDS", "SERIES", "SAMPLES", "HISTOS", "DROPPED", "CORR");
     for (size_t i = 0; i < s->nsegs; i++) {
         const struct ps_wal_seg_stats *g = &s->segs[i];
@@ -104,11 +110,15 @@ print_wal(const struct ps_wal_stats *s)
             rec += g->records[k];
         const char *name = g->name;
         size_t l = strlen(name);
-        if (l > 44)
-            name += l - 44;
-        printf("  %-44s %-10s %10s %8" PRIu64 " %8" PRIu64 " %10" PRIu64
+        const char *dots = "";
+        if (l > 60) {
+            name += l - 57;
+            dots = "...";
+        }
+        printf("  %s%-*s %-10s %10s %8" PRIu64 " %8" PRIu64 " %10" PRIu64
                " %8" PRIu64 " %8" PRIu64 " %6" PRIu64 "\n",
-               name, ps_wal_seg_kind_name(g->kind), human(g->bytes, a, sizeof(a)),
+               dots, nw - (int)strlen(dots), name, ps_wal_seg_kind_name(g->kind),
+               human(g->bytes, a, sizeof(a)),
                rec, g->series, g->samples, g->histograms,
                g->unknown_ref + g->out_of_order + g->duplicate, g->corruptions);
     }
@@ -173,10 +183,16 @@ print_wal(const struct ps_wal_stats *s)
         size_t n = ps_wal_stats_top(s, by, top, PS_WAL_TOP);
         if (n == 0)
             continue;
+        int w = 13;
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(top[i].name);
+            if (l > (size_t)w)
+                w = l > 80 ? 80 : (int)l;
+        }
         printf("\n  top metric names by %s\n", by ? "samples" : "series");
-        printf("    %-50s %8s %10s\n", "NAME", "SERIES", "SAMPLES");
+        printf("    %-*s %8s %10s\n", w, "NAME", "SERIES", "SAMPLES");
         for (size_t i = 0; i < n; i++)
-            printf("    %-50s %8" PRIu64 " %10" PRIu64 "\n",
+            printf("    %-*s %8" PRIu64 " %10" PRIu64 "\n", w,
                    top[i].name[0] ? top[i].name : "(no __name__)",
                    top[i].series, top[i].samples);
     }
