@@ -174,17 +174,140 @@ ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v)
     return xor_next(it, t, v);
 }
 
+/*
+ * Whole-chunk decoder: samples 0 and 1 through xor_next, then a loop with
+ * the bit buffer in locals. Same format and results as xor_next.
+ */
 enum ps_err
 ps_tsdb_xor_decode(const uint8_t *p, size_t n, int64_t *t, double *v, size_t cap,
                    size_t *got)
 {
     struct ps_tsdb_xor_it it;
     ps_tsdb_xor_init(&it, p, n);
-    size_t k = 0;
+    *got = 0;
+    if (it.err != PS_OK)
+        return it.err;
+    size_t k = 0, total = it.total < cap ? it.total : cap;
     enum ps_err e = PS_OK;
     double dv;
-    while (k < cap && (e = xor_next(&it, &t[k], v != NULL ? &v[k] : &dv)) == PS_OK)
+    while (k < total && k < 2) {
+        if ((e = xor_next(&it, &t[k], v != NULL ? &v[k] : &dv)) != PS_OK)
+            break;
         k++;
+    }
+    if (e != PS_OK || k >= total) {
+        *got = k;
+        return e == PS_DONE ? PS_OK : e;
+    }
+    uint64_t buf = it.buf, vbits = it.vbits;
+    unsigned cnt = it.cnt, lead = it.leading, trail = it.trailing;
+    const uint8_t *q = it.p, *end = it.end;
+    int64_t tt = it.t, td = it.tdelta;
+#define REFILL()                                                              \
+    do {                                                                      \
+        if (end - q >= 8) {                                                   \
+            uint64_t w_;                                                      \
+            memcpy(&w_, q, 8);                                                \
+            buf |= __builtin_bswap64(w_) >> cnt;                              \
+            q += (63 - cnt) >> 3;                                             \
+            cnt |= 56;                                                        \
+        } else {                                                              \
+            while (cnt <= 56 && q < end) {                                    \
+                buf |= (uint64_t)*q++ << (56 - cnt);                          \
+                cnt += 8;                                                     \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
+#define NEED(nb)                                                              \
+    do {                                                                      \
+        if (cnt < (nb)) {                                                     \
+            REFILL();                                                         \
+            if (cnt < (nb)) {                                                 \
+                e = PS_E_TRUNCATED;                                           \
+                goto out;                                                     \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
+#define TAKE(nb, dst)                                                         \
+    do {                                                                      \
+        NEED(nb);                                                             \
+        dst = buf >> (64 - (nb));                                             \
+        buf <<= (nb);                                                         \
+        cnt -= (nb);                                                          \
+    } while (0)
+    for (; k < total; k++) {
+        if (cnt < 4)
+            REFILL();
+        unsigned ones = (unsigned)__builtin_clzll(~buf | (UINT64_C(1) << 59));
+        if (ones > 4)
+            ones = 4;
+        unsigned used = ones < 4 ? ones + 1 : 4;
+        if (used > cnt) { /* bits past cnt are zeros, not data */
+            e = PS_E_TRUNCATED;
+            goto out;
+        }
+        buf <<= used;
+        cnt -= used;
+        int64_t dod = 0;
+        if (ones == 4) {
+            uint64_t hi, lo;
+            TAKE(32, hi);
+            TAKE(32, lo);
+            dod = (int64_t)(hi << 32 | lo);
+        } else if (ones > 0) {
+            static const unsigned widths[] = {0, 14, 17, 20};
+            unsigned w = widths[ones];
+            uint64_t b;
+            TAKE(w, b);
+            if (b > (UINT64_C(1) << (w - 1)))
+                b -= UINT64_C(1) << w;
+            dod = (int64_t)b;
+        }
+        td = (int64_t)((uint64_t)td + (uint64_t)dod);
+        tt = (int64_t)((uint64_t)tt + (uint64_t)td);
+        /* value */
+        NEED(1);
+        if ((buf >> 63) == 0) {
+            buf <<= 1;
+            cnt -= 1;
+        } else {
+            NEED(2);
+            unsigned ctl = (unsigned)(buf >> 62);
+            buf <<= 2;
+            cnt -= 2;
+            if (ctl == 3) {
+                uint64_t l, sg;
+                TAKE(5, l);
+                TAKE(6, sg);
+                if (sg == 0)
+                    sg = 64;
+                if (l + sg > 64) {
+                    e = PS_E_CORRUPT;
+                    goto out;
+                }
+                lead = (unsigned)l;
+                trail = (unsigned)(64 - l - sg);
+            }
+            unsigned m = 64u - lead - trail;
+            uint64_t x;
+            if (m <= 56) {
+                TAKE(m, x);
+            } else {
+                uint64_t hi, lo;
+                TAKE(m - 32, hi);
+                TAKE(32, lo);
+                x = hi << 32 | lo;
+            }
+            vbits ^= trail >= 64 ? 0 : x << trail;
+        }
+        t[k] = tt;
+        if (v != NULL)
+            memcpy(&v[k], &vbits, sizeof(double));
+    }
+#undef TAKE
+#undef NEED
+#undef REFILL
+out:
     *got = k;
-    return e == PS_DONE ? PS_OK : e;
+    return e;
 }

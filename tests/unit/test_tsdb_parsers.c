@@ -146,15 +146,30 @@ test_xor_roundtrip(void **state)
     }
     assert_int_equal(e, PS_DONE);
     assert_int_equal(k, 200);
-    /* every truncation fails cleanly, never reads past the end */
+    /* the whole-chunk decoder gives the same samples */
+    int64_t dt[200];
+    double dvv[200];
+    size_t got = 0;
+    assert_int_equal(ps_tsdb_xor_decode(buf, len, dt, dvv, 200, &got), PS_OK);
+    assert_int_equal(got, 200);
+    assert_memory_equal(dt, t, sizeof(dt));
+    for (int i = 0; i < 200; i++)
+        if (!isnan(v[i]))
+            assert_memory_equal(&dvv[i], &v[i], 8);
+    /* every truncation fails cleanly, never reads past the end, and both
+       decoders stop at the same sample */
     for (size_t cut = 0; cut < len - 1; cut++) {
         uint8_t *p = malloc(cut ? cut : 1);
         memcpy(p, buf, cut);
         ps_tsdb_xor_init(&it, p, cut);
-        size_t got = 0;
+        got = 0;
         while ((e = ps_tsdb_xor_next(&it, &tt, &vv)) == PS_OK)
             got++;
         assert_true(e == PS_E_TRUNCATED || e == PS_E_CORRUPT || got == 200);
+        size_t got2 = 0;
+        enum ps_err e2 = ps_tsdb_xor_decode(p, cut, dt, dvv, 200, &got2);
+        assert_int_equal(got2, got);
+        assert_int_equal(e2 == PS_OK, got == 200);
         free(p);
     }
 }
