@@ -719,6 +719,9 @@ static void
 output_text(const struct opts *o, struct ps_tsdb_scan *sc, struct rootdata *rd,
             const struct ps_diags *d, size_t *nerr)
 {
+    if (sc->nroots == 0)
+        printf("no TSDB (blocks, chunks_head/ or thanos.shipper.json) under %s\n",
+               o->path);
     for (size_t i = 0; i < sc->nroots; i++) {
         struct rootdata *x = &rd[i];
         if (sc->nroots > 1 || o->mode != M_LIST)
