@@ -52,8 +52,10 @@ pq_cache_free(struct pq_selcache *c, uint32_t n)
 {
     if (c == NULL)
         return;
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         free(c[i].ids);
+        free(c[i].ser);
+    }
     free(c);
 }
 
@@ -77,6 +79,8 @@ matcher_ok(const struct pq_matcher *m, const char *v)
     }
     return 0;
 }
+
+static ptrdiff_t last_at_or_before(const struct ps_sample *s, size_t n, int64_t t);
 
 static const struct ps_facts *sort_facts; /* qsort has no context argument */
 
@@ -122,8 +126,57 @@ sel_resolve(struct pq_ctx *c, const struct pq_node *n, struct pq_selcache **out)
         qsort(ids, k, sizeof(*ids), cmp_series);
     sc->ids = ids;
     sc->n = k;
+    sc->ser = calloc(k ? k : 1, sizeof(*sc->ser));
+    if (sc->ser == NULL)
+        return oom(c);
+    for (size_t i = 0; i < k; i++) {
+        struct pq_selser *se = &sc->ser[i];
+        se->id = ids[i];
+        size_t nl = ps_facts_series_labels(c->f, ids[i], &se->lab);
+        se->nlab = (uint32_t)nl;
+        se->ns = ps_facts_series_samples(c->f, ids[i], &se->s);
+        for (size_t j = 0; j < se->ns && !se->has_stale; j++)
+            se->has_stale = pq_is_stale(se->s[j].v);
+    }
     sc->done = 1;
     return 0;
+}
+
+/* Index of the last sample with time <= t, or -1, searching from the
+ * position found last time (evaluation times mostly move forward). */
+static ptrdiff_t
+seek(struct pq_selser *se, int64_t t)
+{
+    const struct ps_sample *s = se->s;
+    size_t n = se->ns, h = se->hint;
+    if (n == 0)
+        return -1;
+    if (h >= n)
+        h = n - 1;
+    if (s[h].t <= t) {
+        /* walk forward a few, then binary search the rest */
+        size_t k = 0;
+        while (h + 1 < n && s[h + 1].t <= t && k < 8) {
+            h++;
+            k++;
+        }
+        if (h + 1 < n && s[h + 1].t <= t) {
+            size_t lo = h + 1, hi = n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s[mid].t <= t)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            h = lo - 1;
+        }
+        se->hint = h;
+        return (ptrdiff_t)h;
+    }
+    ptrdiff_t r = last_at_or_before(s, h, t);
+    se->hint = r < 0 ? 0 : (size_t)r;
+    return r;
 }
 
 /* Index of the last sample with time <= t, or -1. */
@@ -154,17 +207,16 @@ eval_instant_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     int64_t ref = c->t - n->offset_ms;
     size_t k = 0;
     for (size_t i = 0; i < sc->n; i++) {
-        const struct ps_sample *s;
-        size_t ns = ps_facts_series_samples(c->f, sc->ids[i], &s);
-        ptrdiff_t j = last_at_or_before(s, ns, ref);
-        if (j < 0 || s[j].t < ref - PQ_LOOKBACK_MS || pq_is_stale(s[j].v))
+        struct pq_selser *se = &sc->ser[i];
+        ptrdiff_t j = seek(se, ref);
+        if (j < 0 || se->s[j].t < ref - PQ_LOOKBACK_MS || pq_is_stale(se->s[j].v))
             continue;
         struct pq_el *e = &out->vec[k++];
-        size_t nl = ps_facts_series_labels(c->f, sc->ids[i], &e->lab);
-        e->nlab = (uint32_t)nl;
-        e->sid = sc->ids[i];
-        e->v = s[j].v;
-        e->t = s[j].t;
+        e->lab = se->lab;
+        e->nlab = se->nlab;
+        e->sid = se->id;
+        e->v = se->s[j].v;
+        e->t = se->s[j].t;
     }
     out->n = k;
     return 0;
@@ -184,36 +236,47 @@ eval_range_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     int64_t start = end - n->range_ms;
     size_t k = 0;
     for (size_t i = 0; i < sc->n; i++) {
-        const struct ps_sample *s;
-        size_t ns = ps_facts_series_samples(c->f, sc->ids[i], &s);
-        ptrdiff_t hi = last_at_or_before(s, ns, end);
+        struct pq_selser *se = &sc->ser[i];
+        ptrdiff_t hi = seek(se, end);
         if (hi < 0)
             continue;
-        ptrdiff_t lo = last_at_or_before(s, ns, start - 1) + 1; /* first t >= start */
-        if (lo > hi)
+        /* first sample with t >= start: walk back from hi (ranges are
+         * short compared with the data) with a binary-search fallback */
+        const struct ps_sample *s = se->s;
+        ptrdiff_t lo = hi;
+        size_t walked = 0;
+        while (lo > 0 && s[lo - 1].t >= start && walked < 64) {
+            lo--;
+            walked++;
+        }
+        if (lo > 0 && s[lo - 1].t >= start)
+            lo = last_at_or_before(s, (size_t)lo, start - 1) + 1;
+        if (s[lo].t < start)
             continue;
         size_t cnt = (size_t)(hi - lo + 1);
         const struct ps_sample *base = s + lo;
-        size_t nstale = 0;
-        for (size_t j = 0; j < cnt; j++)
-            nstale += pq_is_stale(base[j].v);
-        if (nstale == cnt)
-            continue;
-        if (nstale > 0) {
-            struct ps_sample *cp = pq_alloc_array(c->a, cnt - nstale, sizeof(*cp));
-            if (cp == NULL)
-                return oom(c);
-            size_t m = 0;
+        if (se->has_stale) {
+            size_t nstale = 0;
             for (size_t j = 0; j < cnt; j++)
-                if (!pq_is_stale(base[j].v))
-                    cp[m++] = base[j];
-            base = cp;
-            cnt = m;
+                nstale += pq_is_stale(base[j].v);
+            if (nstale == cnt)
+                continue;
+            if (nstale > 0) {
+                struct ps_sample *cp = pq_alloc_array(c->a, cnt - nstale, sizeof(*cp));
+                if (cp == NULL)
+                    return oom(c);
+                size_t m = 0;
+                for (size_t j = 0; j < cnt; j++)
+                    if (!pq_is_stale(base[j].v))
+                        cp[m++] = base[j];
+                base = cp;
+                cnt = m;
+            }
         }
         struct pq_mel *e = &out->mat[k++];
-        size_t nl = ps_facts_series_labels(c->f, sc->ids[i], &e->lab);
-        e->nlab = (uint32_t)nl;
-        e->sid = sc->ids[i];
+        e->lab = se->lab;
+        e->nlab = se->nlab;
+        e->sid = se->id;
         e->s = base;
         e->n = cnt;
     }

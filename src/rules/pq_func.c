@@ -164,33 +164,24 @@ instant_delta(const struct pq_mel *m, int is_rate, int *ok)
     return r;
 }
 
-static void
-kahan_inc(double inc, double *sum, double *comp)
-{
-    double t = *sum + inc;
-    if (fabs(*sum) >= fabs(inc))
-        *comp += (*sum - t) + inc;
-    else
-        *comp += (inc - t) + *sum;
-    *sum = t;
-}
-
+/* Least squares with x = seconds relative to icept_t, plain sums as in
+ * Prometheus 2.42; a constant series has slope 0 (NaN if infinite). */
 static void
 linreg(const struct pq_mel *m, int64_t icept_t, double *slope, double *icept)
 {
-    double n = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
+    double n = 0, sx = 0, sy = 0, sxy = 0, sx2 = 0;
     double init = m->s[0].v;
     int consty = 1;
     for (size_t i = 0; i < m->n; i++) {
         double v = m->s[i].v;
-        if (consty && i > 0 && v != init)
+        if (v != init)
             consty = 0;
-        n += 1;
         double x = (double)(m->s[i].t - icept_t) / 1e3;
-        kahan_inc(x, &sx, &cx);
-        kahan_inc(v, &sy, &cy);
-        kahan_inc(x * v, &sxy, &cxy);
-        kahan_inc(x * x, &sx2, &cx2);
+        n += 1;
+        sx += x;
+        sy += v;
+        sxy += x * v;
+        sx2 += x * x;
     }
     if (consty) {
         if (isinf(init)) {
@@ -202,14 +193,21 @@ linreg(const struct pq_mel *m, int64_t icept_t, double *slope, double *icept)
         }
         return;
     }
-    sx += cx;
-    sy += cy;
-    sxy += cxy;
-    sx2 += cx2;
     double cov = sxy - sx * sy / n;
     double var = sx2 - sx * sx / n;
     *slope = cov / var;
     *icept = sy / n - *slope * sx / n;
+}
+
+static void
+kahan_inc(double inc, double *sum, double *comp)
+{
+    double t = *sum + inc;
+    if (fabs(*sum) >= fabs(inc))
+        *comp += (*sum - t) + inc;
+    else
+        *comp += (inc - t) + *sum;
+    *sum = t;
 }
 
 static double

@@ -168,9 +168,20 @@ typedef struct pq_value_ {
 } pq_value;
 
 /* ---- evaluation ---- */
+struct pq_selser {           /* one matching series, borrowed from the store */
+    const struct ps_label *lab;
+    const struct ps_sample *s;
+    size_t ns;
+    uint32_t nlab;
+    uint32_t id;
+    int has_stale;           /* any stale marker among its samples */
+    size_t hint;             /* sample index found at the last evaluation */
+};
+
 struct pq_selcache {
     int done;
     uint32_t *ids;           /* matching series, ordered by label set */
+    struct pq_selser *ser;   /* same order */
     size_t n;
 };
 

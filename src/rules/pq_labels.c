@@ -15,6 +15,14 @@
 #include "promsight/ps_util.h"
 #include "rules/pq_int.h"
 
+/* Strings from the fact store are interned: equal pointers are the
+ * common case and need no comparison. */
+static inline int
+streq(const char *a, const char *b)
+{
+    return a == b || strcmp(a, b) == 0;
+}
+
 static const uint64_t stale_bits = 0x7ff0000000000002ULL;
 
 int
@@ -39,10 +47,10 @@ pq_labels_cmp(const struct ps_label *a, uint32_t na, const struct ps_label *b,
 {
     uint32_t n = na < nb ? na : nb;
     for (uint32_t i = 0; i < n; i++) {
-        int c = strcmp(a[i].name, b[i].name);
+        int c = a[i].name == b[i].name ? 0 : strcmp(a[i].name, b[i].name);
         if (c != 0)
             return c;
-        c = strcmp(a[i].value, b[i].value);
+        c = a[i].value == b[i].value ? 0 : strcmp(a[i].value, b[i].value);
         if (c != 0)
             return c;
     }
@@ -153,8 +161,7 @@ pq_labels_sig_eq(const struct ps_label *a, uint32_t na, const struct ps_label *b
             j++;
         if (i == na || j == nb)
             return i == na && j == nb;
-        if (strcmp(a[i].name, b[j].name) != 0 ||
-            strcmp(a[i].value, b[j].value) != 0)
+        if (!streq(a[i].name, b[j].name) || !streq(a[i].value, b[j].value))
             return 0;
         i++;
         j++;
