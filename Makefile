@@ -96,8 +96,9 @@ check: deps ## unit, CLI and fuzz-replay tests, plain and under ASan+UBSan
 demo: deps $(BIN) ## analyse the example bundle in testdata/ into reports/demo/
 	$(Q)sh tests/demo.sh $(BIN)
 
-reports: $(BIN) ## regenerate the committed example reports in reports/
+reports: $(BIN) ## regenerate the committed example reports in reports/ and the man page
 	$(Q)sh tests/reports.sh $(BIN)
+	$(Q)sh tests/gen-man.sh $(BIN) > docs/promsight.1
 
 bench: deps $(BIN) ## benchmarks against promtool / prometheus (tests/bench/)
 	$(Q)sh tests/bench/run.sh $(BIN)
