@@ -19,6 +19,8 @@
  *                (prometheus.yml, hashrings.json, flags, ...) and published
  *                with configmap="<name>:<key>".
  *   Secret       never read (its values are redacted by redact_tree.c).
+ *   Event        (kubectl get events -o json|yaml) an event k8s.event at
+ *                its last time seen, and promsight_k8s_event_count.
  *   Prometheus, PrometheusAgent (prometheus-operator)   scrape/evaluation
  *                intervals, external labels and spec.remoteWrite with
  *                queueConfig (prom.c), labelled workload=<name>.
@@ -316,6 +318,48 @@ pub_configmap(struct cfg_pub *p, const struct cn *obj)
     }
 }
 
+/*
+ * A Kubernetes Event (core/v1: involvedObject, count, lastTimestamp;
+ * events.k8s.io/v1: regarding, note, deprecatedCount, eventTime) as a fact
+ * event at the time it was last seen, and its count as a series.
+ */
+static void
+pub_k8s_event(struct cfg_pub *p, const struct cn *obj)
+{
+    const struct cn *inv = cn_get(obj, "involvedObject");
+    if (inv == NULL)
+        inv = cn_get(obj, "regarding");
+    const char *ns = cn_str(inv, "namespace");
+    if (ns == NULL)
+        ns = meta(obj, "namespace");
+    const char *okind = cn_str(inv, "kind"), *oname = cn_str(inv, "name");
+    const char *reason = cn_str(obj, "reason"), *type = cn_str(obj, "type");
+    const char *msg = cn_str(obj, "message");
+    if (msg == NULL)
+        msg = cn_str(obj, "note");
+    int64_t count = 1;
+    if (!cn_int(cn_get(obj, "count"), &count))
+        (void)cn_int(cn_get(obj, "deprecatedCount"), &count);
+    const char *when = cn_str(obj, "lastTimestamp");
+    if (when == NULL)
+        when = cn_str(cn_get(obj, "series"), "lastObservedTime");
+    if (when == NULL)
+        when = cn_str(obj, "eventTime");
+    if (when == NULL)
+        when = cn_str(obj, "firstTimestamp");
+    struct ps_label l[] = {{"namespace", ns}, {"object_kind", okind}, {"object", oname},
+                           {"reason", reason}, {"type", type}};
+    cfg_pub_sample(p, "promsight_k8s_event_count", (double)count, l, 5);
+    int64_t keep = p->t_ms;
+    p->t_ms = rfc3339(when, p->t_ms);
+    int warn = type != NULL && strcmp(type, "Warning") == 0;
+    cfg_pub_event(p, "k8s.event", warn ? PS_SEV_WARN : PS_SEV_NOTE, obj->line, l, 5,
+                  "%s %s/%s: %s (x%lld): %s", okind != NULL ? okind : "?", ns != NULL ? ns : "",
+                  oname != NULL ? oname : "?", reason != NULL ? reason : "?", (long long)count,
+                  msg != NULL ? msg : "");
+    p->t_ms = keep;
+}
+
 static void
 pub_object(struct cfg_pub *p, const struct cn *obj, int pass)
 {
@@ -359,6 +403,8 @@ pub_object(struct cfg_pub *p, const struct cn *obj, int pass)
         pub_workload(p, obj, kind);
     } else if (strcmp(kind, "ConfigMap") == 0) {
         pub_configmap(p, obj);
+    } else if (strcmp(kind, "Event") == 0) {
+        pub_k8s_event(p, obj);
     } else if (strcmp(kind, "Prometheus") == 0 || strcmp(kind, "PrometheusAgent") == 0) {
         const char *xn = p->xname, *xv = p->xval;
         p->xname = "workload";

@@ -487,6 +487,26 @@ test_operator_cr(void **state)
     done(&x);
 }
 
+/* kubectl get events -o json */
+static void
+test_k8s_events(void **state)
+{
+    (void)state;
+    struct fx x;
+    ingest(&x, "events.json", NULL, PS_KIND_K8S_OBJECT);
+    assert_int_equal(x.what, PS_CFG_K8S);
+    assert_true(val(&x, "promsight_k8s_event_count", "object", "prometheus-agent-0",
+                    "reason", "BackOff", "type", "Warning", "object_kind", "Pod", NULL) == 4);
+    const struct ps_event *e = event_with(&x, "k8s.event", "BackOff (x4)");
+    assert_non_null(e);
+    assert_int_equal(e->sev, PS_SEV_WARN);
+    assert_int_equal(e->t, 1795501859000LL);   /* lastTimestamp 06:30:59Z */
+    e = event_with(&x, "k8s.event", "Started");
+    assert_non_null(e);
+    assert_int_equal(e->sev, PS_SEV_NOTE);
+    done(&x);
+}
+
 /* A shell-wrapped command line in a pod spec is split into flags. */
 static void
 test_shell_wrapped_args(void **state)
@@ -590,6 +610,7 @@ main(void)
         cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_inline_hashrings_flag),
         cmocka_unit_test(test_operator_cr),
+        cmocka_unit_test(test_k8s_events),
         cmocka_unit_test(test_shell_wrapped_args),
         cmocka_unit_test(test_file_label),
         cmocka_unit_test(test_not_ours),
