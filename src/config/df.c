@@ -16,7 +16,10 @@
  * -h sizes are read with powers of 1024 (df -H, powers of 1000, has the
  * same header and is read the same way: at most 2.4% off).
  *
- * Published with the kubelet's metric names so rules written against a
+ * Every row is published as promsight_df_{size,used,available}_bytes{pod,
+ * mountpoint, filesystem}; rows that can be volumes (not the container's
+ * root, tmpfs/shm/overlay, /dev, /proc, /sys, /etc/hosts-style node files,
+ * secrets) also under the kubelet's names, so rules written against a
  * cluster's kubelet_volume_stats_* work on a bundle with only df output:
  * kubelet_volume_stats_{capacity,used,available}_bytes{pod, mountpoint,
  * filesystem}.
@@ -90,6 +93,33 @@ value(const struct field *f, double mul, double *out)
         return 1;
     }
     return ps_config_parse_size(f->s, f->n, out);
+}
+
+/*
+ * Could this mount be a volume (what kubelet_volume_stats_* cover)? Not the
+ * container's root, in-memory and kernel filesystems, nor the files the
+ * kubelet bind-mounts from the node (/etc/hosts, termination-log, secrets).
+ */
+static int
+volume_like(const char *fs, const char *mount)
+{
+    static const char *const pseudo_fs[] = {"overlay", "tmpfs", "shm", "devtmpfs", "udev",
+                                            "none", "proc", "sysfs", "cgroup", "cgroup2",
+                                            "mqueue", "devpts"};
+    static const char *const node_mounts[] = {"/dev", "/proc", "/sys", "/etc/",
+                                              "/run/secrets", "/var/run/secrets"};
+    for (size_t i = 0; i < sizeof(pseudo_fs) / sizeof(pseudo_fs[0]); i++)
+        if (strcmp(fs, pseudo_fs[i]) == 0)
+            return 0;
+    if (strcmp(mount, "/") == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(node_mounts) / sizeof(node_mounts[0]); i++) {
+        size_t n = strlen(node_mounts[i]);
+        if (strncmp(mount, node_mounts[i], n) == 0 &&
+            (node_mounts[i][n - 1] == '/' || mount[n] == 0 || mount[n] == '/'))
+            return 0;
+    }
+    return 1;
 }
 
 int
@@ -172,6 +202,11 @@ cfg_pub_df(struct cfg_pub *p, const uint8_t *buf, size_t n)
         memcpy(fsname, fs.s, fl);
         fsname[fl] = 0;
         struct ps_label l[] = {{"pod", p->pod}, {"mountpoint", mount}, {"filesystem", fsname}};
+        cfg_pub_sample(p, "promsight_df_size_bytes", cap, l, 3);
+        cfg_pub_sample(p, "promsight_df_used_bytes", used, l, 3);
+        cfg_pub_sample(p, "promsight_df_available_bytes", avail, l, 3);
+        if (!volume_like(fsname, mount))
+            continue;
         cfg_pub_sample(p, "kubelet_volume_stats_capacity_bytes", cap, l, 3);
         cfg_pub_sample(p, "kubelet_volume_stats_used_bytes", used, l, 3);
         cfg_pub_sample(p, "kubelet_volume_stats_available_bytes", avail, l, 3);

@@ -363,7 +363,12 @@ test_df(void **state)
                     "mountpoint", "/prometheus", NULL) == 9.8 * G);
     assert_true(val(&x, "kubelet_volume_stats_used_bytes", "mountpoint", "/prometheus", NULL) == 7.4 * G);
     assert_true(val(&x, "kubelet_volume_stats_available_bytes", "mountpoint", "/prometheus", NULL) == 2.4 * G);
-    assert_true(val(&x, "kubelet_volume_stats_used_bytes", "mountpoint", "/dev", NULL) == 0);
+    /* every row under promsight_df_*, only volumes under the kubelet's names */
+    assert_true(val(&x, "promsight_df_used_bytes", "mountpoint", "/dev", "filesystem", "tmpfs", NULL) == 0);
+    assert_true(val(&x, "promsight_df_size_bytes", "mountpoint", "/", NULL) == 97 * G);
+    assert_true(isnan(val(&x, "kubelet_volume_stats_used_bytes", "mountpoint", "/dev", NULL)));
+    assert_true(isnan(val(&x, "kubelet_volume_stats_used_bytes", "mountpoint", "/", NULL)));
+    assert_true(isnan(val(&x, "kubelet_volume_stats_used_bytes", "mountpoint", "/dev/shm", NULL)));
     done(&x);
 
     ingest(&x, "df-B1.txt", "thanos-receive-0", PS_KIND_TEXT);
@@ -372,7 +377,7 @@ test_df(void **state)
     assert_true(val(&x, "kubelet_volume_stats_capacity_bytes", "mountpoint", "/var/thanos/receive",
                     "filesystem", "/dev/mapper/vg0-pvc--0a6e1c1e--4f3b--4d7e--9b7e--6f0c2c1d2e3f",
                     NULL) == 10501771264.0);
-    assert_true(val(&x, "kubelet_volume_stats_used_bytes", "mountpoint", "/", NULL) == 43889364992.0);
+    assert_true(val(&x, "promsight_df_used_bytes", "mountpoint", "/", NULL) == 43889364992.0);
     done(&x);
 
     ingest(&x, "df-k.txt", NULL, PS_KIND_TEXT);
