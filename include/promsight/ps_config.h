@@ -46,6 +46,7 @@
 #define PS_CFG_MAX_NODES 1000000u  /* tree nodes incl. alias expansions */
 #define PS_CFG_MAX_DEPTH 128u      /* nesting levels */
 #define PS_CFG_UNSET INT64_MIN     /* a numeric field not given */
+#define PS_CFG_INFINITE INT64_MAX  /* e.g. Thanos --tsdb.retention=0d: no limit */
 
 /* ---- remote_write ---- */
 
@@ -143,7 +144,7 @@ struct ps_flags {
     int64_t agent_retention_min_ms;  /* --storage.agent.retention.min-time */
     int64_t tsdb_retention_ms;       /* --storage.tsdb.retention(.time) */
     int64_t tsdb_retention_bytes;    /* --storage.tsdb.retention.size */
-    int64_t thanos_retention_ms;     /* --tsdb.retention (Thanos) */
+    int64_t thanos_retention_ms;     /* --tsdb.retention (Thanos); 0d -> PS_CFG_INFINITE */
     int64_t thanos_retention_bytes;  /* --tsdb.max-retention-bytes */
     int64_t replication_factor;      /* --receive.replication-factor */
     char *hashrings_algorithm;       /* --receive.hashrings-algorithm or NULL */

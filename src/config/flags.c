@@ -21,6 +21,7 @@
  * --receive.replication-factor 1, --receive.hashrings-algorithm hashmod.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,8 +125,12 @@ apply(struct ps_flags *f, const char *name, const char *value)
         set_dur(&f->tsdb_retention_ms, value);
     else if (strcmp(name, "storage.tsdb.retention.size") == 0)
         set_size(&f->tsdb_retention_bytes, value);
-    else if (strcmp(name, "tsdb.retention") == 0)
-        set_dur(&f->thanos_retention_ms, value);
+    else if (strcmp(name, "tsdb.retention") == 0) {
+        /* Thanos: 0 disables the retention policy (keep forever) */
+        int64_t ms;
+        if (ps_config_parse_duration(value, strlen(value), &ms))
+            f->thanos_retention_ms = ms > 0 ? ms : PS_CFG_INFINITE;
+    }
     else if (strcmp(name, "tsdb.max-retention-bytes") == 0)
         set_size(&f->thanos_retention_bytes, value);
     else if (strcmp(name, "receive.replication-factor") == 0) {
@@ -396,7 +401,9 @@ cfg_pub_flags(struct cfg_pub *p, const struct ps_flags *in, const char *pod,
         if (nums[i].v == PS_CFG_UNSET)
             continue;
         struct ps_label l[] = {{"pod", pod}, {"container", container}, {"kind", nums[i].kind}};
-        cfg_pub_sample(p, nums[i].metric, (double)nums[i].v * nums[i].scale, l, 3);
+        cfg_pub_sample(p, nums[i].metric,
+                       nums[i].v == PS_CFG_INFINITE ? INFINITY : (double)nums[i].v * nums[i].scale,
+                       l, 3);
     }
     if (f.replication_factor != PS_CFG_UNSET) {
         struct ps_label l[] = {{"pod", pod}, {"container", container}};

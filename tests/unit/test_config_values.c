@@ -189,6 +189,13 @@ test_flags_text(void **state)
     assert_int_equal(f.thanos_retention_ms, 15LL * 86400 * 1000);
     ps_flags_free(&f);
 
+    /* Thanos: --tsdb.retention=0d keeps forever */
+    const char *argv3[] = {"thanos", "receive", "--tsdb.retention=0d"};
+    assert_int_equal(ps_config_parse_flags(argv3, 3, &f, NULL), PS_OK);
+    ps_config_flags_effective(&f);
+    assert_int_equal(f.thanos_retention_ms, PS_CFG_INFINITE);
+    ps_flags_free(&f);
+
     /* a server with only a size limit has no time limit */
     const char *argv2[] = {"prometheus", "--storage.tsdb.retention.size=512MB"};
     assert_int_equal(ps_config_parse_flags(argv2, 2, &f, NULL), PS_OK);
