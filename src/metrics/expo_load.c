@@ -40,6 +40,7 @@ struct expo_ctx {
     uint32_t src;
     uint32_t target;              /* id of "pod\0container" in m->targets */
     uint64_t seed;                /* series cache hash seed for the target */
+    int use_cache;                /* not the target's first dump */
     struct ps_expo_parser p;
     struct ps_label *labs;        /* max_labels + 3 */
     char *tmp;                    /* redaction output, exported_ names */
@@ -234,9 +235,11 @@ add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
     }
     uint32_t id;
     enum ps_err e;
-    int cacheable = 1;
-    uint64_t h = ps_hash_bytes(it->series_text, it->series_len, c->seed), slot;
-    if (ps_map64_get(&m->cache, h, &slot)) {
+    int cacheable = c->use_cache;
+    uint64_t h = 0, slot;
+    if (cacheable)
+        h = ps_hash_bytes(it->series_text, it->series_len, c->seed);
+    if (cacheable && ps_map64_get(&m->cache, h, &slot)) {
         const struct ps_cache_ent *ce = &m->cache_ent[slot - 1];
         if (ce->target == c->target && ce->len == it->series_len &&
             memcmp(m->cache_keys.p + ce->off, it->series_text, ce->len) == 0) {
@@ -405,6 +408,19 @@ ctx_init(struct expo_ctx *c, struct ps_metrics *m, const struct ps_entry *e)
         if (ps_intern_get(&m->targets, key, (size_t)kn, &c->target) != PS_OK)
             return PS_E_NOMEM;
         c->seed = ps_hash_u64((uint64_t)c->target + 1);
+        size_t old = m->cap_target_files;
+        if ((size_t)c->target >= old) {
+            if (ps_grow((void **)&m->target_files, &m->cap_target_files,
+                        (size_t)c->target + 1, sizeof(uint32_t)) != PS_OK)
+                return PS_E_NOMEM;
+            memset(m->target_files + old, 0,
+                   (m->cap_target_files - old) * sizeof(uint32_t));
+        }
+        /* Fill the cache from a target's second dump on: a single big
+         * dump would only pay for it. */
+        c->use_cache = m->target_files[c->target] > 0;
+        if (m->target_files[c->target] < UINT32_MAX)
+            m->target_files[c->target]++;
     }
     size_t L = m->lim.max_line, nl = m->lim.max_labels;
     if (L > SIZE_MAX / 4 || nl > SIZE_MAX / 128 - 8)

@@ -106,6 +106,7 @@ ps_metrics_free(struct ps_metrics *m)
     free(m->cache_ent);
     ps_buf_free(&m->cache_keys);
     ps_intern_free(&m->targets);
+    free(m->target_files);
     free(m);
 }
 

@@ -138,6 +138,8 @@ struct ps_metrics {
     size_t ncache, capcache;
     struct ps_buf cache_keys;
     struct ps_intern targets;        /* "pod\0container" */
+    uint32_t *target_files;          /* per target: dump files loaded so far */
+    size_t cap_target_files;
     struct ps_metrics_pending *pend;
     size_t npend, cappend;
     int finished;
