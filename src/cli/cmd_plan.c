@@ -125,6 +125,10 @@ print_series(const struct ps_plan *p, const struct ps_plan_series *s)
     for (size_t h = 0; h < in->nhorizon; h++) {
         double m, lo, hi;
         ps_fit_predict(f, d->t[d->n - 1] + in->horizon_s[h], in->level, &m, &lo, &hi);
+        /* capacity series are counts, rates and bytes: never below 0 */
+        m = fmax(m, 0);
+        lo = fmax(lo, 0);
+        hi = fmax(hi, 0);
         fmt_hdur(in->horizon_s[h], a, sizeof(a));
         if (isfinite(lo))
             printf(" +%s %.4g [%.4g..%.4g]", a, m, lo, hi);

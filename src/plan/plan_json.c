@@ -76,6 +76,10 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
         for (size_t h = 0; h < in->nhorizon; h++) {
             double t = s->data.t[s->data.n - 1] + in->horizon_s[h], m, lo, hi;
             ps_fit_predict(f, t, in->level, &m, &lo, &hi);
+            /* capacity series are counts, rates and bytes: never below 0 */
+            m = fmax(m, 0);
+            lo = fmax(lo, 0);
+            hi = fmax(hi, 0);
             json_t *jf = json_object();
             json_object_set_new(jf, "horizon_seconds", jnum(in->horizon_s[h]));
             fmt_time(t, a, sizeof(a));
