@@ -35,4 +35,20 @@ print(d[0]["line"] if d else "")')
     fi
 done
 [ "$n" -ge 20 ] || { echo "FAIL: only $n oracle files"; fail=1; }
+# Real Prometheus 2.42 dumps (every 25th of the corpus): promtool finds no
+# parse error and neither does promsight.
+LAB="$PS_SHARED/corpus/lab-2026-11-24"
+k=0
+for f in "$LAB"/prometheus-agent-0/dumps/*.prom "$LAB"/thanos-receive-0/dumps/*.prom; do
+    k=$((k + 1))
+    [ $((k % 25)) -eq 2 ] || continue
+    [ -s "$f" ] || continue
+    if promtool check metrics <"$f" 2>&1 | grep -q "parsing error"; then
+        echo "FAIL $f: promtool parse error on real output"; fail=1
+    fi
+    w=$("$PROMSIGHT" metrics --format json "$f" 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for x in json.load(sys.stdin)["diagnostics"] if x["severity"] != "note"))')
+    [ "$w" = 0 ] || { echo "FAIL $f: $w promsight warnings on real output"; fail=1; }
+done
 exit $fail
