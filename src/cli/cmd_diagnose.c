@@ -110,7 +110,7 @@ print_text(const struct ps_rules_result *res)
     for (size_t i = 0; i < res->nfindings; i++) {
         const struct ps_finding *f = &res->findings[i];
         char pk[64];
-        ps_rules_fmt_go_float(f->peak, pk, sizeof(pk));
+        snprintf(pk, sizeof(pk), "%.6g", f->peak);
         ps_fmt_time_ms(f->first, a, sizeof(a));
         ps_fmt_time_ms(f->last, b, sizeof(b));
         ps_fmt_duration_ms(f->last - f->first, c, sizeof(c));
@@ -138,7 +138,7 @@ print_text(const struct ps_rules_result *res)
             for (size_t k = 0; k < s->n; k++) {
                 char tv[48], vv[64];
                 ps_fmt_time_ms(s->t[k], tv, sizeof(tv));
-                ps_rules_fmt_go_float(s->v[k], vv, sizeof(vv));
+                snprintf(vv, sizeof(vv), "%.6g", s->v[k]);
                 printf(" %s=%s", tv + 11, vv);
             }
             printf("\n");
