@@ -16,8 +16,9 @@
  *     filled in) for the capacity planner.
  *
  * YAML and JSON are both read with libyaml (JSON is YAML's flow style) into
- * a bounded tree: at most PS_CFG_MAX_NODES nodes counting every alias as
- * the size of what it names, and at most PS_CFG_MAX_DEPTH levels. Past a
+ * a bounded tree: counting every alias as the size of what it names, at
+ * most PS_CFG_MAX_NODES nodes more than the input has bytes, and at most
+ * PS_CFG_MAX_DEPTH levels. Past a
  * limit the offending subtree or alias becomes null, a located warning is
  * recorded and the rest of the file is still read.
  *
@@ -43,7 +44,7 @@
 #include "promsight/ps_facts.h"
 #include "promsight/ps_redact.h"
 
-#define PS_CFG_MAX_NODES 1000000u  /* tree nodes incl. alias expansions */
+#define PS_CFG_MAX_NODES 1000000u  /* alias expansion beyond the input's size */
 #define PS_CFG_MAX_DEPTH 128u      /* nesting levels */
 #define PS_CFG_UNSET INT64_MIN     /* a numeric field not given */
 #define PS_CFG_INFINITE INT64_MAX  /* e.g. Thanos --tsdb.retention=0d: no limit */

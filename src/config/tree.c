@@ -4,10 +4,12 @@
  * parser events, and the lookup helpers the readers use.
  *
  * libyaml's event parser never expands aliases and keeps its own state on
- * the heap, so the only unbounded things are ours: nodes, depth and alias
- * expansion. Each is capped (PS_CFG_MAX_NODES, PS_CFG_MAX_DEPTH); past a
- * cap the subtree or alias becomes a null node and one located warning is
- * recorded. An anchor is registered only once its node is complete, so an
+ * the heap, so the only unbounded things are ours: depth and alias
+ * expansion. Nodes counted with aliases expanded may exceed the input's
+ * size by at most PS_CFG_MAX_NODES (real nodes cost at least a byte each,
+ * so the tree itself is bounded by the input), and nesting by
+ * PS_CFG_MAX_DEPTH; past a cap the subtree or alias becomes a null node
+ * and one located warning is recorded. An anchor is registered only once its node is complete, so an
  * alias can never point into an open collection (no cycles). JSON is read
  * by the same parser: it is YAML's flow style. Flow nesting past the cap
  * is blanked before libyaml sees it (flatten_deep_flow: libyaml is
@@ -40,6 +42,7 @@ struct builder {
     const char *path;
     struct ps_diags *diags;
     int warned_depth, warned_alias, warned_nodes, warned_anchor;
+    uint64_t limit;          /* expanded node budget: the file's own + cap */
 };
 
 char *
@@ -128,7 +131,7 @@ static int
 budget(struct builder *b, uint64_t w)
 {
     uint64_t t = sat_add(b->d->expanded, w);
-    if (t > PS_CFG_MAX_NODES)
+    if (t > b->limit)
         return 0;
     b->d->expanded = t;
     return 1;
@@ -193,8 +196,8 @@ on_event(struct builder *b, const yaml_event_t *ev, int *stop)
             warn_at(b, m, &b->warned_anchor, "alias to an unknown or unfinished anchor%s: read as null", "");
         } else if (!budget(b, t->weight)) {
             warn_at(b, m, &b->warned_alias,
-                    "alias expansion exceeds %s nodes (alias bomb?): alias read as null",
-                    "1000000");
+                    "aliases expand to more than %s nodes beyond the file's own (alias bomb?): "
+                    "alias read as null", "1000000");
         } else {
             n->type = CN_ALIAS;
             n->target = t;
@@ -382,6 +385,9 @@ parse_events(const uint8_t *buf, size_t n, const char *path,
     b.path = path;
     b.diags = diags;
     b.warned_depth = depth_warned;   /* one depth warning per file */
+    /* every real node costs at least one input byte, so only aliases can
+     * reach this: up to PS_CFG_MAX_NODES expansions beyond the file's own */
+    b.limit = (uint64_t)n + PS_CFG_MAX_NODES;
 
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) {
