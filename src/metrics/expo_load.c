@@ -444,6 +444,25 @@ ctx_init(struct expo_ctx *c, struct ps_metrics *m, const struct ps_entry *e)
         c->file_ms = INT64_MIN;
         c->file_src = PS_MTS_NONE;
     }
+    /* Two dumps of one target at one time: the later one's values win. */
+    if (c->file_src != PS_MTS_NONE && c->file_ms >= 0 && c->file_ms < ((int64_t)1 << 42) &&
+        c->target < (1u << 21)) {
+        uint64_t key = ((uint64_t)c->target << 42) | (uint64_t)c->file_ms;
+        int fresh = 0;
+        uint64_t *slot = ps_map64_slot(&m->target_times, key, &fresh);
+        if (slot == NULL)
+            return PS_E_NOMEM;
+        if (!fresh && *slot - 1 < m->nfiles) {
+            char when[40];
+            ps_fmt_time_ms(c->file_ms, when, sizeof(when));
+            ps_diag_add(m->diags, PS_SEV_WARN, PS_E_CORRUPT, e->path, PS_OFF_NONE, 0,
+                        "metrics: scrape time", "same scrape time (%s, from the %s) "
+                        "as %s of the same target: this file's samples replace "
+                        "that one's", when, ps_metrics_time_src_name(c->file_src),
+                        m->files[*slot - 1].path);
+        }
+        *slot = (uint64_t)c->fi + 1;
+    }
     return PS_OK;
 }
 

@@ -107,6 +107,7 @@ ps_metrics_free(struct ps_metrics *m)
     ps_buf_free(&m->cache_keys);
     ps_intern_free(&m->targets);
     free(m->target_files);
+    ps_map64_free(&m->target_times);
     free(m);
 }
 

@@ -139,6 +139,7 @@ struct ps_metrics {
     struct ps_buf cache_keys;
     struct ps_intern targets;        /* "pod\0container" */
     uint32_t *target_files;          /* per target: dump files loaded so far */
+    struct ps_map64 target_times;    /* (target, scrape time) -> file index + 1 */
     size_t cap_target_files;
     struct ps_metrics_pending *pend;
     size_t npend, cappend;

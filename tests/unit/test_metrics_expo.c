@@ -329,6 +329,14 @@ test_scrape_time_precedence(void **state)
     value_at(&x, only(&x, "b"), 0, &t);
     assert_int_equal(t, 1700000000000LL);
     assert_int_equal(ps_metrics_file(x.m, 1)->time_src, PS_MTS_MTIME);
+    /* Same target, same mtime: the second file's values replace the first's. */
+    load(&x, "d/metrics-b.prom", "p", 1700000000000LL, "b 2\n");
+    int same = 0;
+    for (size_t i = 0; i < x.d.n; i++)
+        if (strstr(x.d.v[i].msg, "same scrape time") != NULL &&
+            strcmp(x.d.v[i].path, "d/metrics-b.prom") == 0)
+            same = 1;
+    assert_true(same);
     /* No time: c is not stored, c2 keeps its own timestamp. */
     const uint32_t *ids;
     assert_int_equal(ps_facts_metric_series(x.f, "c", &ids), 0);
