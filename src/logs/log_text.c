@@ -67,15 +67,56 @@ ps_log_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
-/* 1 if every byte is printable ASCII or a tab: nothing to replace. */
+/* 1 if every byte is printable ASCII or a tab: nothing to replace.
+ * Eight bytes at a time: a word passes if no byte is below 0x20, at or
+ * above 0x7F (tabs fall back to the byte loop). */
 static int
 plain_ascii(const unsigned char *u, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        uint64_t low = (w - 0x20 * ones) & ~w;            /* byte < 0x20 */
+        uint64_t del = (w + 0x01 * ones) & high;          /* byte >= 0x7F */
+        if (((low | w | del) & high) != 0) {
+            for (size_t k = i; k < i + 8; k++)
+                if (u[k] < 0x20 ? u[k] != '\t' : u[k] > 0x7E)
+                    return 0;
+        }
+    }
+    for (; i < n; i++)
         if (u[i] < 0x20 ? u[i] != '\t' : u[i] > 0x7E)
             return 0;
     return 1;
 }
+
+/*
+ * Adjacent byte pairs that can start a redaction trigger: the first two
+ * letters of each trigger word in any case, and '@' followed by anything.
+ * Generated (a 65536-bit table; word index = pair >> 6).
+ */
+static const uint64_t trigger_pairs[1024] = {
+        [256] = 0xffffffffffffffffULL,
+        [257] = 0xffffffffffffffffULL,
+        [258] = 0xffffffffffffffffULL,
+        [259] = 0xffffffffffffffffULL,
+        [261] = 0x0020000000200000ULL,
+        [265] = 0x0000002200000022ULL,
+        [269] = 0x0004000000040000ULL,
+        [301] = 0x0000002000000020ULL,
+        [321] = 0x0000000200000002ULL,
+        [333] = 0x0000002000000020ULL,
+        [337] = 0x0000800000008000ULL,
+        [389] = 0x0020000000200000ULL,
+        [393] = 0x0000002200000022ULL,
+        [397] = 0x0004000000040000ULL,
+        [429] = 0x0000002000000020ULL,
+        [449] = 0x0000000200000002ULL,
+        [461] = 0x0000002000000020ULL,
+        [465] = 0x0000800000008000ULL
+};
 
 /*
  * 1 if ps_redact_text() could change s: a conservative superset of what
@@ -89,42 +130,22 @@ plain_ascii(const unsigned char *u, size_t n)
 int
 ps_log_may_hold_secret(const char *s, size_t n)
 {
-    /* Bytes that can start a trigger: @ and the first letters. */
-    static const uint8_t start[256] = {
-        ['@'] = 1, ['a'] = 1, ['A'] = 1, ['b'] = 1, ['B'] = 1, ['c'] = 1,
-        ['C'] = 1, ['k'] = 1, ['K'] = 1, ['p'] = 1, ['P'] = 1, ['s'] = 1,
-        ['S'] = 1, ['t'] = 1, ['T'] = 1,
-    };
+    static const char *const words[] = {"bearer", "basic", "pass", "secret",
+                                        "token", "credential", "key", "auth"};
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n; i++) {
-        const char *w;
-        size_t wl;
-        if (!start[u[i]])
+    if (n > 0 && u[n - 1] == '@')
+        return 1;
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned p = (unsigned)u[i] << 8 | u[i + 1];
+        if (!((trigger_pairs[p >> 6] >> (p & 63)) & 1))
             continue;
-        if (s[i] == '@')
+        if (u[i] == '@')
             return 1;
-        if (i + 1 >= n)
-            break;
-        char d = (char)(s[i + 1] | 0x20);
-        switch (s[i] | 0x20) {
-        case 'b':
-            if (d == 'e')
-                w = "bearer", wl = 6;
-            else if (d == 'a')
-                w = "basic", wl = 5;
-            else
-                continue;
-            break;
-        case 'p': if (d != 'a') continue; w = "pass", wl = 4; break;
-        case 's': if (d != 'e') continue; w = "secret", wl = 6; break;
-        case 't': if (d != 'o') continue; w = "token", wl = 5; break;
-        case 'c': if (d != 'r') continue; w = "credential", wl = 10; break;
-        case 'k': if (d != 'e') continue; w = "key", wl = 3; break;
-        case 'a': if (d != 'u') continue; w = "auth", wl = 4; break;
-        default: continue;
+        for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+            size_t wl = strlen(words[w]);
+            if (n - i >= wl && strncasecmp(s + i, words[w], wl) == 0)
+                return 1;
         }
-        if (n - i >= wl && strncasecmp(s + i, w, wl) == 0)
-            return 1;
     }
     return 0;
 }

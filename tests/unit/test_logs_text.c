@@ -42,6 +42,35 @@ test_clean(void **state)
     free(t);
 }
 
+/* Every position of a 40-byte line, every kind of odd byte: the fast
+ * 8-byte scan must find it exactly like a byte loop would. */
+static void
+test_clean_every_position(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {0x7F, 0x1F, 0x00, 0x80, 0xFF, '\t'};
+    for (size_t k = 0; k < sizeof(odd); k++) {
+        for (size_t pos = 0; pos < 40; pos++) {
+            char line[41];
+            memset(line, 'x', 40);
+            line[40] = 0;
+            line[pos] = (char)odd[k];
+            size_t bad = 99;
+            char *t = ps_log_clean_text(line, 40, 100, &bad, NULL);
+            assert_non_null(t);
+            if (odd[k] == '\t') {
+                assert_int_equal(bad, 0);
+                assert_memory_equal(t, line, 40);
+            } else {
+                assert_int_equal(bad, 1);
+                assert_int_equal(strlen(t), 42);
+                assert_memory_equal(t + pos, "\xEF\xBF\xBD", 3);
+            }
+            free(t);
+        }
+    }
+}
+
 static void
 agree(const char *s)
 {
@@ -113,6 +142,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean),
+        cmocka_unit_test(test_clean_every_position),
         cmocka_unit_test(test_fast_path_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
