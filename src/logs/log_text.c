@@ -163,46 +163,67 @@ ps_log_clean_text(const char *s, size_t n, size_t max, size_t *bad,
         cut = n - m;
         n = m;
     }
-    if (plain_ascii((const unsigned char *)s, n) && !ps_log_may_hold_secret(s, n)) {
-        char *out = malloc(n + 48);
-        if (out == NULL)
-            return NULL;
-        memcpy(out, s, n);
-        out[n] = 0;
-        if (bad != NULL)
-            *bad = 0;
-        if (cut > 0)
-            snprintf(out + n, 48, "...[%zu bytes cut]", cut);
-        return out;
-    }
-    /* Each byte can become 3 (U+FFFD). */
-    char *clean = malloc(n * 3 + 1);
-    if (clean == NULL)
-        return NULL;
+    /* 1. Valid UTF-8 without control bytes (tab aside) is kept as it
+     *    is; anything else is copied with U+FFFD replacements. */
     const unsigned char *u = (const unsigned char *)s;
-    size_t o = 0, nbad = 0;
-    for (size_t i = 0; i < n;) {
-        size_t l = utf8_len(u + i, n - i);
-        if (l == 0 || (u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7F) {
-            memcpy(clean + o, REPLACEMENT, 3);
-            o += 3;
-            nbad++;
-            i++;
-            continue;
+    const char *text = s;
+    char *clean = NULL;
+    size_t o = n, nbad = 0;
+    int ok = plain_ascii(u, n);
+    for (size_t i = 0; !ok && i <= n; i++) {
+        if (i == n) {
+            ok = 1;
+            break;
         }
-        memcpy(clean + o, u + i, l);
-        o += l;
-        i += l;
+        if ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7F)
+            break;
+        size_t l = utf8_len(u + i, n - i);
+        if (l == 0)
+            break;
+        i += l - 1;
     }
+    if (!ok) {
+        /* Each byte can become 3 (U+FFFD). */
+        clean = malloc(n * 3 + 1);
+        if (clean == NULL)
+            return NULL;
+        o = 0;
+        for (size_t i = 0; i < n;) {
+            size_t l = utf8_len(u + i, n - i);
+            if (l == 0 || (u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7F) {
+                memcpy(clean + o, REPLACEMENT, 3);
+                o += 3;
+                nbad++;
+                i++;
+                continue;
+            }
+            memcpy(clean + o, u + i, l);
+            o += l;
+            i += l;
+        }
+        text = clean;
+    }
+    /* 2. Redacted, unless it holds none of the redactor's triggers. */
     if (bad != NULL)
         *bad = nbad;
+    if (!ps_log_may_hold_secret(text, o)) {
+        char *out = malloc(o + 48);
+        if (out != NULL) {
+            memcpy(out, text, o);
+            out[o] = 0;
+            if (cut > 0)
+                snprintf(out + o, 48, "...[%zu bytes cut]", cut);
+        }
+        free(clean);
+        return out;
+    }
     size_t cap = 2 * o + 64 + 48;
     char *out = malloc(cap);
     if (out == NULL) {
         free(clean);
         return NULL;
     }
-    size_t w = ps_redact_text(clean, o, out, cap - 48, st);
+    size_t w = ps_redact_text(text, o, out, cap - 48, st);
     free(clean);
     if (cut > 0)
         snprintf(out + w, 48, "...[%zu bytes cut]", cut);
