@@ -420,10 +420,11 @@ mkname(const struct ps_tsdb_index *ix, uint64_t key, int pair)
     return s;
 }
 
-/* Sort recs, keep the top `limit`, name them. */
+/* Sort recs (count desc, then key = symbol ordinals asc, i.e. by name),
+ * keep the top `limit` (0: all), name them. */
 static void
 make_top(struct ps_tsdb_top *top, struct sortrec *r, size_t n, size_t limit,
-         const struct ps_tsdb_index *ix, int pair, char **names)
+         const struct ps_tsdb_index *ix, int pair)
 {
     qsort(r, n, sizeof(*r), cmp_rec);
     size_t k = limit == 0 || limit > n ? n : limit;
@@ -432,12 +433,7 @@ make_top(struct ps_tsdb_top *top, struct sortrec *r, size_t n, size_t limit,
         return;
     for (size_t i = 0; i < k; i++) {
         top->v[i].n = r[i].n;
-        if (names != NULL) {
-            top->v[i].name = names[r[i].idx];
-            names[r[i].idx] = NULL;
-        } else {
-            top->v[i].name = mkname(ix, r[i].key, pair);
-        }
+        top->v[i].name = mkname(ix, r[i].key, pair);
     }
     top->n = k;
 }
@@ -479,13 +475,13 @@ table_lists(struct ctx *c)
     if (r != NULL) {
         for (size_t i = 0; i < nv; i++)
             r[i] = (struct sortrec){v[i].uncovered, v[i].key, i};
-        make_top(&a->value_lengths, r, nv, c->o->limit, ix, 0, NULL);
+        make_top(&a->value_lengths, r, nv, c->o->limit, ix, 0);
         for (size_t i = 0; i < nv; i++)
             r[i] = (struct sortrec){v[i].count, v[i].key, i};
-        make_top(&a->cardinality_labels, r, nv, c->o->limit, ix, 0, NULL);
+        make_top(&a->cardinality_labels, r, nv, c->o->limit, ix, 0);
         free(r);
     }
-    make_top(&a->cardinality_metrics, mr, nm, c->o->limit, ix, 0, NULL);
+    make_top(&a->cardinality_metrics, mr, nm, c->o->limit, ix, 0);
 out:
     free(mr);
     free(v);
@@ -681,7 +677,7 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
         for (size_t i = 0; i < c.npv; i++)
             r[k++] = (struct sortrec){(uint64_t)((double)c.pv[i].uncovered / fd),
                                       c.pv[i].key, i};
-        make_top(&a->churn_pairs, r, np, o->limit, ix, 1, NULL);
+        make_top(&a->churn_pairs, r, np, o->limit, ix, 1);
         k = 0;
         for (size_t i = 0; i < ix->npt; i++)
             if (c.pt_cnt[i] > 0)
@@ -689,7 +685,7 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
                                           (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
         for (size_t i = 0; i < c.npv; i++)
             r[k++] = (struct sortrec){c.pv[i].count, c.pv[i].key, i};
-        make_top(&a->common_pairs, r, np, o->limit, ix, 1, NULL);
+        make_top(&a->common_pairs, r, np, o->limit, ix, 1);
         free(r);
     }
     free(c.pt_unc);
@@ -700,7 +696,7 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
         for (size_t i = 0; i < c.nnv; i++)
             r[i] = (struct sortrec){(uint64_t)((double)c.nv[i].uncovered / fd),
                                     c.nv[i].key, i};
-        make_top(&a->churn_names, r, c.nnv, o->limit, ix, 0, NULL);
+        make_top(&a->churn_names, r, c.nnv, o->limit, ix, 0);
         free(r);
     }
     table_lists(&c);

@@ -96,7 +96,7 @@ read_symbols(struct ps_tsdb_index *ix, struct ps_diags *d)
         ps_diag_add(d, PS_SEV_ERROR, PS_E_CORRUPT, ix->path, ix->toc.symbols + 4, 0,
                     PH, "symbol table: count %u larger than the section (%zu bytes)",
                     cnt, blen);
-        cnt = (uint32_t)(blen / 1);
+        cnt = (uint32_t)blen;
     }
     ix->syms = calloc(cnt ? cnt : 1, sizeof(*ix->syms));
     ix->sym_off = ix->version == 1 ? calloc(cnt ? cnt : 1, sizeof(uint64_t)) : NULL;
