@@ -194,6 +194,25 @@ last_at_or_before(const struct ps_sample *s, size_t n, int64_t t)
     return (ptrdiff_t)lo - 1;
 }
 
+/* The series' sample arrays are scattered over the heap: ask for the
+ * samples a few series ahead while working on this one. */
+#define PQ_PREFETCH_DIST 8
+
+static inline void
+prefetch_ahead(const struct pq_selcache *sc, size_t i)
+{
+#if defined(__GNUC__)
+    if (i + PQ_PREFETCH_DIST < sc->n) {
+        const struct pq_selser *p = &sc->ser[i + PQ_PREFETCH_DIST];
+        if (p->hint < p->ns)
+            __builtin_prefetch(&p->s[p->hint]);
+    }
+#else
+    (void)sc;
+    (void)i;
+#endif
+}
+
 static int
 eval_instant_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
 {
@@ -208,6 +227,7 @@ eval_instant_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     size_t k = 0;
     for (size_t i = 0; i < sc->n; i++) {
         struct pq_selser *se = &sc->ser[i];
+        prefetch_ahead(sc, i);
         ptrdiff_t j = seek(se, ref);
         if (j < 0 || se->s[j].t < ref - PQ_LOOKBACK_MS || pq_is_stale(se->s[j].v))
             continue;
@@ -237,21 +257,21 @@ eval_range_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     size_t k = 0;
     for (size_t i = 0; i < sc->n; i++) {
         struct pq_selser *se = &sc->ser[i];
+        prefetch_ahead(sc, i);
         ptrdiff_t hi = seek(se, end);
         if (hi < 0)
             continue;
-        /* first sample with t >= start: walk back from hi (ranges are
-         * short compared with the data) with a binary-search fallback */
+        /* first sample with t >= start: move on from where the last range
+         * started (ranges slide forward step by step) */
         const struct ps_sample *s = se->s;
-        ptrdiff_t lo = hi;
-        size_t walked = 0;
-        while (lo > 0 && s[lo - 1].t >= start && walked < 64) {
-            lo--;
-            walked++;
-        }
-        if (lo > 0 && s[lo - 1].t >= start)
-            lo = last_at_or_before(s, (size_t)lo, start - 1) + 1;
-        if (s[lo].t < start)
+        ptrdiff_t lo = (ptrdiff_t)se->hint_lo;
+        if (lo > hi || (lo > 0 && s[lo - 1].t >= start))
+            lo = last_at_or_before(s, (size_t)hi + 1, start - 1) + 1;
+        else
+            while (lo <= hi && s[lo].t < start)
+                lo++;
+        se->hint_lo = (size_t)lo;
+        if (lo > hi)
             continue;
         size_t cnt = (size_t)(hi - lo + 1);
         const struct ps_sample *base = s + lo;

@@ -176,6 +176,7 @@ struct pq_selser {           /* one matching series, borrowed from the store */
     uint32_t id;
     int has_stale;           /* any stale marker among its samples */
     size_t hint;             /* sample index found at the last evaluation */
+    size_t hint_lo;          /* first sample of the last range */
 };
 
 struct pq_selcache {
