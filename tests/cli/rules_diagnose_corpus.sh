@@ -56,6 +56,17 @@ for k in ("findings", "skipped", "window"):
 sys.exit(0 if ok else 1)
 PY
 
+# --disable by class and by id, --fail-on never, --lang ko
+"$PROMSIGHT" diagnose --format json --disable remote_write.unreachable \
+    --disable RemoteWriteMisconfigured --fail-on never "$C" >"$T/dis.json" 2>/dev/null
+rc=$?
+[ "$rc" -eq 0 ] || { echo "--fail-on never: want exit 0, got $rc"; fail=1; }
+if grep -q '"remote_write.unreachable"\|"RemoteWriteMisconfigured"' "$T/dis.json"; then
+    echo "--disable did not remove the rules"; fail=1
+fi
+"$PROMSIGHT" diagnose --lang ko "$C" 2>/dev/null | grep -q '리시버 파드' ||
+    { echo "--lang ko did not pick the Korean advice"; fail=1; }
+
 # the healthy cut: dumps and log lines from 06:47:00 to 06:55:00
 lo=1795502820
 hi=1795503300
