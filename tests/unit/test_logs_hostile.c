@@ -199,6 +199,29 @@ test_empty_and_json(void **state)
     run_free(&r);
 }
 
+/* An OpenSearch document whose "log" is a raw CRI line (shipped without
+ * a CRI parser) and has no @timestamp: the CRI time and body are used. */
+static void
+test_es_raw_cri(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"log\":\"2026-11-24T16:05:00.5+09:00 stderr F open /wal/00000012: no space left on device\\n\","
+        "\"kubernetes\":{\"pod_name\":\"p-1\",\"namespace_name\":\"ns\",\"container_name\":\"c\"}}\n";
+    struct run r;
+    run_mem(&r, doc, sizeof(doc) - 1);
+    assert_int_equal(ps_logs_ctx_file(r.ctx, 0)->shape, PS_LSHAPE_ES_NDJSON);
+    assert_int_equal(ps_logs_ctx_nrecords(r.ctx), 1);
+    const struct ps_logs_record *x = ps_logs_ctx_record(r.ctx, 0);
+    assert_string_equal(sig_of(&r, 0), "D1");
+    assert_string_equal(x->text, "open /wal/00000012: no space left on device");
+    assert_string_equal(x->pod, "p-1");
+    assert_string_equal(x->ns, "ns");
+    /* 16:05:00.5+09:00 = 07:05:00.500Z */
+    assert_int_equal(x->t, (int64_t)1795503900500);
+    run_free(&r);
+}
+
 int
 main(void)
 {
@@ -207,6 +230,7 @@ main(void)
         cmocka_unit_test(test_nul_utf8_quote),
         cmocka_unit_test(test_cri_partials),
         cmocka_unit_test(test_empty_and_json),
+        cmocka_unit_test(test_es_raw_cri),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
