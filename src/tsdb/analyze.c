@@ -60,7 +60,7 @@ struct ctx {
     uint32_t *prev_lbl;
     size_t prev_n, prev_cap;
     int have_prev;
-    uint64_t *seg_hi;                  /* per segment: highest chunk offset read */
+    uint64_t *seg_hi;                  /* per segment: end of the last chunk read */
     uint64_t *pt_unc;                  /* per postings table row */
     uint32_t *pt_cnt;
     struct pcache {                    /* per label position: last pair */
@@ -301,8 +301,19 @@ do_chunks(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
                         (unsigned long long)cm->ref, (unsigned long long)sg, b->nsegs);
             continue;
         }
-        if (c->seg_hi != NULL && off > c->seg_hi[sg])
-            c->seg_hi[sg] = off;
+        /* Writers lay chunks out in series order, so refs only grow and
+           chunks never overlap. A ref into an already read range is a
+           finding and is not read again: that bounds the work to the size
+           of the chunk files whatever the index says. */
+        if (c->seg_hi != NULL && off < c->seg_hi[sg]) {
+            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path, s->off, 0,
+                        "tsdb/chunk-ref-order",
+                        "series %u chunk %zu: ref 0x%llx points before the end of the "
+                        "previous chunk read from segment %llu (offset %llu); not read "
+                        "again", ref, i, (unsigned long long)cm->ref,
+                        (unsigned long long)sg, (unsigned long long)c->seg_hi[sg]);
+            continue;
+        }
         struct ps_tsdb_chunk ch;
         if (ps_tsdb_chunk_at(&b->segs[sg], off, &ch) != PS_OK) {
             ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_TRUNCATED, b->segs[sg].path, off, 0,
@@ -311,6 +322,8 @@ do_chunks(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
                         (unsigned long long)off, b->segs[sg].n);
             continue;
         }
+        if (c->seg_hi != NULL)
+            c->seg_hi[sg] = off + ch.total;
         if (!ch.crc_ok) {
             a->crc_failures++;
             ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->segs[sg].path,

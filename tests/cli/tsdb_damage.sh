@@ -205,6 +205,48 @@ PY
     expect label-chunk-order-no-chunks 3 "$B2/index:[0-9]*: error: series .*: label .* follows .*tsdb/label-order" "$B2/index:[0-9]*: error: series .* chunk 1: mint .* not after the previous.*tsdb/chunk-order" "$B2/index:[0-9]*: warning: series [0-9]* has no chunks" "$B2/meta.json: warning: stats.numChunks is 4886, the index and chunks hold 488[0-9]"
 fi
 
+# 19. a series whose second chunk ref repeats the first (re-encoded with a
+#     valid CRC): reported, and the chunk is not read twice
+if command -v python3 >/dev/null 2>&1; then
+    fresh
+    python3 - "$D/$B3/index" <<'PY'
+import struct, sys
+def crc32c(b):
+    c = 0xffffffff
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+    return c ^ 0xffffffff
+def uv(b, i):
+    x = s = 0
+    while True:
+        c = b[i]; i += 1
+        x |= (c & 0x7f) << s; s += 7
+        if c < 0x80: return x, i
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+off = struct.unpack('>Q', d[len(d)-52+8:len(d)-52+16])[0]
+while True:
+    off = (off + 15) // 16 * 16
+    ln, i = uv(d, off); start = i
+    nl, i = uv(d, i)
+    for _ in range(2 * nl): _, i = uv(d, i)
+    nc, i = uv(d, i)
+    if nc >= 2:
+        for _ in range(3): _, i = uv(d, i)      # chunk 0
+        for _ in range(2): _, i = uv(d, i)      # chunk 1 times
+        _, j = uv(d, i)                         # chunk 1 ref delta
+        d[i:j] = bytes([0x80] * (j - i - 1) + [0])  # delta 0, same length
+        struct.pack_into('>I', d, start + ln, crc32c(bytes(d[start:start+ln])))
+        print("ref", off)
+        break
+    off = start + ln + 4
+open(p, 'wb').write(d)
+PY
+    expect repeated-chunk-ref 3 "$B3/index:[0-9]*: error: series .* chunk 1: ref .* points before the end of the previous chunk.*tsdb/chunk-ref-order"
+fi
+
 # 18. garbage everywhere: no crash, every block still listed
 fresh
 head -c 5000 /dev/urandom > "$D/$B1/index"
