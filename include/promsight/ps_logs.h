@@ -191,7 +191,8 @@ struct ps_logs_file {
     int has_t;
     uint64_t matched;
     uint64_t *sig_count;          /* per signature index (ctx's sigset) */
-    int64_t *sig_first, *sig_last;
+    int64_t *sig_first, *sig_last;   /* INT64_MAX / INT64_MIN if no match
+                                        of that signature had a time */
     int year_from_mtime;          /* klog lines dated with the file's year */
     uint64_t redacted;            /* secrets redacted in kept/stored lines */
     int previous;                 /* the previous container's log, by name

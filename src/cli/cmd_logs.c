@@ -118,8 +118,8 @@ file_json(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
         json_object_set_new(so, "id", json_string(g->id));
         json_object_set_new(so, "class", json_string(g->cls));
         json_object_set_new(so, "count", json_integer((json_int_t)f->sig_count[k]));
-        json_object_set_new(so, "first", jtime(f->has_t, f->sig_first[k]));
-        json_object_set_new(so, "last", jtime(f->has_t, f->sig_last[k]));
+        json_object_set_new(so, "first", jtime(f->sig_first[k] != INT64_MAX, f->sig_first[k]));
+        json_object_set_new(so, "last", jtime(f->sig_last[k] != INT64_MIN, f->sig_last[k]));
         json_object_set_new(so, "count_is_lower_bound", json_boolean(g->lower_bound));
         json_array_append_new(sa, so);
     }
@@ -245,7 +245,7 @@ print_file_text(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
         if (f->sig_count[k] == 0)
             continue;
         const struct ps_signature *g = ps_sigset_get(s, k);
-        if (f->has_t) {
+        if (f->sig_first[k] != INT64_MAX) {
             ps_fmt_time_ms(f->sig_first[k], a, sizeof(a));
             ps_fmt_time_ms(f->sig_last[k], b, sizeof(b));
         } else {

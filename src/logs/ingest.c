@@ -348,6 +348,10 @@ file_new(struct ps_logs_ctx *c, const char *path, const struct ps_entry *e,
         f->pod = e->pod != NULL ? strdup(e->pod) : NULL;
         f->container = e->container != NULL ? strdup(e->container) : NULL;
     }
+    for (size_t i = 0; i <= ns; i++) {
+        f->sig_first[i] = INT64_MAX;
+        f->sig_last[i] = INT64_MIN;
+    }
     f->ns = path_namespace(path);
     const char *base = strrchr(path, '/');
     base = base != NULL ? base + 1 : path;
@@ -757,12 +761,10 @@ process(struct fstate *fs, struct lineinfo *li)
     const struct ps_signature *g = si >= 0 ? ps_sigset_get(c->sigs, (size_t)si) : NULL;
     if (si >= 0) {
         f->matched++;
-        if (has_t) {
-            if (f->sig_count[si] == 0 || t < f->sig_first[si])
-                f->sig_first[si] = t;
-            if (f->sig_count[si] == 0 || t > f->sig_last[si])
-                f->sig_last[si] = t;
-        }
+        if (has_t && t < f->sig_first[si])
+            f->sig_first[si] = t;
+        if (has_t && t > f->sig_last[si])
+            f->sig_last[si] = t;
         f->sig_count[si]++;
     }
     struct ps_redact_stats rst = {0, 0, 0};
