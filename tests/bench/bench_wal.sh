@@ -95,12 +95,15 @@ run_promsight() { # dir threads -> sets PS_MS PS_RSS
     best=""
     for i in 1 2 3; do
         t0=$(now_ms)
-        /usr/bin/time -f %M -o "$W/rss" "$PROMSIGHT" wal --threads "$2" --format json "$1" >"$W/ps.json"
+        /usr/bin/time -f '%M %U %S' -o "$W/rss" "$PROMSIGHT" wal --threads "$2" --format json "$1" >"$W/ps.json"
         dt=$(( $(now_ms) - t0 ))
-        if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+        if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then
+            best=$dt
+            PS_RSS=$(cut -d' ' -f1 "$W/rss")
+            PS_CPU=$(awk '{printf "%.2f", $2 + $3}' "$W/rss")
+        fi
     done
     PS_MS=$best
-    PS_RSS=$(cat "$W/rss")
 }
 
 run_prometheus() { # dir -> sets PR_S
@@ -114,19 +117,22 @@ run_prometheus() { # dir -> sets PR_S
         pp=$!
         ok=1
         wait_log "$W/replay.log" "total_replay_duration" 300 || ok=0
+        # CPU seconds of the whole prometheus process so far (start-up and
+        # replay): utime + stime from /proc, in clock ticks
+        cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pp/stat" 2>/dev/null || echo 0)
         kill -TERM "$pp" 2>/dev/null || true
         wait "$pp" 2>/dev/null || true
         [ $ok -eq 1 ] || { echo "prometheus replay did not finish"; tail -5 "$W/replay.log"; exit 1; }
         d=$(sed -n 's/.*total_replay_duration=\([^ ]*\).*/\1/p' "$W/replay.log" | head -n1)
         s=$(go_secs "$d")
-        if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
+        if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; PR_CPU=$cpu; fi
     done
     PR_S=$best
 }
 
 echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-printf '\n%-7s %9s %10s %9s %12s %12s %9s %8s %10s %10s\n' WAL BYTES SAMPLES SERIES \
-    "promsight_s" "prom_replay_s" RATIO "RSS_MiB" "RSS_1seg" "1thread_s"
+printf '\n%-7s %9s %10s %9s %12s %12s %9s %8s %10s %10s %9s %9s\n' WAL BYTES SAMPLES SERIES \
+    "promsight_s" "prom_replay_s" RATIO "RSS_MiB" "RSS_1seg" "1thread_s" "ps_cpu_s" "prom_cpu_s"
 for kind in plain snappy; do
     d="$W/$kind"
     bytes=$(du -sb "$d/wal" | cut -f1)
@@ -139,11 +145,13 @@ for kind in plain snappy; do
     run_prometheus "$d"
     ps_s=$(awk "BEGIN{printf \"%.3f\", $PS_MS / 1000}")
     ratio=$(awk "BEGIN{printf \"%.1f\", $PR_S / ($PS_MS / 1000)}")
-    printf '%-7s %9s %10s %9s %12s %12s %8sx %8s %10s %10s\n' "$kind" \
+    printf '%-7s %9s %10s %9s %12s %12s %8sx %8s %10s %10s %9s %9s\n' "$kind" \
         "$((bytes / 1048576))MiB" "$samples" "$series" "$ps_s" "$PR_S" "$ratio" \
-        "$((PS_RSS / 1024))" "$(( $(cat "$W/rss1") / 1024 ))" "$one_s"
+        "$((PS_RSS / 1024))" "$(( $(cat "$W/rss1") / 1024 ))" "$one_s" "$PS_CPU" "$PR_CPU"
 done
 echo "(RATIO = Prometheus 2.42 total_replay_duration / promsight wall time with the"
 echo " default two threads, best of 3; Prometheus best of 2; target >= 10x."
-echo " RSS_1seg: peak RSS on the first 128 MiB segment alone. 1thread_s: --threads 1.)"
+echo " RSS_1seg: peak RSS on the first 128 MiB segment alone. 1thread_s: --threads 1."
+echo " ps_cpu_s: promsight user+sys CPU; prom_cpu_s: the whole prometheus process's CPU"
+echo " up to the replay log line (start-up included) - both independent of machine load.)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
