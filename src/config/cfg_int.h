@@ -81,8 +81,6 @@ int cn_bool(const struct cn *n, int *v);
 enum ps_err cfg_redact_tree(struct cfg_doc *d, struct ps_redact_stats *stats);
 /* Redact one string into a new malloc'd copy (NULL on OOM). */
 char *cfg_redact_str(const char *s, size_t n, struct ps_redact_stats *stats);
-/* Replace user:password@ in URLs inside s (malloc'd result, NULL on OOM). */
-char *cfg_redact_url(const char *s, size_t n, struct ps_redact_stats *stats);
 /* 1 if a config key names a secret value (not a *_file path). */
 int cfg_is_secret_key(const char *k, size_t n);
 
@@ -146,8 +144,5 @@ enum ps_err cfg_prom_from_tree(const struct cn *root, const char *path,
 enum ps_err cfg_hashrings_from_tree(const struct cn *root, const char *path,
                                     struct ps_hashrings *out,
                                     struct ps_diags *diags);
-
-/* strdup that tolerates NULL (returns NULL) */
-char *cfg_strdup(const char *s);
 
 #endif

@@ -133,12 +133,6 @@ cfg_redact_str(const char *s, size_t n, struct ps_redact_stats *stats)
     return out;
 }
 
-char *
-cfg_redact_url(const char *s, size_t n, struct ps_redact_stats *stats)
-{
-    return cfg_redact_str(s, n, stats);
-}
-
 /* "--name" (no '=') naming a secret, as one word of an argument list */
 static int
 is_secret_flag_word(const struct cn *w)

@@ -45,12 +45,6 @@ struct builder {
     uint64_t limit;          /* expanded node budget: the file's own + cap */
 };
 
-char *
-cfg_strdup(const char *s)
-{
-    return s != NULL ? strdup(s) : NULL;
-}
-
 static struct cn *
 node_new(struct builder *b, enum cn_type t, const yaml_mark_t *m)
 {
