@@ -532,6 +532,57 @@ test_stats_repair_impact_and_decode_error(void **state)
     tw_free(&w);
 }
 
+/* A caller's visitor sees every decoded record after the stats did, on
+ * either thread; totals agree with the stats. */
+struct vis_count {
+    uint64_t series, samples, first_ref_with_labels;
+};
+
+static void
+vc_series(void *ctx, const struct ps_wal_series *s, size_t n)
+{
+    struct vis_count *c = ctx;
+    c->series += n;
+    if (c->first_ref_with_labels == 0 && n > 0 && s[0].nlabels > 0)
+        c->first_ref_with_labels = s[0].ref;
+}
+
+static void
+vc_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
+{
+    (void)s;
+    ((struct vis_count *)ctx)->samples += n;
+}
+
+static void
+test_user_visitor(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    uint8_t *p = ps_test_read_file("testdata/wal/receive-cp7-seg8/wal/00000008", &n);
+    assert_non_null(p);
+    for (int threads = 0; threads < 2; threads++) {
+        struct vis_count c = {0};
+        struct ps_wal_visitor v = {0};
+        v.series = vc_series;
+        v.samples = vc_samples;
+        v.ctx = &c;
+        struct ps_wal_stats st;
+        ps_wal_stats_init(&st, "x");
+        st.no_threads = !threads;
+        ps_wal_stats_set_visitor(&st, &v);
+        ps_wal_stats_begin_segment(&st, "x/00000008", PS_WAL_SEG_WAL, 8);
+        ps_wal_stats_feed(&st, p, n);
+        ps_wal_stats_end_segment(&st);
+        assert_int_equal(c.samples, st.totals.samples);
+        assert_int_equal(c.samples, 27500);
+        assert_int_equal(c.series, st.totals.series);
+        assert_true(c.first_ref_with_labels > 0);
+        ps_wal_stats_free(&st);
+    }
+    free(p);
+}
+
 /* Real Prometheus 2.42 data: the receiver's checkpoint.00000007 and
  * segment 00000008 (testdata/wal/receive-cp7-seg8/). promtool tsdb dump on
  * that directory prints 1150 distinct series and 27500 samples
@@ -608,6 +659,7 @@ main(void)
         cmocka_unit_test(test_stats_repair_impact_and_decode_error),
         cmocka_unit_test(test_real_receiver_checkpoint_and_segment),
         cmocka_unit_test(test_real_segment_chunking),
+        cmocka_unit_test(test_user_visitor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
