@@ -37,7 +37,7 @@ struct cn {
 
 struct cfg_doc {
     struct cn **docs;        /* one root per YAML document */
-    size_t ndocs;
+    size_t ndocs, capdocs;
     struct cn **all;         /* every node, for freeing */
     size_t nall, capall;
     uint64_t expanded;       /* running expanded node count */

@@ -68,10 +68,9 @@ attach(struct builder *b, struct cn *n)
 {
     if (b->depth == 0) {
         struct cfg_doc *d = b->d;
-        struct cn **v = realloc(d->docs, (d->ndocs + 1) * sizeof(*v));
-        if (v == NULL)
+        if (d->ndocs == d->capdocs &&
+            ps_grow((void **)&d->docs, &d->capdocs, d->ndocs + 1, sizeof(*d->docs)) != PS_OK)
             return PS_E_NOMEM;
-        d->docs = v;
         d->docs[d->ndocs++] = n;
         return PS_OK;
     }
