@@ -556,8 +556,8 @@ pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
         for (size_t i = 0; i < args[0].n; i++) {
             struct pq_el *e = &out->vec[k++];
             *e = args[0].vec[i];
-            if (id == F_TIMESTAMP)
-                e->v = (double)e->t / 1000.0;
+            if (id == F_TIMESTAMP)   /* sample time only straight from a selector */
+                e->v = (double)(n->args[0]->kind == PQ_SEL ? e->t : c->t) / 1000.0;
             else if (id == F_CLAMP)
                 e->v = fmax(arg, fmin(arg2, e->v));
             else
