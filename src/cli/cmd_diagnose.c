@@ -304,6 +304,12 @@ ps_cmd_diagnose(int argc, char **argv)
         ps_rules_free(rs);
         return PS_EXIT_ERROR;
     }
+    size_t nwarn = ps_diags_count(&in.diags, PS_SEV_WARN);
+    if (nwarn > 0 || in.diags.dropped > 0)
+        fprintf(stderr,
+                "promsight diagnose: %zu problem%s while reading the bundle "
+                "(listed by 'promsight inventory', 'wal', 'tsdb', 'logs', 'metrics')\n",
+                nwarn + in.diags.dropped, nwarn + in.diags.dropped == 1 ? "" : "s");
     struct ps_rules_result res;
     memset(&res, 0, sizeof(res));
     e = ps_rules_add_event_series(in.facts);
