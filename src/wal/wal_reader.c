@@ -395,14 +395,15 @@ ps_wal_reader_feed(struct ps_wal_reader *r, const void *p, size_t n)
 {
     const uint8_t *b = p;
     r->bytes += n;
-    /* whole pages straight from the caller's buffer, no copy */
-    while (r->page_n == 0 && n >= PS_WAL_PAGE_SIZE) {
-        process_page(r, b);
-        r->seg_off += PS_WAL_PAGE_SIZE;
-        b += PS_WAL_PAGE_SIZE;
-        n -= PS_WAL_PAGE_SIZE;
-    }
     while (n > 0) {
+        if (r->page_n == 0 && n >= PS_WAL_PAGE_SIZE) {
+            /* a whole page straight from the caller's buffer, no copy */
+            process_page(r, b);
+            r->seg_off += PS_WAL_PAGE_SIZE;
+            b += PS_WAL_PAGE_SIZE;
+            n -= PS_WAL_PAGE_SIZE;
+            continue;
+        }
         size_t take = PS_WAL_PAGE_SIZE - r->page_n;
         if (take > n)
             take = n;
