@@ -115,23 +115,29 @@ pq_labels_set(struct pq_arena *a, const struct ps_label *l, uint32_t n,
     return 0;
 }
 
-static int
+static inline int
 in_list(const struct pq_strlist *names, const char *s)
 {
     if (names == NULL)
         return 0;
     for (size_t i = 0; i < names->n; i++)
-        if (strcmp(names->v[i], s) == 0)
+        if (names->v[i][0] == s[0] && strcmp(names->v[i], s) == 0)
             return 1;
     return 0;
 }
 
-static int
+static inline int
+is_name_label(const char *s)
+{
+    return s[0] == '_' && s[1] == '_' && strcmp(s, "__name__") == 0;
+}
+
+static inline int
 keep_label(const char *name, const struct pq_strlist *names, int on)
 {
     if (on)
         return in_list(names, name);
-    return strcmp(name, "__name__") != 0 && !in_list(names, name);
+    return !is_name_label(name) && !in_list(names, name);
 }
 
 uint64_t
