@@ -267,6 +267,14 @@ enum ps_err ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v);
 enum ps_err ps_tsdb_xor_decode(const uint8_t *p, size_t n, int64_t *t, double *v,
                                size_t cap, size_t *got);
 
+/*
+ * Timestamps of a histogram (2) or float histogram (3) chunk: every sample
+ * is walked (bucket values parsed and skipped); up to cap timestamps go to
+ * t[], *got gets their number. PS_E_UNSUPPORTED for other encodings.
+ */
+enum ps_err ps_tsdb_hist_timestamps(unsigned enc, const uint8_t *p, size_t n,
+                                    int64_t *t, size_t cap, size_t *got);
+
 /* Tombstones file: intervals (series ref, mint, maxt). */
 struct ps_tsdb_stone {
     uint64_t ref;

@@ -356,15 +356,21 @@ do_chunks(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
             if (bucket >= 0 && bucket < PS_TSDB_HIST_BUCKETS)
                 a->fullness[bucket]++;
         }
-        if (!c->o->decode || ch.enc != PS_TSDB_ENC_XOR)
+        if (!c->o->decode ||
+            (ch.enc != PS_TSDB_ENC_XOR && ch.enc != PS_TSDB_ENC_HISTOGRAM &&
+             ch.enc != PS_TSDB_ENC_FLOAT_HISTOGRAM))
             continue;
+        const char *ename = ps_tsdb_enc_name(ch.enc);
         size_t need = c->nts + (size_t)ns;
         if (need > c->tscap &&
             ps_grow((void **)&c->ts, &c->tscap, need, sizeof(int64_t)) != PS_OK)
             continue;
         int64_t *t = c->ts + c->nts, first = 0, last = 0;
         size_t k = 0;
-        enum ps_err e = ps_tsdb_xor_decode(ch.data, ch.len, t, NULL, (size_t)ns, &k);
+        enum ps_err e = ch.enc == PS_TSDB_ENC_XOR
+                            ? ps_tsdb_xor_decode(ch.data, ch.len, t, NULL, (size_t)ns, &k)
+                            : ps_tsdb_hist_timestamps(ch.enc, ch.data, ch.len, t,
+                                                      (size_t)ns, &k);
         int bad_order = 0;
         for (size_t q = 1; q < k; q++)
             bad_order |= t[q] <= t[q - 1];
@@ -380,16 +386,16 @@ do_chunks(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
         if (e != PS_DONE) {
             a->decode_errors++;
             ps_diag_add(&b->diags, PS_SEV_ERROR, e, b->segs[sg].path, off, 0,
-                        "tsdb/chunk-decode", "XOR chunk (series %u): %s after %llu of "
-                        "%d samples", ref, ps_strerror(e), (unsigned long long)k, ns);
+                        "tsdb/chunk-decode", "%s chunk (series %u): %s after %llu of "
+                        "%d samples", ename, ref, ps_strerror(e), (unsigned long long)k, ns);
         } else if (bad_order) {
             ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->segs[sg].path, off, 0,
-                        "tsdb/sample-order", "XOR chunk (series %u): timestamps not "
-                        "strictly increasing", ref);
+                        "tsdb/sample-order", "%s chunk (series %u): timestamps not "
+                        "strictly increasing", ename, ref);
         } else if (k > 0 && (first != cm->min_time || last != cm->max_time)) {
             ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->segs[sg].path, off, 0,
-                        "tsdb/chunk-meta-mismatch", "XOR chunk (series %u): samples "
-                        "span [%lld, %lld], the index says [%lld, %lld]", ref,
+                        "tsdb/chunk-meta-mismatch", "%s chunk (series %u): samples "
+                        "span [%lld, %lld], the index says [%lld, %lld]", ename, ref,
                         (long long)first, (long long)last, (long long)cm->min_time,
                         (long long)cm->max_time);
         }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fuzz_chunks.c - libFuzzer harness: a block chunk segment file: header check, a scan of every record, then each record read by offset, counted and (for XOR) decoded.
+ * fuzz_chunks.c - libFuzzer harness: a block chunk segment file: header
+ * check, a scan of every record, then each record read by offset, counted
+ * and decoded (XOR fully, histograms to timestamps).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ps_tsdb_chunk c;
     while (ps_tsdb_chunk_at(&seg, off, &c) == PS_OK) {
         (void)ps_tsdb_chunk_num_samples(c.enc, c.data, c.len);
+        if (c.enc == PS_TSDB_ENC_HISTOGRAM || c.enc == PS_TSDB_ENC_FLOAT_HISTOGRAM) {
+            static int64_t ts[65536];
+            size_t got;
+            ps_tsdb_hist_timestamps(c.enc, c.data, c.len, ts, 65536, &got);
+        }
         if (c.enc == PS_TSDB_ENC_XOR) {
             struct ps_tsdb_xor_it it;
             int64_t t;

@@ -174,6 +174,126 @@ test_xor_roundtrip(void **state)
     }
 }
 
+/* varbit_int / varbit_uint as tsdb/docs/format/chunks.md describes them */
+static void
+put_varbit(struct bw *w, int64_t v, int is_signed)
+{
+    static const unsigned width[] = {3, 6, 9, 12, 18, 25, 56};
+    if (v == 0) {
+        put_bits(w, 0, 1);
+        return;
+    }
+    for (unsigned i = 0; i < 7; i++) {
+        unsigned n = width[i];
+        int fits = is_signed ? (v >= -((INT64_C(1) << (n - 1)) - 1) && v <= (INT64_C(1) << (n - 1)))
+                             : ((uint64_t)v < (UINT64_C(1) << n));
+        if (fits) {
+            put_bits(w, (UINT64_C(1) << (i + 2)) - 2, i + 2); /* i+1 ones, a zero */
+            put_bits(w, (uint64_t)v & ((UINT64_C(1) << n) - 1), n);
+            return;
+        }
+    }
+    put_bits(w, 0xff, 8);
+    put_bits(w, (uint64_t)v, 64);
+}
+
+static void
+put_f64(struct bw *w, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    put_bits(w, u, 64);
+}
+
+/* A value XOR that always opens a new window ('11' form). */
+static void
+put_xor_new(struct bw *w, double cur, double prev)
+{
+    uint64_t a, b;
+    memcpy(&a, &cur, 8);
+    memcpy(&b, &prev, 8);
+    uint64_t x = a ^ b;
+    if (x == 0) {
+        put_bits(w, 0, 1);
+        return;
+    }
+    unsigned l = (unsigned)__builtin_clzll(x), tr = (unsigned)__builtin_ctzll(x);
+    if (l > 31)
+        l = 31;
+    unsigned sig = 64 - l - tr;
+    put_bits(w, 3, 2);
+    put_bits(w, l, 5);
+    put_bits(w, sig & 63, 6);
+    put_bits(w, x >> tr, sig);
+}
+
+static void
+test_histogram_timestamps(void **state)
+{
+    (void)state;
+    const int64_t ts[6] = {1000, 16000, 31000, 46500, 2000000, 2000001};
+    for (int fl = 0; fl < 2; fl++) {
+        struct bw w;
+        memset(&w, 0, sizeof(w));
+        put_bits(&w, 6, 16);     /* samples */
+        put_bits(&w, 0x40, 8);   /* flags: not a counter reset */
+        put_bits(&w, 255, 8);    /* zero threshold 0.001: not a power of two */
+        put_f64(&w, 0.001);
+        put_varbit(&w, fl ? -53 : 3, 1); /* schema */
+        put_varbit(&w, 2, 0);    /* positive spans: (len 2, off 0), (len 1, off 3) */
+        put_varbit(&w, 2, 0), put_varbit(&w, 0, 1);
+        put_varbit(&w, 1, 0), put_varbit(&w, 3, 1);
+        put_varbit(&w, 0, 0);    /* no negative spans */
+        if (fl) {                /* custom values: 0.5 -> 501; 1e9 -> '0' + float */
+            put_varbit(&w, 2, 0);
+            put_varbit(&w, 501, 0);
+            put_bits(&w, 0, 1);
+            put_f64(&w, 1e9);
+        }
+        int64_t pd = 0;
+        for (int i = 0; i < 6; i++) {
+            int64_t d = i > 0 ? ts[i] - ts[i - 1] : 0;
+            put_varbit(&w, i == 0 ? ts[0] : i == 1 ? d : d - pd, 1);
+            pd = d;
+            if (!fl) {
+                if (i == 0) {
+                    put_varbit(&w, 10, 0), put_varbit(&w, 1, 0), put_f64(&w, 4.5);
+                } else {
+                    put_varbit(&w, i == 1 ? 3 : -1, 1), put_varbit(&w, 0, 1);
+                    put_xor_new(&w, 4.5 + i, 4.5 + i - 1);
+                }
+                for (int k = 0; k < 3; k++)
+                    put_varbit(&w, i == 0 ? 5 - k : (k == 1 ? 300 : -2), 1);
+            } else {
+                for (int f = 0; f < 6; f++) { /* count, zero, sum, 3 buckets */
+                    if (i == 0)
+                        put_f64(&w, 1.5 * f);
+                    else
+                        put_xor_new(&w, 1.5 * f + i, 1.5 * f + i - 1);
+                }
+            }
+        }
+        size_t len = (w.bits + 7) / 8;
+        int64_t out[8];
+        size_t got = 0;
+        unsigned enc = fl ? PS_TSDB_ENC_FLOAT_HISTOGRAM : PS_TSDB_ENC_HISTOGRAM;
+        assert_int_equal(ps_tsdb_hist_timestamps(enc, w.b, len, out, 8, &got), PS_OK);
+        assert_int_equal(got, 6);
+        assert_memory_equal(out, ts, sizeof(ts));
+        assert_int_equal(ps_tsdb_chunk_num_samples(enc, w.b, len), 6);
+        /* truncations never succeed with all samples, never overrun */
+        for (size_t cut = 0; cut + 1 < len; cut++) {
+            uint8_t *p = malloc(cut ? cut : 1);
+            memcpy(p, w.b, cut);
+            got = 0;
+            enum ps_err e = ps_tsdb_hist_timestamps(enc, p, cut, out, 8, &got);
+            assert_true(e != PS_OK || got < 6 || cut + 1 >= len);
+            assert_true(got <= 6);
+            free(p);
+        }
+    }
+}
+
 static void
 test_meta_corpus(void **state)
 {
@@ -533,6 +653,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xor_roundtrip),
+        cmocka_unit_test(test_histogram_timestamps),
         cmocka_unit_test(test_meta_corpus),
         cmocka_unit_test(test_meta_bad),
         cmocka_unit_test(test_shipper),
