@@ -83,4 +83,9 @@ expect_rc 0 "$PROMSIGHT" rules test "$T/t.yaml"
 sed 's/job: x}/job: y}/' "$T/t.yaml" >"$T/t2.yaml"
 expect_rc 1 "$PROMSIGHT" rules test "$T/t2.yaml"
 grep -q 'alertname Down, time 2m' "$T/out" || { echo "failure not explained"; cat "$T/out"; fail=1; }
+# rules list: the built-in set, as text and JSON
+n=$("$PROMSIGHT" rules list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rules"]))' 2>/dev/null || echo 0)
+[ "$n" -ge 40 ] || { echo "rules list --format json: $n rules"; fail=1; }
+"$PROMSIGHT" rules list | grep -q '^RemoteWriteUnreachable  *remote_write.unreachable  *critical' ||
+    { echo "rules list text lacks RemoteWriteUnreachable"; fail=1; }
 exit $fail

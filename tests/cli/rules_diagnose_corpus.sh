@@ -56,6 +56,19 @@ for k in ("findings", "skipped", "window"):
 sys.exit(0 if ok else 1)
 PY
 
+# deterministic: a second run gives the same bytes
+"$PROMSIGHT" diagnose --format json "$C" >"$T/all2.json" 2>/dev/null
+cmp -s "$T/all.json" "$T/all2.json" || { echo "two runs differ"; fail=1; }
+
+# rules query: the value of the dump taken at 06:39:46, read at 06:40:00
+want=$(awk '/^prometheus_remote_storage_highest_timestamp_in_seconds/ {print $2}' \
+    "$C/prometheus-agent-0/dumps/1795502386.prom")
+got=$("$PROMSIGHT" rules query "$C" \
+    'prometheus_remote_storage_highest_timestamp_in_seconds{pod="prometheus-agent-0"}' \
+    2026-11-24T06:40:00Z | awk 'NR == 2 {print $NF}')
+python3 -c "import sys; sys.exit(0 if float('$want') == float('$got') else 1)" ||
+    { echo "rules query: got '$got', want '$want'"; fail=1; }
+
 # --disable by class and by id, --fail-on never, --lang ko
 "$PROMSIGHT" diagnose --format json --disable remote_write.unreachable \
     --disable RemoteWriteMisconfigured --fail-on never "$C" >"$T/dis.json" 2>/dev/null
