@@ -721,6 +721,16 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
     table_lists(&c);
     common_gap(&c);
     stats_check(b, a);
+    /* newer and Thanos encodings: counted, flagged, never mis-read */
+    static const char *const late[] = {"XOR2 (4)", "histogramST (5)",
+                                       "floathistogramST (6)",
+                                       "Thanos aggregate (0xFF) or unknown"};
+    for (int e = 4; e < 8; e++)
+        if (a->chunks_by_enc[e] > 0)
+            ps_diag_add(&b->diags, PS_SEV_NOTE, PS_E_UNSUPPORTED, b->dir, PS_OFF_NONE, 0,
+                        "tsdb/chunk-encoding", "%llu %s chunks counted from their "
+                        "headers, not decoded", (unsigned long long)a->chunks_by_enc[e],
+                        late[e - 4]);
     ps_map64_free(&c.pairs);
     ps_map64_free(&c.names);
     free(c.pv);

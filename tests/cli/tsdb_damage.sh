@@ -247,6 +247,33 @@ PY
     expect repeated-chunk-ref 3 "$B3/index:[0-9]*: error: series .* chunk 1: ref .* points before the end of the previous chunk.*tsdb/chunk-ref-order"
 fi
 
+# 20. a chunk re-labelled as a Thanos downsampled aggregate (0xFF), CRC
+#     fixed: counted and flagged, never decoded as XOR
+if command -v python3 >/dev/null 2>&1; then
+    fresh
+    python3 - "$D/$B1/chunks/000001" <<'PY'
+import struct, sys
+def crc32c(b):
+    c = 0xffffffff
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+    return c ^ 0xffffffff
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+i = 8; x = s = 0
+while True:
+    c = d[i]; i += 1; x |= (c & 0x7f) << s; s += 7
+    if c < 0x80: break
+d[i] = 0xff
+struct.pack_into('>I', d, i + 1 + x, crc32c(bytes(d[i:i + 1 + x])))
+open(p, 'wb').write(d)
+PY
+    expect thanos-aggr-chunk 0 "$B1: note: 1 Thanos aggregate (0xFF) or unknown chunks counted.*tsdb/chunk-encoding" "$B1/meta.json: warning: stats.numSamples is 20169"
+    grep -q "chunk-crc\|chunk-decode" "$T/out" && { echo "FAIL thanos-aggr-chunk: decoded or CRC-failed"; fail=1; }
+fi
+
 # 18. garbage everywhere: no crash, every block still listed
 fresh
 head -c 5000 /dev/urandom > "$D/$B1/index"
