@@ -76,10 +76,10 @@ sig_free(struct ps_signature *g)
     free(g->id);
     free(g->cls);
     free(g->pattern);
-    for (size_t i = 0; i < g->nprefilter; i++)
+    for (size_t i = 0; g->prefilter != NULL && i < g->nprefilter; i++)
         free(g->prefilter[i]);
     free(g->prefilter);
-    for (size_t i = 0; i < g->nfields; i++)
+    for (size_t i = 0; g->fields != NULL && i < g->nfields; i++)
         free(g->fields[i]);
     free(g->fields);
     free(g->source);
@@ -276,6 +276,7 @@ str_list(struct yctx *y, yaml_node_t *v, const char *id, const char *key,
             for (size_t k = 0; k < i; k++)
                 free(out[k]);
             free(out);
+            *n = 0;
             return NULL;
         }
         *n = i + 1;
