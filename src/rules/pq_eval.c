@@ -196,7 +196,7 @@ last_at_or_before(const struct ps_sample *s, size_t n, int64_t t)
 
 /* The series' sample arrays are scattered over the heap: ask for the
  * samples a few series ahead while working on this one. */
-#define PQ_PREFETCH_DIST 8
+#define PQ_PREFETCH_DIST 16
 
 static inline void
 prefetch_ahead(const struct pq_selcache *sc, size_t i)
@@ -204,8 +204,10 @@ prefetch_ahead(const struct pq_selcache *sc, size_t i)
 #if defined(__GNUC__)
     if (i + PQ_PREFETCH_DIST < sc->n) {
         const struct pq_selser *p = &sc->ser[i + PQ_PREFETCH_DIST];
-        if (p->hint < p->ns)
+        if (p->hint + 1 < p->ns) {
             __builtin_prefetch(&p->s[p->hint]);
+            __builtin_prefetch(&p->s[p->hint + 1]);
+        }
     }
 #else
     (void)sc;
