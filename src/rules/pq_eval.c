@@ -55,6 +55,9 @@ pq_cache_free(struct pq_selcache *c, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         free(c[i].ids);
         free(c[i].ser);
+        free(c[i].pv);
+        free(c[i].pt);
+        free(c[i].pok);
     }
     free(c);
 }
@@ -137,6 +140,7 @@ sel_resolve(struct pq_ctx *c, const struct pq_node *n, struct pq_selcache **out)
         se->ns = ps_facts_series_samples(c->f, ids[i], &se->s);
         for (size_t j = 0; j < se->ns && !se->has_stale; j++)
             se->has_stale = pq_is_stale(se->s[j].v);
+        sc->any_stale |= se->has_stale;
     }
     sc->done = 1;
     return 0;
@@ -215,12 +219,86 @@ prefetch_ahead(const struct pq_selcache *sc, size_t i)
 #endif
 }
 
+ptrdiff_t
+pq_grid_step(const struct pq_ctx *c)
+{
+    if (c->grid_n == 0 || c->grid_step <= 0 || c->t < c->grid_t0)
+        return -1;
+    int64_t d = c->t - c->grid_t0;
+    if (d % c->grid_step != 0 || (uint64_t)(d / c->grid_step) >= c->grid_n)
+        return -1;
+    return (ptrdiff_t)(d / c->grid_step);
+}
+
+struct pq_selcache *
+pq_sel_cache(struct pq_ctx *c, const struct pq_node *n)
+{
+    struct pq_selcache *sc;
+    return sel_resolve(c, n, &sc) == 0 ? sc : NULL;
+}
+
+/* Every step's value of an instant selector, series by series (the
+ * samples of one series are read in order, once). */
+static int
+precompute_instant(struct pq_ctx *c, const struct pq_node *n, struct pq_selcache *sc)
+{
+    size_t ns = c->grid_n, nser = sc->n;
+    if (nser == 0 || ns > PQ_PRECOMPUTE_MAX / nser) {
+        sc->pre = -1;
+        return 0;
+    }
+    sc->pv = malloc(ns * nser * sizeof(*sc->pv));
+    sc->pt = malloc(ns * nser * sizeof(*sc->pt));
+    sc->pok = calloc(ns * nser, 1);
+    if (sc->pv == NULL || sc->pt == NULL || sc->pok == NULL)
+        return oom(c);
+    for (size_t i = 0; i < nser; i++) {
+        const struct pq_selser *se = &sc->ser[i];
+        ptrdiff_t j = -1;   /* last sample with t <= ref */
+        for (size_t k = 0; k < ns; k++) {
+            int64_t ref = c->grid_t0 + (int64_t)k * c->grid_step - n->offset_ms;
+            while ((size_t)(j + 1) < se->ns && se->s[j + 1].t <= ref)
+                j++;
+            if (j < 0 || se->s[j].t < ref - PQ_LOOKBACK_MS || pq_is_stale(se->s[j].v))
+                continue;
+            size_t at = k * nser + i;
+            sc->pv[at] = se->s[j].v;
+            sc->pt[at] = se->s[j].t;
+            sc->pok[at] = 1;
+        }
+    }
+    sc->pre = 1;
+    return 0;
+}
+
 static int
 eval_instant_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
 {
     struct pq_selcache *sc;
     if (sel_resolve(c, n, &sc) != 0)
         return -1;
+    ptrdiff_t step = pq_grid_step(c);
+    if (step >= 0 && sc->pre == 0 && precompute_instant(c, n, sc) != 0)
+        return -1;
+    if (step >= 0 && sc->pre == 1) {
+        out->type = PQ_T_VECTOR;
+        out->vec = pq_alloc_array(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
+        if (out->vec == NULL)
+            return oom(c);
+        size_t k = 0, base = (size_t)step * sc->n;
+        for (size_t i = 0; i < sc->n; i++) {
+            if (!sc->pok[base + i])
+                continue;
+            struct pq_el *e = &out->vec[k++];
+            e->lab = sc->ser[i].lab;
+            e->nlab = sc->ser[i].nlab;
+            e->sid = sc->ser[i].id;
+            e->v = sc->pv[base + i];
+            e->t = sc->pt[base + i];
+        }
+        out->n = k;
+        return 0;
+    }
     out->type = PQ_T_VECTOR;
     out->vec = pq_alloc_array(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
     if (out->vec == NULL)

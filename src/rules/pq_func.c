@@ -492,15 +492,112 @@ simple(int id, double v, double arg)
     }
 }
 
+/* The value of range function id over one series' window m. */
+static double
+range_value(struct pq_ctx *c, int id, const struct pq_mel *m, int64_t range_end,
+            int64_t range_ms, int64_t eval_t, double arg1, double q, int *ok)
+{
+    *ok = 1;
+    switch (id) {
+    case F_RATE:
+    case F_INCREASE:
+    case F_DELTA:
+        return extrapolated_rate(m, range_end, range_ms, id != F_DELTA, id == F_RATE, ok);
+    case F_IRATE:
+    case F_IDELTA:
+        return instant_delta(m, id == F_IRATE, ok);
+    case F_DERIV:
+    case F_PREDICT_LINEAR: {
+        if (m->n < 2) {
+            *ok = 0;
+            return 0;
+        }
+        double slope, icept;
+        linreg(m, eval_t, &slope, &icept);
+        return id == F_DERIV ? slope : icept + slope * arg1;
+    }
+    default:
+        return over_time(id, m, q, c, ok);
+    }
+}
+
+/* A scalar expression without selectors or time(): same at every step. */
+static int
+const_scalar(const struct pq_node *n)
+{
+    switch (n->kind) {
+    case PQ_NUM:
+        return 1;
+    case PQ_NEG:
+        return const_scalar(n->lhs);
+    case PQ_BIN:
+        return n->type == PQ_T_SCALAR && const_scalar(n->lhs) && const_scalar(n->rhs);
+    default:
+        return 0;
+    }
+}
+
+/* Every step's value of range function id over selector msel, series by
+ * series: the window slides forward through each series' samples once. */
+static int
+precompute_range(struct pq_ctx *c, const struct pq_node *call, int id,
+                 const struct pq_node *msel, double arg1, struct pq_selcache *sc)
+{
+    (void)call;
+    size_t ns = c->grid_n, nser = sc->n;
+    if (nser == 0 || sc->any_stale || ns > PQ_PRECOMPUTE_MAX / nser) {
+        sc->pre = -1;
+        return 0;
+    }
+    sc->pv = malloc(ns * nser * sizeof(*sc->pv));
+    sc->pok = calloc(ns * nser, 1);
+    if (sc->pv == NULL || sc->pok == NULL)
+        return ferr(c, "out of memory");
+    for (size_t i = 0; i < nser; i++) {
+        const struct pq_selser *se = &sc->ser[i];
+        size_t lo = 0, hi = 0;   /* window: samples [lo, hi) */
+        for (size_t k = 0; k < ns; k++) {
+            int64_t t = c->grid_t0 + (int64_t)k * c->grid_step;
+            int64_t end = t - msel->offset_ms, start = end - msel->range_ms;
+            while (hi < se->ns && se->s[hi].t <= end)
+                hi++;
+            while (lo < hi && se->s[lo].t < start)
+                lo++;
+            if (lo >= hi)
+                continue;
+            struct pq_mel m = {se->lab, se->nlab, se->id, se->s + lo, hi - lo};
+            int ok;
+            double v = range_value(c, id, &m, end, msel->range_ms, t, arg1, 0, &ok);
+            if (ok < 0)
+                return ferr(c, "out of memory");
+            if (!ok)
+                continue;
+            sc->pv[k * nser + i] = v;
+            sc->pok[k * nser + i] = 1;
+        }
+    }
+    sc->pre = 1;
+    return 0;
+}
+
 int
 pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
 {
     pq_value args[5];
     memset(args, 0, sizeof(args));
-    for (size_t i = 0; i < n->nargs && i < 5; i++)
+    int id = n->fn->id;
+    /* a range function over a selector on the evaluation grid skips the
+     * per-step matrix: its values are computed for all steps at once */
+    size_t midx = id == F_QUANTILE_OT ? 1 : 0;
+    int try_pre = n->nargs > midx && n->fn->args[midx] == PQ_T_MATRIX &&
+                  id != F_QUANTILE_OT && n->args[midx]->kind == PQ_SEL &&
+                  pq_grid_step(c) >= 0 && (n->nargs < 2 || const_scalar(n->args[1]));
+    for (size_t i = 0; i < n->nargs && i < 5; i++) {
+        if (try_pre && i == midx)
+            continue;
         if (pq_eval_node(c, n->args[i], &args[i]) != 0)
             return -1;
-    int id = n->fn->id;
+    }
     out->type = n->fn->ret;
     switch (id) {
     case F_TIME:
@@ -570,46 +667,53 @@ pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
         return 0;
     }
     /* range-vector functions: the matrix is args[0], or args[1] for quantile */
-    const pq_value *mv = id == F_QUANTILE_OT ? &args[1] : &args[0];
     const struct pq_node *msel = id == F_QUANTILE_OT ? n->args[1] : n->args[0];
     double q = id == F_QUANTILE_OT ? args[0].scalar : 0;
+    double arg1 = n->nargs > 1 ? args[1].scalar : 0;
+    size_t k = 0;
+    ptrdiff_t step = pq_grid_step(c);
+    if (try_pre) {
+        struct pq_selcache *sc = pq_sel_cache(c, msel);
+        if (sc == NULL)
+            return -1;
+        if (sc->pre == 0 && precompute_range(c, n, id, msel, arg1, sc) != 0)
+            return -1;
+        if (sc->pre == 1) {
+            out->vec = pq_alloc_array(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
+            if (out->vec == NULL)
+                return ferr(c, "out of memory");
+            size_t base = (size_t)step * sc->n;
+            for (size_t i = 0; i < sc->n; i++) {
+                if (!sc->pok[base + i])
+                    continue;
+                struct pq_el *e = &out->vec[k++];
+                e->lab = sc->ser[i].lab;
+                e->nlab = sc->ser[i].nlab;
+                e->sid = UINT32_MAX;
+                e->v = sc->pv[base + i];
+                e->t = c->t;
+                if (id != F_LAST_OT &&
+                    pq_labels_drop_name(c->a, e->lab, e->nlab, &e->lab, &e->nlab) != 0)
+                    return ferr(c, "out of memory");
+            }
+            out->n = k;
+            return 0;
+        }
+        /* not possible after all (stale markers, too big): per step */
+        if (pq_eval_node(c, n->args[midx], &args[midx]) != 0)
+            return -1;
+    }
+    const pq_value *mv = &args[midx];
     out->vec = pq_alloc_array(c->a, mv->n ? mv->n : 1, sizeof(struct pq_el));
     if (out->vec == NULL)
         return ferr(c, "out of memory");
     int64_t range_end = c->t - msel->offset_ms;
-    size_t k = 0;
     for (size_t i = 0; i < mv->n; i++) {
         const struct pq_mel *m = &mv->mat[i];
-        double v = 0;
         int ok = 1;
-        switch (id) {
-        case F_RATE:
-        case F_INCREASE:
-        case F_DELTA:
-            v = extrapolated_rate(m, range_end, msel->range_ms, id != F_DELTA,
-                                  id == F_RATE, &ok);
-            break;
-        case F_IRATE:
-        case F_IDELTA:
-            v = instant_delta(m, id == F_IRATE, &ok);
-            break;
-        case F_DERIV:
-        case F_PREDICT_LINEAR: {
-            if (m->n < 2) {
-                ok = 0;
-                break;
-            }
-            double slope, icept;
-            linreg(m, c->t, &slope, &icept);
-            v = id == F_DERIV ? slope : icept + slope * args[1].scalar;
-            break;
-        }
-        default:
-            v = over_time(id, m, q, c, &ok);
-            if (ok < 0)
-                return ferr(c, "out of memory");
-            break;
-        }
+        double v = range_value(c, id, m, range_end, msel->range_ms, c->t, arg1, q, &ok);
+        if (ok < 0)
+            return ferr(c, "out of memory");
         if (!ok)
             continue;
         struct pq_el *e = &out->vec[k++];

@@ -184,7 +184,19 @@ struct pq_selcache {
     uint32_t *ids;           /* matching series, ordered by label set */
     struct pq_selser *ser;   /* same order */
     size_t n;
+    int any_stale;
+    /* Values precomputed for every step of the evaluation grid, step-major
+     * (entry k * n + i): of the selector itself (instant) or of the
+     * function that owns it (range). pre: 0 not tried, 1 ready, -1 no. */
+    int pre;
+    double *pv;
+    int64_t *pt;
+    uint8_t *pok;
 };
+
+#ifndef PQ_PRECOMPUTE_MAX
+#define PQ_PRECOMPUTE_MAX 4000000   /* steps x series kept per selector */
+#endif
 
 struct pq_ctx {
     const struct ps_facts *f;
@@ -192,8 +204,18 @@ struct pq_ctx {
     struct pq_selcache *cache;   /* expr->nsel entries, owned by the caller */
     uint32_t ncache;
     int64_t t;                   /* evaluation time, ms */
+    /* The times the caller will evaluate at, if known in advance:
+     * grid_t0 + k * grid_step for k < grid_n (0: unknown). Selectors and
+     * range functions then compute all steps at once, series by series. */
+    int64_t grid_t0, grid_step;
+    size_t grid_n;
     char err[PQ_ERRLEN];
 };
+
+/* Step index of ctx->t on the grid, or -1. */
+ptrdiff_t pq_grid_step(const struct pq_ctx *c);
+/* Selector cache entry of n (resolving it if needed); NULL + err on error. */
+struct pq_selcache *pq_sel_cache(struct pq_ctx *c, const struct pq_node *n);
 
 /* Prepare a cache for e: returns calloc'd array of e->nsel entries. */
 struct pq_selcache *pq_cache_new(const struct pq_expr *e);

@@ -117,6 +117,9 @@ alert_state_step(struct alert_state *st, const struct rule *r, const struct ps_f
     c.cache = st->cache;
     c.ncache = st->ncache;
     c.t = t;
+    c.grid_t0 = st->grid_t0;
+    c.grid_step = st->grid_step;
+    c.grid_n = st->grid_n;
     pq_value v;
     if (pq_eval(&c, r->expr, &v) != PS_OK) {
         snprintf(err, errn, "%s", c.err);

@@ -447,6 +447,9 @@ run_rule(const struct rule *r, const struct ps_facts *f, int64_t start, int64_t 
     struct episode ep;
     memset(&ep, 0, sizeof(ep));
     alert_state_init(&st, r);
+    st.grid_t0 = start;
+    st.grid_step = step;
+    st.grid_n = (size_t)((end - start) / step) + 1;
     int rc = 0;
     for (int64_t t = start; t <= end; t += step) {
         char err[PQ_ERRLEN];

@@ -83,6 +83,8 @@ struct alert_state {
     struct pq_selcache *cache;
     uint32_t ncache;
     struct pq_arena arena;
+    int64_t grid_t0, grid_step;   /* the steps to come, if known (pq_ctx) */
+    size_t grid_n;
 };
 
 void alert_state_init(struct alert_state *st, const struct rule *r);

@@ -557,8 +557,12 @@ run_alert_tests(struct tcase *tc, yaml_document_t *doc, yaml_node_t *list,
         free(at);
         return -1;
     }
-    for (size_t i = 0; i < rs->n; i++)
+    for (size_t i = 0; i < rs->n; i++) {
         alert_state_init(&st[i], &rs->v[i]);
+        st[i].grid_t0 = 0;
+        st[i].grid_step = eval_iv;
+        st[i].grid_n = (size_t)(maxt / eval_iv) + 1;
+    }
     size_t cur = 0;
     for (int64_t ts = 0; ts <= maxt && cur < k; ts += eval_iv) {
         for (size_t i = 0; i < rs->n; i++) {
