@@ -133,6 +133,10 @@ struct ps_wal_reader {
     ps_wal_record_fn on_record;
     ps_wal_corrupt_fn on_corruption;
     void *ctx;
+    /* Optional: where to decompress a snappy record of n bytes (NULL:
+     * the reader's own buffer). Lets a consumer receive records without
+     * a copy; the bytes must stay valid until on_record returns. */
+    uint8_t *(*out_reserve)(void *ctx, size_t n);
     /* private */
     const char *seg;
     int64_t seg_index;
@@ -142,6 +146,8 @@ struct ps_wal_reader {
     size_t page_n;
     struct ps_buf stored;      /* reassembly of the current record */
     struct ps_buf plain;       /* decompression output */
+    const uint8_t *out;        /* the last decompressed record */
+    size_t out_n;
     unsigned nfrag;            /* fragments in the current record */
     unsigned last_ftype;       /* last fragment type seen (torn check) */
     enum ps_wal_compr compr;

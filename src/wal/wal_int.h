@@ -18,6 +18,10 @@ typedef void (*wal_pipe_fn)(void *ctx, const struct ps_wal_record *r,
 
 /* Start a worker; NULL if threads are unavailable (caller goes on alone). */
 struct wal_pipe *wal_pipe_start(wal_pipe_fn fn, void *ctx);
+/* Room for a record of n bytes inside the queue, so a decompressor can
+ * write there and wal_pipe_record() then skips the copy. NULL on OOM.
+ * Valid until the next call on p. */
+uint8_t *wal_pipe_reserve(struct wal_pipe *p, size_t n);
 /* Queue a copy of r / c (c->segment is not copied: the worker fills it). */
 void wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r);
 void wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c);

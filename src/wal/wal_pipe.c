@@ -13,6 +13,7 @@
 #include "wal_int.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ struct wal_pipe {
     wal_pipe_fn fn;
     void *ctx;
     size_t lost;             /* messages dropped for lack of memory */
+    const uint8_t *reserved; /* wal_pipe_reserve's answer, or NULL */
 };
 
 static void
@@ -151,6 +153,18 @@ push(struct wal_pipe *p, const struct msg *m, const uint8_t *data)
         publish(p);
 }
 
+uint8_t *
+wal_pipe_reserve(struct wal_pipe *p, size_t n)
+{
+    p->reserved = NULL;
+    if (n > SIZE_MAX - sizeof(struct msg) ||
+        ps_buf_reserve(&p->fill, sizeof(struct msg) + n) != PS_OK)
+        return NULL;
+    uint8_t *at = p->fill.p + p->fill.n + sizeof(struct msg);
+    p->reserved = at;
+    return at;
+}
+
 void
 wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
 {
@@ -163,6 +177,16 @@ wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
     m.offset = r->offset;
     m.end_offset = r->end_offset;
     m.nfragments = r->nfragments;
+    if (r->data != NULL && r->data == p->reserved) {
+        /* already in place after the header slot: no copy */
+        memcpy(p->fill.p + p->fill.n, &m, sizeof(m));
+        p->fill.n += sizeof(m) + m.len;
+        p->reserved = NULL;
+        if (p->fill.n >= SLOT_BYTES)
+            publish(p);
+        return;
+    }
+    p->reserved = NULL;
     push(p, &m, r->data);
 }
 
@@ -170,6 +194,7 @@ void
 wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c)
 {
     struct msg m;
+    p->reserved = NULL;
     memset(&m, 0, sizeof(m));
     m.kind = MSG_CORR;
     m.corr = *c;

@@ -180,16 +180,21 @@ decompress(struct ps_wal_reader *r, const uint8_t *src, size_t n,
             *why = "snappy: decoded length over promsight's record limit";
             return -2;
         }
-        if (ps_buf_reserve(&r->plain, out + 1) != PS_OK) {
-            *why = "out of memory";
-            return -2;
+        uint8_t *dst = r->out_reserve != NULL ? r->out_reserve(r->ctx, out) : NULL;
+        if (dst == NULL) {
+            if (ps_buf_reserve(&r->plain, out + 1) != PS_OK) {
+                *why = "out of memory";
+                return -2;
+            }
+            dst = r->plain.p;
         }
-        if (snappy_uncompress((const char *)src, n,
-                              (char *)r->plain.p, &out) != SNAPPY_OK) {
+        if (snappy_uncompress((const char *)src, n, (char *)dst, &out) !=
+            SNAPPY_OK) {
             *why = "snappy: corrupt input";
             return -1;
         }
-        r->plain.n = out;
+        r->out = dst;
+        r->out_n = out;
         return 0;
     }
     /* zstd: stream into a buffer that grows up to the limit. */
@@ -216,6 +221,8 @@ decompress(struct ps_wal_reader *r, const uint8_t *src, size_t n,
         ZSTD_outBuffer out = {r->plain.p, r->plain.cap, r->plain.n};
         size_t rc = ZSTD_decompressStream(r->zstd, &out, &in);
         r->plain.n = out.pos;
+        r->out = r->plain.p;
+        r->out_n = r->plain.n;
         if (ZSTD_isError(rc)) {
             *why = ZSTD_getErrorName(rc);
             return -1;
@@ -264,8 +271,8 @@ finish_record(struct ps_wal_reader *r, const uint8_t *src, size_t n,
             reset_record(r);
             return;
         }
-        rec.data = r->plain.p;
-        rec.len = r->plain.n;
+        rec.data = r->out;
+        rec.len = r->out_n;
     } else {
         rec.data = src;
         rec.len = n;

@@ -524,6 +524,13 @@ rd_corruption(void *ctx, const struct ps_wal_corruption *c)
         add_corruption(s, c);
 }
 
+static uint8_t *
+rd_reserve(void *ctx, size_t n)
+{
+    struct ps_wal_stats *s = ctx;
+    return s->pipe != NULL ? wal_pipe_reserve(s->pipe, n) : NULL;
+}
+
 /* Worker thread: the same handlers, in the reader's order. */
 static void
 pipe_fn(void *ctx, const struct ps_wal_record *r, const struct ps_wal_corruption *c)
@@ -554,8 +561,10 @@ ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
     g->kind = kind;
     s->nsegs++;
     s->cur = g;
-    if (s->rd.on_record == NULL)
+    if (s->rd.on_record == NULL) {
         ps_wal_reader_init(&s->rd, rd_record, rd_corruption, s);
+        s->rd.out_reserve = rd_reserve;
+    }
     ps_wal_reader_begin(&s->rd, g->name, kind, index);
     if (!s->no_threads && s->pipe == NULL)
         s->pipe = wal_pipe_start(pipe_fn, s); /* NULL: read on this thread */
