@@ -520,7 +520,8 @@ ps_facts_add_event(struct ps_facts *f, const struct ps_event *ev)
             }
             n++;
         }
-        qsort(l, n, sizeof(*l), label_cmp);
+        if (n > 1)
+            qsort(l, n, sizeof(*l), label_cmp);
     }
     e.labels = l;
     e.nlabels = n;
@@ -683,7 +684,8 @@ void
 ps_facts_sort_events(struct ps_facts *f)
 {
     cmp_facts = f;
-    qsort(f->events, f->nevents, sizeof(*f->events), event_cmp);
+    if (f->nevents > 1)
+        qsort(f->events, f->nevents, sizeof(*f->events), event_cmp);
 }
 
 int

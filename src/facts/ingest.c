@@ -16,6 +16,7 @@
  * Each stage's JSON summary is kept for the report, and the WAL and TSDB
  * summaries are published as promsight_wal_* / promsight_block_* series.
  */
+#define _GNU_SOURCE /* memmem */
 #include "promsight/ps_ingest.h"
 
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 
 #define CONFIG_ENTRY_MAX ((size_t)16 << 20)
 #define CONFIG_TOTAL_MAX ((size_t)256 << 20)
+#define API_JSON_MAX ((size_t)64 << 20)
 
 struct kept {
     struct ps_entry e;       /* strings copied into `strings` */
@@ -63,19 +65,10 @@ kept_free(struct kept *k)
     free(k->buf);
 }
 
+/* Take ownership of p[0..n) as a kept copy of entry e. */
 static enum ps_err
-keep_entry(struct walk *w, const struct ps_entry *e, struct ps_stream *s)
+keep_bytes(struct walk *w, const struct ps_entry *e, uint8_t *p, size_t n)
 {
-    if (w->kept_bytes >= CONFIG_TOTAL_MAX) {
-        ps_diag_add(&w->in->diags, PS_SEV_WARN, PS_E_LIMIT, e->path, PS_OFF_NONE, 0,
-                    "ingest: configs", "config-like entries beyond %zu MiB not read",
-                    CONFIG_TOTAL_MAX >> 20);
-        return PS_OK;
-    }
-    uint8_t *p = NULL;
-    size_t n = 0;
-    if (ps_stream_slurp(s, CONFIG_ENTRY_MAX, &p, &n) != PS_OK)
-        return PS_OK; /* the bundle layer recorded why */
     if (ps_grow((void **)&w->kept, &w->cap_kept, w->nkept + 1, sizeof(*w->kept)) != PS_OK) {
         free(p);
         return PS_E_NOMEM;
@@ -97,6 +90,44 @@ keep_entry(struct walk *w, const struct ps_entry *e, struct ps_stream *s)
 }
 
 static enum ps_err
+keep_entry(struct walk *w, const struct ps_entry *e, struct ps_stream *s)
+{
+    if (w->kept_bytes >= CONFIG_TOTAL_MAX) {
+        ps_diag_add(&w->in->diags, PS_SEV_WARN, PS_E_LIMIT, e->path, PS_OFF_NONE, 0,
+                    "ingest: configs", "config-like entries beyond %zu MiB not read",
+                    CONFIG_TOTAL_MAX >> 20);
+        return PS_OK;
+    }
+    uint8_t *p = NULL;
+    size_t n = 0;
+    if (ps_stream_slurp(s, CONFIG_ENTRY_MAX, &p, &n) != PS_OK)
+        return PS_OK; /* the bundle layer recorded why */
+    return keep_bytes(w, e, p, n);
+}
+
+/*
+ * API JSON goes to the metrics stage (query results, status/tsdb, targets)
+ * and, when it is status/config or status/flags, is also kept for the
+ * config stage.
+ */
+static enum ps_err
+api_json(struct walk *w, const struct ps_entry *e, struct ps_stream *s)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    if (ps_stream_slurp(s, API_JSON_MAX, &p, &n) != PS_OK)
+        return PS_OK; /* the bundle layer recorded why */
+    enum ps_err err = ps_metrics_load_api_json(w->metrics, e, p, n);
+    int config = strstr(e->path, "flags") != NULL ||
+                 memmem(p, n < 4096 ? n : 4096, "\"yaml\"", 6) != NULL;
+    if (err == PS_E_NOMEM || !config || w->kept_bytes + n > CONFIG_TOTAL_MAX) {
+        free(p);
+        return err == PS_E_NOMEM ? err : PS_OK;
+    }
+    return keep_bytes(w, e, p, n);
+}
+
+static enum ps_err
 visit(void *ctx, const struct ps_entry *e, struct ps_stream *s)
 {
     struct walk *w = ctx;
@@ -107,8 +138,9 @@ visit(void *ctx, const struct ps_entry *e, struct ps_stream *s)
         return ps_logs_ingest_stream(w->logs, e, s, w->in->facts, &w->in->diags) ==
                        PS_E_NOMEM ? PS_E_NOMEM : PS_OK;
     case PS_KIND_METRIC_DUMP:
-    case PS_KIND_API_JSON:
         return ps_metrics_visit(w->metrics, e, s) == PS_E_NOMEM ? PS_E_NOMEM : PS_OK;
+    case PS_KIND_API_JSON:
+        return api_json(w, e, s);
     case PS_KIND_CONFIG:
     case PS_KIND_HASHRING:
     case PS_KIND_K8S_OBJECT:

@@ -213,6 +213,10 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, j
 enum ps_err
 ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
 {
+    const size_t *cnt = in->inventory.count;
+    if (cnt[PS_KIND_BLOCK_META] + cnt[PS_KIND_BLOCK_INDEX] + cnt[PS_KIND_BLOCK_CHUNKS] +
+            cnt[PS_KIND_HEAD_CHUNKS] + cnt[PS_KIND_SHIPPER_META] == 0)
+        return PS_OK; /* nothing of a TSDB in this bundle */
     struct ps_tsdb_scan sc = {0};
     struct ps_tsdb_mem *mem = NULL;
     size_t first_diag = in->diags.n;

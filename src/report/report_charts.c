@@ -383,6 +383,28 @@ versions(const struct ps_facts *f, const char *metric, char *buf, size_t n, int 
     }
 }
 
+/* Largest memory limit (else request) of any container in the pod specs:
+ * promsight_k8s_container_resource{resource="memory",kind="limit|request"}. */
+static double
+memory_spec(const struct ps_facts *f)
+{
+    const uint32_t *ids;
+    size_t n = ps_facts_metric_series(f, "promsight_k8s_container_resource", &ids);
+    double lim = NAN, req = NAN;
+    for (size_t i = 0; i < n; i++) {
+        const char *res = ps_facts_series_label(f, ids[i], "resource");
+        const char *kind = ps_facts_series_label(f, ids[i], "kind");
+        struct ps_sample s;
+        if (res == NULL || kind == NULL || strcmp(res, "memory") != 0 || !rb_last(f, ids[i], &s))
+            continue;
+        if (strcmp(kind, "limit") == 0 && (isnan(lim) || s.v > lim))
+            lim = s.v;
+        if (strcmp(kind, "request") == 0 && (isnan(req) || s.v > req))
+            req = s.v;
+    }
+    return isnan(lim) ? req : lim;
+}
+
 json_t *
 rb_checklist(const struct ps_report_inputs *in, const json_t *findings)
 {
@@ -473,7 +495,7 @@ rb_checklist(const struct ps_report_inputs *in, const json_t *findings)
                                     "리소스 사용량 분석"};
     st = worst_for_prefix(findings, "pod.");
     double rss = last_value(f, "process_resident_memory_bytes", NULL, NULL);
-    double lim = last_value(f, "promsight_k8s_container_resource_bytes", NULL, NULL);
+    double lim = memory_spec(f);
     if (st != NULL) {
         row(cl, &ru, st, "see the pod findings above (restarts, OOM kills)");
     } else if (!isnan(rss) && !isnan(lim) && lim > 0) {
