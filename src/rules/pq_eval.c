@@ -384,6 +384,70 @@ eval_range_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
     return 0;
 }
 
+/* ---- match signatures ---- */
+
+void
+pq_sigcache_free(struct pq_sigcache *sc)
+{
+    if (sc == NULL)
+        return;
+    for (size_t i = 0; i < PQ_SIGCACHE_SLOTS; i++) {
+        free(sc->e[i].h);
+        free(sc->e[i].have);
+    }
+    free(sc);
+}
+
+static int
+names_have_name(const struct pq_strlist *names)
+{
+    for (size_t i = 0; names != NULL && i < names->n; i++)
+        if (strcmp(names->v[i], "__name__") == 0)
+            return 1;
+    return 0;
+}
+
+uint64_t
+pq_el_sig(struct pq_ctx *c, const struct pq_el *e, const struct pq_strlist *names, int on)
+{
+    struct pq_sigcache *sc = c->sigc;
+    /* an element keeps its series id only while its labels are the
+     * series' labels, perhaps without __name__, which no signature
+     * includes unless named */
+    if (sc == NULL || e->sid == UINT32_MAX || e->sid >= sc->nseries ||
+        names_have_name(names))
+        return pq_labels_sig(e->lab, e->nlab, names, on);
+    size_t slot = PQ_SIGCACHE_SLOTS;
+    for (size_t i = 0; i < PQ_SIGCACHE_SLOTS; i++) {
+        if (sc->e[i].h != NULL && sc->e[i].names == names && sc->e[i].on == on) {
+            slot = i;
+            break;
+        }
+        if (sc->e[i].h == NULL) {
+            sc->e[i].h = malloc(sc->nseries * sizeof(uint64_t));
+            sc->e[i].have = calloc(sc->nseries, 1);
+            if (sc->e[i].h == NULL || sc->e[i].have == NULL) {
+                free(sc->e[i].h);
+                free(sc->e[i].have);
+                sc->e[i].h = NULL;
+                sc->e[i].have = NULL;
+                break;
+            }
+            sc->e[i].names = names;
+            sc->e[i].on = on;
+            slot = i;
+            break;
+        }
+    }
+    if (slot == PQ_SIGCACHE_SLOTS)
+        return pq_labels_sig(e->lab, e->nlab, names, on);
+    if (!sc->e[slot].have[e->sid]) {
+        sc->e[slot].h[e->sid] = pq_labels_sig(e->lab, e->nlab, names, on);
+        sc->e[slot].have[e->sid] = 1;
+    }
+    return sc->e[slot].h[e->sid];
+}
+
 /* ---- binary operators ---- */
 
 static double
@@ -533,7 +597,7 @@ sig_index(struct pq_ctx *c, struct sigtab *t, const pq_value *v,
         return -1;
     *dup = 0;
     for (size_t i = 0; i < v->n; i++) {
-        uint64_t h = pq_labels_sig(v->vec[i].lab, v->vec[i].nlab, names, on);
+        uint64_t h = pq_el_sig(c, &v->vec[i], names, on);
         size_t slot;
         if (sigtab_find(t, h, v->vec[i].lab, v->vec[i].nlab, &slot) >= 0) {
             *dup = 1;
@@ -564,7 +628,7 @@ binop_set(struct pq_ctx *c, const struct pq_node *n, const pq_value *l,
             return oom(c);
         for (size_t i = 0; i < r->n; i++) {
             size_t slot;
-            uint64_t h = pq_labels_sig(r->vec[i].lab, r->vec[i].nlab, names, on);
+            uint64_t h = pq_el_sig(c, &r->vec[i], names, on);
             if (sigtab_find(&t, h, r->vec[i].lab, r->vec[i].nlab, &slot) < 0)
                 out->vec[k++] = r->vec[i];
         }
@@ -573,7 +637,7 @@ binop_set(struct pq_ctx *c, const struct pq_node *n, const pq_value *l,
             return oom(c);
         for (size_t i = 0; i < l->n; i++) {
             size_t slot;
-            uint64_t h = pq_labels_sig(l->vec[i].lab, l->vec[i].nlab, names, on);
+            uint64_t h = pq_el_sig(c, &l->vec[i], names, on);
             int found = sigtab_find(&t, h, l->vec[i].lab, l->vec[i].nlab, &slot) >= 0;
             if (found == (n->op == PQ_OP_AND))
                 out->vec[k++] = l->vec[i];
@@ -649,7 +713,7 @@ binop_vv(struct pq_ctx *c, const struct pq_node *n, const pq_value *lhs,
     size_t k = 0;
     for (size_t i = 0; i < l->n; i++) {
         const struct pq_el *ls = &l->vec[i];
-        uint64_t h = pq_labels_sig(ls->lab, ls->nlab, names, on);
+        uint64_t h = pq_el_sig(c, ls, names, on);
         size_t slot;
         ptrdiff_t ri_i = sigtab_find(&rt, h, ls->lab, ls->nlab, &slot);
         if (ri_i < 0)
@@ -829,7 +893,7 @@ eval_agg(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
         return oom(c);
     uint32_t next = 0;
     for (size_t i = 0; i < in.n; i++) {
-        uint64_t h = pq_labels_sig(in.vec[i].lab, in.vec[i].nlab, names, on);
+        uint64_t h = pq_el_sig(c, &in.vec[i], names, on);
         size_t slot;
         ptrdiff_t first = sigtab_find(&gt, h, in.vec[i].lab, in.vec[i].nlab, &slot);
         if (first >= 0) {

@@ -456,6 +456,7 @@ label_replace(struct pq_ctx *c, pq_value *args, pq_value *out)
             sv = "";
         if (pcre2_match(re, (PCRE2_SPTR)sv, strlen(sv), 0, 0, md, NULL) < 0)
             continue;
+        v[i].sid = UINT32_MAX;
         char *nv = expand_repl(c, repl, sv, re, md);
         if (nv == NULL ||
             pq_labels_set(c->a, v[i].lab, v[i].nlab, dst, nv, &v[i].lab, &v[i].nlab) != 0) {
@@ -659,7 +660,6 @@ pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
                 e->v = fmax(arg, fmin(arg2, e->v));
             else
                 e->v = simple(id, e->v, arg);
-            e->sid = UINT32_MAX;
             if (pq_labels_drop_name(c->a, e->lab, e->nlab, &e->lab, &e->nlab) != 0)
                 return ferr(c, "out of memory");
         }
@@ -689,7 +689,7 @@ pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
                 struct pq_el *e = &out->vec[k++];
                 e->lab = sc->ser[i].lab;
                 e->nlab = sc->ser[i].nlab;
-                e->sid = UINT32_MAX;
+                e->sid = sc->ser[i].id;
                 e->v = sc->pv[base + i];
                 e->t = c->t;
                 if (id != F_LAST_OT &&
@@ -719,7 +719,7 @@ pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
         struct pq_el *e = &out->vec[k++];
         e->lab = m->lab;
         e->nlab = m->nlab;
-        e->sid = UINT32_MAX;
+        e->sid = m->sid;
         e->v = v;
         e->t = c->t;
         if (id != F_LAST_OT &&

@@ -145,7 +145,8 @@ int64_t pq_max_range(const struct pq_node *n);
 struct pq_el {               /* one vector element */
     const struct ps_label *lab;
     uint32_t nlab;
-    uint32_t sid;            /* source series id, UINT32_MAX if computed */
+    uint32_t sid;            /* series whose labels these are (perhaps without
+                              * __name__), UINT32_MAX if computed */
     double v;
     int64_t t;               /* sample time (for timestamp()) */
 };
@@ -209,8 +210,27 @@ struct pq_ctx {
      * range functions then compute all steps at once, series by series. */
     int64_t grid_t0, grid_step;
     size_t grid_n;
+    struct pq_sigcache *sigc;    /* match signatures by series, or NULL */
     char err[PQ_ERRLEN];
 };
+
+/* Match signatures of series (pq_labels_sig of their labels for one
+ * names/on pair), remembered across steps: the hashing dominates vector
+ * matching and grouping otherwise. Owned by whoever owns the pq_ctx. */
+#define PQ_SIGCACHE_SLOTS 8
+struct pq_sigcache {
+    struct {
+        const struct pq_strlist *names;
+        int on;
+        uint64_t *h;       /* by series id */
+        uint8_t *have;
+    } e[PQ_SIGCACHE_SLOTS];
+    size_t nseries;
+};
+void pq_sigcache_free(struct pq_sigcache *sc);   /* NULL-safe */
+/* Signature of an element, through the cache when it can be used. */
+uint64_t pq_el_sig(struct pq_ctx *c, const struct pq_el *e,
+                   const struct pq_strlist *names, int on);
 
 /* Step index of ctx->t on the grid, or -1. */
 ptrdiff_t pq_grid_step(const struct pq_ctx *c);

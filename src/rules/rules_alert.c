@@ -67,6 +67,7 @@ alert_state_free(struct alert_state *st)
     free(st->order);
     ps_map64_free(&st->idx);
     pq_cache_free(st->cache, st->ncache);
+    pq_sigcache_free(st->sigc);
     pq_arena_free(&st->arena);
     memset(st, 0, sizeof(*st));
 }
@@ -120,6 +121,12 @@ alert_state_step(struct alert_state *st, const struct rule *r, const struct ps_f
     c.grid_t0 = st->grid_t0;
     c.grid_step = st->grid_step;
     c.grid_n = st->grid_n;
+    if (st->sigc == NULL) {
+        st->sigc = calloc(1, sizeof(*st->sigc));
+        if (st->sigc != NULL)
+            st->sigc->nseries = ps_facts_nseries(f);
+    }
+    c.sigc = st->sigc;
     pq_value v;
     if (pq_eval(&c, r->expr, &v) != PS_OK) {
         snprintf(err, errn, "%s", c.err);

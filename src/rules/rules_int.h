@@ -83,6 +83,7 @@ struct alert_state {
     struct pq_selcache *cache;
     uint32_t ncache;
     struct pq_arena arena;
+    struct pq_sigcache *sigc;
     int64_t grid_t0, grid_step;   /* the steps to come, if known (pq_ctx) */
     size_t grid_n;
 };
