@@ -153,7 +153,10 @@ alert_state_step(struct alert_state *st, const struct rule *r, const struct ps_f
         uint64_t h = 0, key = 0;
         if (i < st->norder && st->order[i] < st->n) {
             const struct alert *pa = &st->v[st->order[i]];
-            if (!pa->seen && pq_labels_sig_eq(pa->lab, pa->nlab, e->lab, e->nlab, NULL, 0))
+            /* same series: same labels but perhaps __name__, which the
+             * alert identity ignores */
+            if (!pa->seen && ((e->sid != UINT32_MAX && pa->sid == e->sid) ||
+                              pq_labels_sig_eq(pa->lab, pa->nlab, e->lab, e->nlab, NULL, 0)))
                 ai = (ptrdiff_t)st->order[i];
         }
         if (ai < 0) {
@@ -184,6 +187,7 @@ alert_state_step(struct alert_state *st, const struct rule *r, const struct ps_f
             }
             a->nlab = e->nlab;
             a->h = h;
+            a->sid = e->sid;
             a->active_at = t;
             ai = (ptrdiff_t)st->n++;
         }

@@ -64,6 +64,7 @@ struct alert {
     struct ps_label *lab;     /* sample labels incl. __name__, owned */
     uint32_t nlab;
     uint64_t h;
+    uint32_t sid;             /* series the labels came from, or UINT32_MAX */
     int64_t active_at;
     double v;
     int seen;
