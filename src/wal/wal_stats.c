@@ -713,17 +713,27 @@ struct top_tmp {
     const char *name;
 };
 
-static int by_samples_flag;
-
 static int
-cmp_top(const void *a, const void *b)
+cmp_top_tail(const struct top_tmp *x, const struct top_tmp *y, uint64_t kx,
+             uint64_t ky)
 {
-    const struct top_tmp *x = a, *y = b;
-    uint64_t kx = by_samples_flag ? x->samples : x->series;
-    uint64_t ky = by_samples_flag ? y->samples : y->series;
     if (kx != ky)
         return kx > ky ? -1 : 1;
     return strcmp(x->name, y->name);
+}
+
+static int
+cmp_top_series(const void *a, const void *b)
+{
+    const struct top_tmp *x = a, *y = b;
+    return cmp_top_tail(x, y, x->series, y->series);
+}
+
+static int
+cmp_top_samples(const void *a, const void *b)
+{
+    const struct top_tmp *x = a, *y = b;
+    return cmp_top_tail(x, y, x->samples, y->samples);
 }
 
 size_t
@@ -746,8 +756,7 @@ ps_wal_stats_top(const struct ps_wal_stats *s, int by_samples,
     /* samples per name are summed here, not per sample on the hot path */
     for (size_t i = 0; i < st->n; i++)
         v[st->v[i].name_id].samples += st->v[i].samples;
-    by_samples_flag = by_samples;
-    qsort(v, n, sizeof(*v), cmp_top);
+    qsort(v, n, sizeof(*v), by_samples ? cmp_top_samples : cmp_top_series);
     size_t k = n < max ? n : max;
     for (size_t i = 0; i < k; i++) {
         out[i].name = v[i].name;
