@@ -393,6 +393,7 @@ pq_sigcache_free(struct pq_sigcache *sc)
         return;
     for (size_t i = 0; i < PQ_SIGCACHE_SLOTS; i++) {
         free(sc->e[i].h);
+        free(sc->e[i].h2);
         free(sc->e[i].have);
     }
     free(sc);
@@ -407,16 +408,19 @@ names_have_name(const struct pq_strlist *names)
     return 0;
 }
 
-uint64_t
+struct pq_sig
 pq_el_sig(struct pq_ctx *c, const struct pq_el *e, const struct pq_strlist *names, int on)
 {
+    struct pq_sig r = {0, 0};
     struct pq_sigcache *sc = c->sigc;
     /* an element keeps its series id only while its labels are the
      * series' labels, perhaps without __name__, which no signature
      * includes unless named */
     if (sc == NULL || e->sid == UINT32_MAX || e->sid >= sc->nseries ||
-        names_have_name(names))
-        return pq_labels_sig(e->lab, e->nlab, names, on);
+        names_have_name(names)) {
+        r.h = pq_labels_sig(e->lab, e->nlab, names, on);
+        return r;
+    }
     size_t slot = PQ_SIGCACHE_SLOTS;
     for (size_t i = 0; i < PQ_SIGCACHE_SLOTS; i++) {
         if (sc->e[i].h != NULL && sc->e[i].names == names && sc->e[i].on == on) {
@@ -425,11 +429,14 @@ pq_el_sig(struct pq_ctx *c, const struct pq_el *e, const struct pq_strlist *name
         }
         if (sc->e[i].h == NULL) {
             sc->e[i].h = malloc(sc->nseries * sizeof(uint64_t));
+            sc->e[i].h2 = malloc(sc->nseries * sizeof(uint64_t));
             sc->e[i].have = calloc(sc->nseries, 1);
-            if (sc->e[i].h == NULL || sc->e[i].have == NULL) {
+            if (sc->e[i].h == NULL || sc->e[i].h2 == NULL || sc->e[i].have == NULL) {
                 free(sc->e[i].h);
+                free(sc->e[i].h2);
                 free(sc->e[i].have);
                 sc->e[i].h = NULL;
+                sc->e[i].h2 = NULL;
                 sc->e[i].have = NULL;
                 break;
             }
@@ -439,13 +446,19 @@ pq_el_sig(struct pq_ctx *c, const struct pq_el *e, const struct pq_strlist *name
             break;
         }
     }
-    if (slot == PQ_SIGCACHE_SLOTS)
-        return pq_labels_sig(e->lab, e->nlab, names, on);
+    if (slot == PQ_SIGCACHE_SLOTS) {
+        r.h = pq_labels_sig(e->lab, e->nlab, names, on);
+        return r;
+    }
     if (!sc->e[slot].have[e->sid]) {
         sc->e[slot].h[e->sid] = pq_labels_sig(e->lab, e->nlab, names, on);
+        uint64_t h2 = pq_labels_sig_seed(e->lab, e->nlab, names, on, 0x2545f4914f6cdd1dULL);
+        sc->e[slot].h2[e->sid] = h2 != 0 ? h2 : 1;
         sc->e[slot].have[e->sid] = 1;
     }
-    return sc->e[slot].h[e->sid];
+    r.h = sc->e[slot].h[e->sid];
+    r.h2 = sc->e[slot].h2[e->sid];
+    return r;
 }
 
 /* ---- binary operators ---- */
@@ -538,7 +551,7 @@ binop_vs(struct pq_ctx *c, const struct pq_node *n, const pq_value *vec,
  * pq_labels_sig_eq. Lives in the arena; O(n) to build, O(1) to probe.
  */
 struct sigtab {
-    uint64_t *h;
+    uint64_t *h, *h2;
     uint32_t *idx;     /* element index + 1; 0 = empty */
     size_t mask;
     const pq_value *v;
@@ -554,26 +567,32 @@ sigtab_init(struct pq_ctx *c, struct sigtab *t, const pq_value *v, size_t n,
     while (cap < 2 * n + 2)
         cap *= 2;
     t->h = pq_alloc_array(c->a, cap, sizeof(*t->h));
+    t->h2 = pq_alloc_array(c->a, cap, sizeof(*t->h2));
     t->idx = pq_alloc_array(c->a, cap, sizeof(*t->idx));
     t->mask = cap - 1;
     t->v = v;
     t->names = names;
     t->on = on;
-    return t->h != NULL && t->idx != NULL ? 0 : -1;
+    return t->h != NULL && t->h2 != NULL && t->idx != NULL ? 0 : -1;
 }
 
 /* Element of t's vector with the same signature as (lab, nlab), or -1;
  * *slot gets the free slot where it would be inserted. */
 static ptrdiff_t
-sigtab_find(const struct sigtab *t, uint64_t h, const struct ps_label *lab, uint32_t nlab,
-            size_t *slot)
+sigtab_find(const struct sigtab *t, struct pq_sig sig, const struct ps_label *lab,
+            uint32_t nlab, size_t *slot)
 {
-    size_t i = (size_t)h & t->mask;
+    size_t i = (size_t)sig.h & t->mask;
     while (t->idx[i] != 0) {
-        if (t->h[i] == h) {
-            const struct pq_el *e = &t->v->vec[t->idx[i] - 1];
-            if (pq_labels_sig_eq(e->lab, e->nlab, lab, nlab, t->names, t->on))
-                return (ptrdiff_t)t->idx[i] - 1;
+        if (t->h[i] == sig.h) {
+            if (sig.h2 != 0 && t->h2[i] != 0) {
+                if (sig.h2 == t->h2[i])
+                    return (ptrdiff_t)t->idx[i] - 1;
+            } else {
+                const struct pq_el *e = &t->v->vec[t->idx[i] - 1];
+                if (pq_labels_sig_eq(e->lab, e->nlab, lab, nlab, t->names, t->on))
+                    return (ptrdiff_t)t->idx[i] - 1;
+            }
         }
         i = (i + 1) & t->mask;
     }
@@ -582,9 +601,10 @@ sigtab_find(const struct sigtab *t, uint64_t h, const struct ps_label *lab, uint
 }
 
 static void
-sigtab_put(struct sigtab *t, size_t slot, uint64_t h, size_t elem)
+sigtab_put(struct sigtab *t, size_t slot, struct pq_sig sig, size_t elem)
 {
-    t->h[slot] = h;
+    t->h[slot] = sig.h;
+    t->h2[slot] = sig.h2;
     t->idx[slot] = (uint32_t)elem + 1;
 }
 
@@ -597,7 +617,7 @@ sig_index(struct pq_ctx *c, struct sigtab *t, const pq_value *v,
         return -1;
     *dup = 0;
     for (size_t i = 0; i < v->n; i++) {
-        uint64_t h = pq_el_sig(c, &v->vec[i], names, on);
+        struct pq_sig h = pq_el_sig(c, &v->vec[i], names, on);
         size_t slot;
         if (sigtab_find(t, h, v->vec[i].lab, v->vec[i].nlab, &slot) >= 0) {
             *dup = 1;
@@ -628,7 +648,7 @@ binop_set(struct pq_ctx *c, const struct pq_node *n, const pq_value *l,
             return oom(c);
         for (size_t i = 0; i < r->n; i++) {
             size_t slot;
-            uint64_t h = pq_el_sig(c, &r->vec[i], names, on);
+            struct pq_sig h = pq_el_sig(c, &r->vec[i], names, on);
             if (sigtab_find(&t, h, r->vec[i].lab, r->vec[i].nlab, &slot) < 0)
                 out->vec[k++] = r->vec[i];
         }
@@ -637,7 +657,7 @@ binop_set(struct pq_ctx *c, const struct pq_node *n, const pq_value *l,
             return oom(c);
         for (size_t i = 0; i < l->n; i++) {
             size_t slot;
-            uint64_t h = pq_el_sig(c, &l->vec[i], names, on);
+            struct pq_sig h = pq_el_sig(c, &l->vec[i], names, on);
             int found = sigtab_find(&t, h, l->vec[i].lab, l->vec[i].nlab, &slot) >= 0;
             if (found == (n->op == PQ_OP_AND))
                 out->vec[k++] = l->vec[i];
@@ -713,7 +733,7 @@ binop_vv(struct pq_ctx *c, const struct pq_node *n, const pq_value *lhs,
     size_t k = 0;
     for (size_t i = 0; i < l->n; i++) {
         const struct pq_el *ls = &l->vec[i];
-        uint64_t h = pq_el_sig(c, ls, names, on);
+        struct pq_sig h = pq_el_sig(c, ls, names, on);
         size_t slot;
         ptrdiff_t ri_i = sigtab_find(&rt, h, ls->lab, ls->nlab, &slot);
         if (ri_i < 0)
@@ -754,7 +774,8 @@ binop_vv(struct pq_ctx *c, const struct pq_node *n, const pq_value *lhs,
                     return fail(c, "multiple matches for labels: grouping labels must "
                                    "ensure unique matches");
             }
-            sigtab_put(&seen_out, j, oh, k);
+            struct pq_sig osig = {oh, 0};
+            sigtab_put(&seen_out, j, osig, k);
         }
         k++;
     }
@@ -893,7 +914,7 @@ eval_agg(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
         return oom(c);
     uint32_t next = 0;
     for (size_t i = 0; i < in.n; i++) {
-        uint64_t h = pq_el_sig(c, &in.vec[i], names, on);
+        struct pq_sig h = pq_el_sig(c, &in.vec[i], names, on);
         size_t slot;
         ptrdiff_t first = sigtab_find(&gt, h, in.vec[i].lab, in.vec[i].nlab, &slot);
         if (first >= 0) {

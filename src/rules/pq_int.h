@@ -223,14 +223,21 @@ struct pq_sigcache {
         const struct pq_strlist *names;
         int on;
         uint64_t *h;       /* by series id */
+        uint64_t *h2;      /* a second, independent hash */
         uint8_t *have;
     } e[PQ_SIGCACHE_SLOTS];
     size_t nseries;
 };
 void pq_sigcache_free(struct pq_sigcache *sc);   /* NULL-safe */
-/* Signature of an element, through the cache when it can be used. */
-uint64_t pq_el_sig(struct pq_ctx *c, const struct pq_el *e,
-                   const struct pq_strlist *names, int on);
+/* Signature of an element, through the cache when it can be used. h2 is
+ * a second independent hash, 0 when not known: two elements whose h and
+ * h2 both agree are taken as equal without comparing labels (a false
+ * match needs a 128-bit collision). */
+struct pq_sig {
+    uint64_t h, h2;
+};
+struct pq_sig pq_el_sig(struct pq_ctx *c, const struct pq_el *e,
+                        const struct pq_strlist *names, int on);
 
 /* Step index of ctx->t on the grid, or -1. */
 ptrdiff_t pq_grid_step(const struct pq_ctx *c);
@@ -261,6 +268,8 @@ int pq_labels_set(struct pq_arena *a, const struct ps_label *l, uint32_t n,
  * on=0 drops names and __name__. */
 uint64_t pq_labels_sig(const struct ps_label *l, uint32_t n,
                        const struct pq_strlist *names, int on);
+uint64_t pq_labels_sig_seed(const struct ps_label *l, uint32_t n,
+                            const struct pq_strlist *names, int on, uint64_t seed);
 int pq_labels_sig_eq(const struct ps_label *a, uint32_t na,
                      const struct ps_label *b, uint32_t nb,
                      const struct pq_strlist *names, int on);

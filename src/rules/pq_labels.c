@@ -144,7 +144,14 @@ uint64_t
 pq_labels_sig(const struct ps_label *l, uint32_t n, const struct pq_strlist *names,
               int on)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    return pq_labels_sig_seed(l, n, names, on, 0x9e3779b97f4a7c15ULL);
+}
+
+uint64_t
+pq_labels_sig_seed(const struct ps_label *l, uint32_t n, const struct pq_strlist *names,
+                   int on, uint64_t seed)
+{
+    uint64_t h = seed;
     for (uint32_t i = 0; i < n; i++) {
         if (!keep_label(l[i].name, names, on))
             continue;
