@@ -21,6 +21,15 @@ struct pq_arena_blk {
 void *
 pq_alloc(struct pq_arena *a, size_t n)
 {
+    void *p = pq_alloc_nz(a, n);
+    if (p != NULL)
+        memset(p, 0, n);
+    return p;
+}
+
+void *
+pq_alloc_nz(struct pq_arena *a, size_t n)
+{
     n = (n + 15) & ~(size_t)15;
     if (n == 0)
         n = 16;
@@ -43,8 +52,15 @@ pq_alloc(struct pq_arena *a, size_t n)
     void *p = b->data + b->used;
     b->used += n;
     a->used_total += n;
-    memset(p, 0, n);
     return p;
+}
+
+void *
+pq_alloc_array_nz(struct pq_arena *a, size_t n, size_t elem)
+{
+    if (elem != 0 && n > SIZE_MAX / elem)
+        return NULL;
+    return pq_alloc_nz(a, n * elem);
 }
 
 void *

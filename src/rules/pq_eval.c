@@ -282,7 +282,7 @@ eval_instant_sel(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
         return -1;
     if (step >= 0 && sc->pre == 1) {
         out->type = PQ_T_VECTOR;
-        out->vec = pq_alloc_array(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
+        out->vec = pq_alloc_array_nz(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
         if (out->vec == NULL)
             return oom(c);
         size_t k = 0, base = (size_t)step * sc->n;
@@ -514,7 +514,7 @@ binop_vs(struct pq_ctx *c, const struct pq_node *n, const pq_value *vec,
          double scal, int swap, pq_value *out)
 {
     out->type = PQ_T_VECTOR;
-    out->vec = pq_alloc_array(c->a, vec->n ? vec->n : 1, sizeof(struct pq_el));
+    out->vec = pq_alloc_array_nz(c->a, vec->n ? vec->n : 1, sizeof(struct pq_el));
     if (out->vec == NULL)
         return oom(c);
     size_t k = 0;
@@ -566,8 +566,8 @@ sigtab_init(struct pq_ctx *c, struct sigtab *t, const pq_value *v, size_t n,
     size_t cap = 16;
     while (cap < 2 * n + 2)
         cap *= 2;
-    t->h = pq_alloc_array(c->a, cap, sizeof(*t->h));
-    t->h2 = pq_alloc_array(c->a, cap, sizeof(*t->h2));
+    t->h = pq_alloc_array_nz(c->a, cap, sizeof(*t->h));
+    t->h2 = pq_alloc_array_nz(c->a, cap, sizeof(*t->h2));
     t->idx = pq_alloc_array(c->a, cap, sizeof(*t->idx));
     t->mask = cap - 1;
     t->v = v;

@@ -679,7 +679,7 @@ pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
         if (sc->pre == 0 && precompute_range(c, n, id, msel, arg1, sc) != 0)
             return -1;
         if (sc->pre == 1) {
-            out->vec = pq_alloc_array(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
+            out->vec = pq_alloc_array_nz(c->a, sc->n ? sc->n : 1, sizeof(struct pq_el));
             if (out->vec == NULL)
                 return ferr(c, "out of memory");
             size_t base = (size_t)step * sc->n;

@@ -35,6 +35,9 @@ struct pq_arena {
 };
 void *pq_alloc(struct pq_arena *a, size_t n);          /* zeroed; NULL on OOM */
 void *pq_alloc_array(struct pq_arena *a, size_t n, size_t elem);
+/* Not zeroed: for arrays every used entry of which is written first. */
+void *pq_alloc_nz(struct pq_arena *a, size_t n);
+void *pq_alloc_array_nz(struct pq_arena *a, size_t n, size_t elem);
 char *pq_strdup(struct pq_arena *a, const char *s, size_t n);
 void pq_arena_reset(struct pq_arena *a);   /* keeps the first block */
 void pq_arena_free(struct pq_arena *a);
