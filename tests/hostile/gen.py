@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """gen.py - build the hostile bundles of issue 8 from the real lab corpus.
 
-    python3 tests/hostile/gen.py CORPUS OUTDIR
+    python3 tests/hostile/gen.py CORPUS OUTDIR [CASE...]
 
-CORPUS is $PS_SHARED/corpus/lab-2026-11-24. Every case is a small bundle: a
+CORPUS is $PS_SHARED/corpus/lab-2026-11-24; with CASE names only the
+directory-bundle cases named are built (archive cases are built as a group
+when any arc_/dir_ name is given). Every case is a small bundle: a
 "base" (the agent's prometheus.log, its prometheus.yml and three of its metric
 dumps: enough for the critical finding `remote_write.unreachable`, which comes
 from the agent's log lines about the receiver outage) plus the damaged part.
@@ -95,7 +97,8 @@ def wal_frags(seg):
 
 
 class Gen:
-    def __init__(self, corpus, outdir):
+    def __init__(self, corpus, outdir, only=()):
+        self.only = set(only)
         self.c = corpus
         self.o = outdir
         self.cases = []
@@ -141,6 +144,8 @@ class Gen:
 
     def case(self, name, what, extra, problem=None, finding=FINDING, exit=3, drop=()):
         """A directory bundle: base + extra files (dict rel -> bytes)."""
+        if self.only and name not in self.only:
+            return
         fs = self.base_files()
         for k in drop:
             fs.pop(k, None)
@@ -553,7 +558,8 @@ class Gen:
         self.logs()
         self.metrics()
         self.jsonyaml()
-        self.archives()
+        if not self.only or any(n.startswith(("arc_", "dir_")) for n in self.only):
+            self.archives()
         with open(os.path.join(self.o, "cases.json"), "w") as f:
             json.dump({"tag": self.tag, "cases": self.cases}, f, indent=1)
         return len(self.cases)
@@ -588,10 +594,10 @@ def du(p):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: gen.py CORPUS OUTDIR")
+    if len(sys.argv) < 3:
+        sys.exit("usage: gen.py CORPUS OUTDIR [CASE...]")
     os.makedirs(sys.argv[2], exist_ok=True)
-    n = Gen(sys.argv[1], sys.argv[2]).run()
+    n = Gen(sys.argv[1], sys.argv[2], sys.argv[3:]).run()
     print("%d hostile bundles in %s" % (n, sys.argv[2]))
 
 
