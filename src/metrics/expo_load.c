@@ -41,6 +41,7 @@ struct expo_ctx {
     uint32_t target;              /* id of "pod\0container" in m->targets */
     uint64_t seed;                /* series cache hash seed for the target */
     int use_cache;                /* not the target's first dump */
+    size_t cursor;                /* cache entry expected next (dumps keep order) */
     struct ps_expo_parser p;
     struct ps_label *labs;        /* max_labels + 3 */
     char *tmp;                    /* redaction output, exported_ names */
@@ -237,6 +238,18 @@ add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
     enum ps_err e;
     int cacheable = c->use_cache;
     uint64_t h = 0, slot;
+    if (cacheable && c->cursor < m->ncache) {
+        /* The next dump lists the series in the same order: try the entry
+         * after the last hit before hashing. */
+        const struct ps_cache_ent *ce = &m->cache_ent[c->cursor];
+        if (ce->target == c->target && ce->len == it->series_len &&
+            memcmp(m->cache_keys.p + ce->off, it->series_text, ce->len) == 0) {
+            id = ce->series;
+            c->cursor++;
+            e = PS_OK;
+            goto have_id;
+        }
+    }
     if (cacheable)
         h = ps_hash_bytes(it->series_text, it->series_len, c->seed);
     if (cacheable && ps_map64_get(&m->cache, h, &slot)) {
@@ -244,6 +257,7 @@ add_sample(struct expo_ctx *c, const struct ps_expo_item *it, uint32_t line)
         if (ce->target == c->target && ce->len == it->series_len &&
             memcmp(m->cache_keys.p + ce->off, it->series_text, ce->len) == 0) {
             id = ce->series;
+            c->cursor = (size_t)slot;  /* the entry after this one */
             e = PS_OK;
             goto have_id;
         }
