@@ -377,6 +377,46 @@ test_sequence_one_series(void **state)
     fx_close(&x);
 }
 
+/* The series cache: reordered, new and vanished series between dumps. */
+static void
+test_series_cache_reorder(void **state)
+{
+    (void)state;
+    struct fx x;
+    fx_open(&x);
+    const char *d1 = "s{k=\"a\"} 1\ns{k=\"b\"} 2\ns{k=\"c\"} 3\n";
+    load(&x, "t/dumps/1795502100.prom", "pod-a", 0, d1);
+    load(&x, "t/dumps/1795502115.prom", "pod-a", 0, d1);
+    load(&x, "t/dumps/1795502130.prom", "pod-a", 0,
+         "s{k=\"c\"} 30\ns{k=\"a\"} 10\ns{k=\"d\"} 40\ns{k=\"b\"} 20\n");
+    load(&x, "u/dumps/1795502130.prom", "pod-b", 0, "s{k=\"a\"} 99\n");
+    const uint32_t *ids;
+    size_t n = ps_facts_metric_series(x.f, "s", &ids);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = ps_facts_series_label(x.f, ids[i], "k");
+        const char *pod = ps_facts_series_label(x.f, ids[i], "pod");
+        const struct ps_sample *smp;
+        size_t ns = ps_facts_series_samples(x.f, ids[i], &smp);
+        if (strcmp(pod, "pod-b") == 0) {
+            assert_int_equal(ns, 1);
+            assert_true(smp[0].v == 99);
+            continue;
+        }
+        if (strcmp(k, "d") == 0) {
+            assert_int_equal(ns, 1);
+            assert_true(smp[0].v == 40);
+            continue;
+        }
+        double base = k[0] == 'a' ? 1 : k[0] == 'b' ? 2 : 3;
+        assert_int_equal(ns, 3);
+        assert_true(smp[0].v == base && smp[1].v == base && smp[2].v == base * 10);
+        assert_int_equal(smp[2].t, 1795502130000LL);
+    }
+    assert_int_equal(ps_metrics_file(x.m, 2)->series, 4);
+    fx_close(&x);
+}
+
 /* Secrets in label values never reach the store. */
 static void
 test_redaction(void **state)
@@ -536,6 +576,7 @@ main(void)
         cmocka_unit_test(test_recovery),
         cmocka_unit_test(test_streaming_matches_memory),
         cmocka_unit_test(test_selectors),
+        cmocka_unit_test(test_series_cache_reorder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
