@@ -117,6 +117,9 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 fuzz: deps $(FUZZ_BIN) ## run every libFuzzer harness for FUZZ_SECONDS
 	$(Q)sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
+oracle: ## regenerate the promtool-made TSDB fixtures and their expected output
+	$(Q)sh tests/tsdb-oracle.sh
+
 install: $(BIN) ## install to $(DESTDIR)$(PREFIX)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/promsight \
 	  $(DESTDIR)$(PREFIX)/share/man/man1
