@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fuzz_exposition.c - libFuzzer harness: any bytes as a metric dump (text
- * format 0.0.4 / OpenMetrics) into a fact store, both in memory and
- * streamed in small reads, with small limits so long lines, the label
- * limit and the sample limit are reached often.
+ * fuzz_exposition.c - libFuzzer harness: any bytes as three dumps of one
+ * target (text format 0.0.4 / OpenMetrics) into a fact store, in memory
+ * and streamed in small reads, so the series cache is filled and hit,
+ * with small limits so long lines, the label limit and the sample limit
+ * are reached often.
  */
 #include <stdint.h>
 #include <string.h>
@@ -52,7 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e.pod = "p";
         e.container = "c";
         (void)ps_metrics_load_exposition_mem(m, &e, data, size);
-        struct rd r = {data, size, 0};
+        e.path = "fuzz/1795502099.prom";    /* the target's next dump: fills the cache */
+        (void)ps_metrics_load_exposition_mem(m, &e, data, size);
+        struct rd r = {data, size, 0};     /* and the one after: cache hits */
         e.path = "fuzz/metrics.om";
         e.mtime_ms = 1795502099000;
         (void)ps_metrics_load_exposition(m, &e, rd_read, &r);
