@@ -52,6 +52,13 @@
 #include "promsight/ps_facts.h"
 #include "promsight/ps_redact.h"
 
+/*
+ * Synthetic series written for every dump with a scrape time:
+ * promsight_dump_samples{pod,container,source="dump"} = samples stored
+ * from that dump, at its scrape time (0 for an empty scrape).
+ */
+#define PS_DUMP_SAMPLES_METRIC "promsight_dump_samples"
+
 /* What a file turned out to be. Names (ps_metrics_format_name) are stable. */
 enum ps_metrics_format {
     PS_MF_UNKNOWN,      /* "unknown" */

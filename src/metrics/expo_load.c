@@ -508,6 +508,20 @@ ctx_done(struct expo_ctx *c, enum ps_err r)
             ps_diag_add(c->m->diags, PS_SEV_WARN, PS_E_TRUNCATED, path, PS_OFF_NONE,
                         f->lines, "metrics: exposition", "OpenMetrics without "
                         "'# EOF' at the end: the file may be truncated");
+        /* One synthetic sample per dump: how many samples it held, so an
+         * empty or missing scrape shows as a series of its own. */
+        if (r == PS_OK && c->fatal == PS_OK && c->file_src != PS_MTS_NONE) {
+            struct ps_label l[3];
+            size_t k = 0;
+            if (c->e->pod != NULL)
+                l[k++] = (struct ps_label){"pod", c->e->pod};
+            if (c->e->container != NULL)
+                l[k++] = (struct ps_label){"container", c->e->container};
+            l[k++] = (struct ps_label){"source", "dump"};
+            if (ps_facts_add(c->m->facts, PS_DUMP_SAMPLES_METRIC, l, k, c->file_ms,
+                             (double)f->samples, c->src) == PS_E_NOMEM)
+                c->fatal = PS_E_NOMEM;
+        }
         if (f->bytes == 0 && r == PS_OK)
             ps_diag_add(c->m->diags, PS_SEV_NOTE, PS_OK, path, PS_OFF_NONE, 0,
                         "metrics: exposition", "empty file");
