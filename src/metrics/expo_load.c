@@ -17,6 +17,12 @@
  * Bad lines (syntax, too long, too many labels) become located warnings
  * (at most PS_EXPO_MAX_DIAGS per file, then a count) and the rest of the
  * file is read. Memory is bounded by the line limit, not the file size.
+ *
+ * From a target's second dump on, a cache maps the series text as written
+ * ("name{labels}") to the series id (verified byte for byte), trying the
+ * entry after the last hit first, so repeated dumps skip redaction and
+ * the store's label lookup. Every dump also adds one sample of
+ * promsight_dump_samples (samples it held) at its scrape time.
  */
 #include "metrics/metrics_int.h"
 
