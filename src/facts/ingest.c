@@ -252,6 +252,13 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
     }
     if ((e = ps_bundle_walk(b, visit, &w)) != PS_OK && e != PS_DONE)
         goto done;
+    /* OpenSearch/Elasticsearch log exports look like plain text to the
+     * bundle layer; the log reader recognises them */
+    for (size_t i = 0; i < w.nkept; i++) {
+        struct kept *k = &w.kept[i];
+        if (k->e.kind == PS_KIND_TEXT && ps_logs_looks_like_export(k->buf, k->n))
+            ps_logs_ingest_mem(w.logs, k->e.path, &k->e, k->buf, k->n, out->facts, &out->diags);
+    }
     ps_logs_ctx_finish(w.logs, out->facts);
     ps_metrics_finish(w.metrics);
     out->logs = ps_ingest_logs_json(w.logs);
@@ -261,6 +268,8 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
     if ((e = ps_ingest_wal(b, out)) != PS_OK)
         goto done;
     if ((e = ps_ingest_tsdb(b, path, out)) != PS_OK)
+        goto done;
+    if ((e = ps_ingest_samples(b, path, opts, out)) != PS_OK)
         goto done;
     ingest_configs(&w);
     out->config = ps_ingest_config_json(out);
