@@ -383,6 +383,98 @@ test_series_notation(void **state)
     assert_int_equal(ps_rules_expand_values("1+1", &v, &p, &n, 100, err, sizeof(err)), -1);
 }
 
+/* The evaluation grid (all steps of a selector or range function at
+ * once) must agree with evaluating each step on its own: for each
+ * expression, the episode's first, last and peak from ps_rules_eval equal
+ * those from ps_rules_query at every step. */
+static void
+test_grid_matches_per_step(void **state)
+{
+    (void)state;
+    struct ps_facts *f = ps_facts_new();
+    static const char *const pods[] = {"a", "b", "c"};
+    for (int p = 0; p < 3; p++) {
+        struct ps_label l[2] = {{"pod", pods[p]}, {"job", p == 2 ? "y" : "x"}};
+        double c = 0;
+        for (int i = 0; i < 80; i++) {
+            if (p == 1 && i >= 30 && i < 50)
+                continue;                        /* a gap longer than 5 min */
+            c += (double)((i * 7 + p * 3) % 11);
+            if (p == 2 && i == 40)
+                c = 3;                           /* a counter reset */
+            int64_t t = (int64_t)i * 15000 + (p == 0 ? 0 : 4000);
+            ps_facts_add(f, "cnt_total", l, 2, t, c, 0);
+            ps_facts_add(f, "gauge", l, 2, t, (double)((i * 13 + p) % 17) - 5, 0);
+        }
+    }
+    static const char *const exprs[] = {
+        "rate(cnt_total[1m]) > 0",
+        "increase(cnt_total[2m] offset 30s) >= 0",
+        "deriv(gauge[3m]) > -100",
+        "predict_linear(gauge[5m], 60 * 10) > -1000",
+        "avg_over_time(gauge[2m]) + max_over_time(gauge[1m]) > -100",
+        "changes(gauge[4m]) + resets(cnt_total[4m]) >= 0",
+        "irate(cnt_total[1m]) >= 0",
+        "gauge > -10",
+        "gauge offset 1m > -10",
+        "sum by (job) (rate(cnt_total[1m])) / on(job) group_left count by (job) (gauge) >= 0",
+        "gauge * on(pod, job) cnt_total >= -100000",
+        "quantile_over_time(0.9, gauge[2m]) > -10",
+        "timestamp(gauge) > 0",
+    };
+    int64_t lo, hi;
+    assert_true(ps_facts_time_range(f, &lo, &hi));
+    for (size_t x = 0; x < sizeof(exprs) / sizeof(exprs[0]); x++) {
+        /* per step */
+        int64_t first = -1, last = -1;
+        double peak = -INFINITY;
+        for (int64_t t = lo; t <= hi; t += 15000) {
+            struct ps_query_sample *s;
+            size_t n;
+            int sc;
+            char err[256];
+            assert_int_equal(ps_rules_query(f, exprs[x], t, &s, &n, &sc, err, sizeof(err)),
+                             PS_OK);
+            for (size_t i = 0; i < n; i++)
+                if (s[i].v > peak)
+                    peak = s[i].v;
+            if (n > 0) {
+                if (first < 0)
+                    first = t;
+                last = t;
+            }
+            ps_rules_query_free(s, n);
+        }
+        /* the grid, through a rule */
+        char yaml[1024];
+        snprintf(yaml, sizeof(yaml),
+                 "groups:\n- name: g\n  rules:\n  - alert: X\n    expr: '%s'\n"
+                 "    labels: {severity: info, class: tsdb.gap}\n", exprs[x]);
+        struct ps_rules *rs = load(yaml);
+        struct ps_rules_opts o = {.start = lo, .end = hi, .step = 15000};
+        struct ps_rules_result res;
+        struct ps_diags d;
+        ps_diags_init(&d);
+        assert_int_equal(ps_rules_eval(rs, f, &o, &res, &d), PS_OK);
+        if (d.n > 0)
+            fail_msg("%s: %s", exprs[x], d.v[0].msg);
+        /* one episode is enough for this data: every expression holds
+         * whenever its inputs exist, and some series always exists */
+        if (res.nfindings != 1)
+            fail_msg("%s: %zu findings", exprs[x], res.nfindings);
+        if (res.findings[0].first != first || res.findings[0].last != last ||
+            res.findings[0].peak != peak)
+            fail_msg("%s: grid %lld..%lld peak %.17g, per step %lld..%lld peak %.17g",
+                     exprs[x], (long long)res.findings[0].first,
+                     (long long)res.findings[0].last, res.findings[0].peak,
+                     (long long)first, (long long)last, peak);
+        ps_rules_result_free(&res);
+        ps_diags_free(&d);
+        ps_rules_free(rs);
+    }
+    ps_facts_free(f);
+}
+
 int
 main(void)
 {
@@ -392,6 +484,7 @@ main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_templates),
         cmocka_unit_test(test_series_notation),
+        cmocka_unit_test(test_grid_matches_per_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
