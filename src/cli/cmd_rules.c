@@ -214,6 +214,12 @@ cmd_query(int argc, char **argv)
         ps_ingest_free(&in);
         return PS_EXIT_ERROR;
     }
+    /* the same fact store diagnose evaluates: events as series too */
+    if (ps_rules_add_event_series(in.facts) != PS_OK) {
+        fprintf(stderr, "promsight rules: out of memory\n");
+        ps_ingest_free(&in);
+        return PS_EXIT_ERROR;
+    }
     int64_t lo, hi;
     if (argc < 3 && ps_facts_time_range(in.facts, &lo, &hi))
         at = hi;
