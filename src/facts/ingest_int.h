@@ -15,6 +15,9 @@ struct ps_logs_ctx;
 enum ps_err ps_ingest_wal(struct ps_bundle *b, struct ps_ingest *in);
 /* TSDB: every root and block; summary JSON + promsight_block_* series. */
 enum ps_err ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in);
+/* TSDB/WAL samples of the referenced metrics (ingest_samples.c). */
+enum ps_err ps_ingest_samples(struct ps_bundle *b, const char *path,
+                              const struct ps_ingest_opts *opts, struct ps_ingest *in);
 /* Logs summary JSON (per file: shape, lines, levels, matches). */
 json_t *ps_ingest_logs_json(const struct ps_logs_ctx *c);
 /* Config summary JSON: what the config facts say (promsight_config_*). */

@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ingest_samples.c - the samples step of ingest: load, from every TSDB of
+ * the bundle, the samples of the series whose metric name is referenced
+ * (ps_ingest_opts.tsdb_metrics, else the built-in set: the capacity
+ * planner's metrics plus every metric the rules in <models>/rules select),
+ * so rules and forecasts run over the TSDB's history. Memory is bounded by
+ * what is referenced: only those series' chunks are decoded, and a cap per
+ * series and in total stops loading (with a diagnostic).
+ *
+ * Published as   <metric>{<series labels>, tsdb="<root>", tenant=, source="tsdb"}
+ * with src = the block directory (or the WAL directory for head samples);
+ * a series label already named tsdb/tenant/source is kept as exported_<name>.
+ * Blocks of a root are read in minTime order, then its WAL: the fact store
+ * keeps one sample per timestamp, so overlapping blocks and the head replace
+ * each other.
+ *
+ * Blocks (index format in src/tsdb/index.c):
+ *   postings offset table at TOC.postings_table:
+ *     be32 len | be32 n | n x (uvarint 2, uvarint-str name, uvarint-str
+ *     value, uvarint offset) | be32 CRC32C
+ *   postings list at offset: be32 len (= 4 + 4k) | be32 k | k x be32 series
+ *     ref | be32 CRC32C
+ * Only the rows ("__name__", <wanted metric>) are followed; their series
+ * entries are decoded with ps_tsdb_index_series and their chunks read with
+ * ps_tsdb_chunk_at. XOR chunks are decoded; histogram chunks are counted
+ * and skipped; tombstoned intervals are dropped as a querier would.
+ *
+ * WAL (head): the segments of each WAL directory are read again in replay
+ * order (newest checkpoint.N, segments > N, then the WBL) with the record
+ * reader and decoder of ps_wal.h: series records whose __name__ is wanted
+ * map a WAL ref to a fact series, sample records of those refs are added.
+ * As Prometheus' head replay does, samples older than the newest block's
+ * maxTime of that root are dropped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts/ingest_int.h"
+#include "promsight/ps_crc32c.h"
+#include "promsight/ps_dec.h"
+#include "promsight/ps_rules.h"
+#include "promsight/ps_tsdb.h"
+#include "promsight/ps_util.h"
+#include "promsight/ps_wal.h"
+
+#define PH "facts/tsdb-samples"
+#define MAX_SAMPLES_TOTAL ((uint64_t)5000000)
+#define MAX_SAMPLES_SERIES ((size_t)1000000)
+#define MAX_LABELS 64
+#define MAX_SEGMENT_BYTES ((size_t)1 << 30)
+
+/* Metrics the capacity planner reads (docs/capacity-planning.md). */
+static const char *const capacity_metrics[] = {
+    "kubelet_volume_stats_capacity_bytes",
+    "kubelet_volume_stats_used_bytes",
+    "process_resident_memory_bytes",
+    "prometheus_agent_active_series",
+    "prometheus_agent_samples_appended_total",
+    "prometheus_remote_storage_samples_total",
+    "prometheus_remote_storage_sent_batch_duration_seconds_count",
+    "prometheus_remote_storage_sent_batch_duration_seconds_sum",
+    "prometheus_remote_storage_shards_max",
+    "prometheus_remote_storage_shard_capacity",
+    "prometheus_remote_storage_max_samples_per_send",
+    "prometheus_tsdb_compaction_chunk_samples_sum",
+    "prometheus_tsdb_compaction_chunk_size_bytes_sum",
+    "prometheus_tsdb_head_samples_appended_total",
+    "prometheus_tsdb_head_series",
+    "prometheus_tsdb_wal_storage_size_bytes",
+};
+
+/* WAL ref -> fact series id (open addressing; only wanted refs). */
+struct refmap {
+    uint64_t *ref;
+    uint32_t *id;
+    size_t cap, n;
+};
+
+struct root_info {
+    char *dir;          /* relative to the bundle */
+    char *tenant;
+    int64_t min_valid;  /* newest block maxTime */
+};
+
+struct ctx {
+    struct ps_ingest *in;
+    const char *bundle;
+    const char **names;         /* sorted, distinct */
+    size_t nnames;
+    uint64_t loaded, capped, hist_skipped;
+    int total_capped_said;
+    struct root_info *roots;
+    size_t nroots;
+    /* current series/root being loaded */
+    const char *tsdb, *tenant;
+    uint32_t src;
+    /* WAL */
+    struct refmap map;
+    struct ps_wal_decoder dec;
+    int64_t min_valid;
+    struct ps_buf lbuf;         /* label strings of one series */
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Is [s, s+n) one of the wanted names? */
+static int
+wanted(const struct ctx *c, const char *s, size_t n)
+{
+    size_t lo = 0, hi = c->nnames;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = strncmp(c->names[mid], s, n);
+        if (r == 0 && c->names[mid][n] != '\0')
+            r = 1;
+        if (r == 0)
+            return 1;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static const char *
+rel(const char *bundle, const char *p)
+{
+    size_t n = strlen(bundle);
+    while (n > 0 && bundle[n - 1] == '/')
+        n--;
+    if (strncmp(p, bundle, n) == 0 && (p[n] == '/' || p[n] == ':'))
+        return p + n + 1;
+    if (strncmp(p, bundle, n) == 0 && p[n] == '\0')
+        return ".";
+    return p;
+}
+
+/* ---- adding samples, with the caps ---- */
+
+static int
+add_sample(struct ctx *c, uint32_t id, int64_t t, double v, uint32_t src)
+{
+    if (c->loaded >= MAX_SAMPLES_TOTAL) {
+        if (!c->total_capped_said) {
+            c->total_capped_said = 1;
+            ps_diag_add(&c->in->diags, PS_SEV_WARN, PS_E_LIMIT,
+                        ps_facts_source_path(c->in->facts, src), PS_OFF_NONE, 0, PH,
+                        "%llu TSDB samples loaded: the limit; later samples are not loaded",
+                        (unsigned long long)MAX_SAMPLES_TOTAL);
+        }
+        c->capped++;
+        return 0;
+    }
+    const struct ps_sample *s;
+    if (ps_facts_series_samples(c->in->facts, id, &s) >= MAX_SAMPLES_SERIES) {
+        c->capped++;
+        return 0;
+    }
+    if (ps_facts_add_sample(c->in->facts, id, t, v, src) != PS_OK)
+        return -1;
+    c->loaded++;
+    return 0;
+}
+
+/*
+ * Find the fact series for a label set given as n (name, value) pairs of
+ * counted strings (the metric name among them). Returns 0 and *id, or -1.
+ */
+static int
+fact_series(struct ctx *c, const char *const *nm, const uint32_t *nl, const char *const *vv,
+            const uint32_t *vl, size_t n, uint32_t *id)
+{
+    struct ps_label l[MAX_LABELS + 3];
+    size_t off[2 * MAX_LABELS];
+    const char *metric = NULL;
+    size_t moff = 0, k = 0;
+    if (n > MAX_LABELS)
+        return -1;
+    int bad = 0;
+    c->lbuf.n = 0;
+    for (size_t i = 0; i < n; i++) {
+        int is_name = nl[i] == 8 && memcmp(nm[i], "__name__", 8) == 0;
+        int clash = (nl[i] == 4 && memcmp(nm[i], "tsdb", 4) == 0) ||
+                    (nl[i] == 6 && memcmp(nm[i], "tenant", 6) == 0) ||
+                    (nl[i] == 6 && memcmp(nm[i], "source", 6) == 0);
+        if (is_name) {
+            moff = c->lbuf.n;
+            metric = "";
+            bad |= ps_buf_append(&c->lbuf, vv[i], vl[i]) != PS_OK;
+            bad |= ps_buf_append(&c->lbuf, "", 1) != PS_OK;
+            continue;
+        }
+        off[2 * k] = c->lbuf.n;
+        if (clash)
+            bad |= ps_buf_append(&c->lbuf, "exported_", 9) != PS_OK;
+        bad |= ps_buf_append(&c->lbuf, nm[i], nl[i]) != PS_OK;
+        bad |= ps_buf_append(&c->lbuf, "", 1) != PS_OK;
+        off[2 * k + 1] = c->lbuf.n;
+        bad |= ps_buf_append(&c->lbuf, vv[i], vl[i]) != PS_OK;
+        bad |= ps_buf_append(&c->lbuf, "", 1) != PS_OK;
+        k++;
+    }
+    if (metric == NULL || bad)
+        return -1;
+    const char *base = (const char *)c->lbuf.p;
+    metric = base + moff;
+    for (size_t i = 0; i < k; i++)
+        l[i] = (struct ps_label){base + off[2 * i], base + off[2 * i + 1]};
+    l[k++] = (struct ps_label){"tsdb", c->tsdb};
+    if (c->tenant != NULL)
+        l[k++] = (struct ps_label){"tenant", c->tenant};
+    l[k++] = (struct ps_label){"source", "tsdb"};
+    return ps_facts_series(c->in->facts, metric, l, k, id) == PS_OK ? 0 : -1;
+}
+
+/* ---- blocks ---- */
+
+static int
+tombstoned(const struct ps_tsdb_block *b, uint32_t ref, int64_t t)
+{
+    if (!b->has_tombstones)
+        return 0;
+    for (size_t i = 0; i < b->tomb.n; i++)
+        if (b->tomb.v[i].ref == ref && t >= b->tomb.v[i].mint && t <= b->tomb.v[i].maxt)
+            return 1;
+    return 0;
+}
+
+static void
+load_series(struct ctx *c, struct ps_tsdb_block *b, uint32_t ref, struct ps_tsdb_series *s,
+            struct ps_diags *scratch)
+{
+    const struct ps_tsdb_index *ix = &b->index;
+    if (ps_tsdb_index_series(ix, ref, s, scratch) != PS_OK || s->nlabels > MAX_LABELS)
+        return;
+    const char *nm[MAX_LABELS], *vv[MAX_LABELS];
+    uint32_t nl[MAX_LABELS], vl[MAX_LABELS];
+    for (size_t i = 0; i < s->nlabels; i++) {
+        struct ps_tsdb_str a = ps_tsdb_index_sym(ix, s->lbl[2 * i]);
+        struct ps_tsdb_str v = ps_tsdb_index_sym(ix, s->lbl[2 * i + 1]);
+        if (a.p == NULL || v.p == NULL)
+            return;
+        nm[i] = a.p, nl[i] = a.n, vv[i] = v.p, vl[i] = v.n;
+    }
+    uint32_t id;
+    if (fact_series(c, nm, nl, vv, vl, s->nlabels, &id) != 0)
+        return;
+    for (size_t i = 0; i < s->nchunks; i++) {
+        uint64_t sg = s->chk[i].ref >> 32, off = s->chk[i].ref & 0xffffffffu;
+        struct ps_tsdb_chunk ch;
+        if (sg >= b->nsegs || b->segs[sg].p == NULL ||
+            ps_tsdb_chunk_at(&b->segs[sg], off, &ch) != PS_OK || !ch.crc_ok)
+            continue; /* the TSDB stage reports damaged chunks */
+        if (ch.enc != PS_TSDB_ENC_XOR) {
+            int k = ps_tsdb_chunk_num_samples(ch.enc, ch.data, ch.len);
+            c->hist_skipped += k > 0 ? (uint64_t)k : 0;
+            continue;
+        }
+        struct ps_tsdb_xor_it it;
+        int64_t t;
+        double v;
+        ps_tsdb_xor_init(&it, ch.data, ch.len);
+        while (ps_tsdb_xor_next(&it, &t, &v) == PS_OK)
+            if (!tombstoned(b, ref, t) && add_sample(c, id, t, v, c->src) != 0)
+                return;
+    }
+}
+
+/* Follow the postings list at off (bounds- and CRC-checked). */
+static void
+load_postings(struct ctx *c, struct ps_tsdb_block *b, uint64_t off, struct ps_tsdb_series *s,
+              struct ps_diags *scratch)
+{
+    const struct ps_tsdb_index *ix = &b->index;
+    if (ix->n < 52 || off > ix->n - 52 || ix->n - 52 - off < 12)
+        return;
+    uint32_t len = ps_get_be32(ix->p + off);
+    if (len < 4 || len > ix->n - 52 - off - 8)
+        return;
+    const uint8_t *body = ix->p + off + 4;
+    if (ps_crc32c(body, len) != ps_get_be32(body + len))
+        return;
+    uint32_t k = ps_get_be32(body);
+    if ((uint64_t)k * 4 != (uint64_t)len - 4)
+        return;
+    for (uint32_t i = 0; i < k; i++)
+        load_series(c, b, ps_get_be32(body + 4 + 4 * (size_t)i), s, scratch);
+}
+
+static void
+load_block(struct ctx *c, struct ps_tsdb_block *b)
+{
+    const struct ps_tsdb_index *ix = &b->index;
+    if (!b->index_ok || ix->p == NULL)
+        return;
+    uint32_t name = ps_tsdb_index_sym_find(ix, "__name__", 8);
+    if (name == UINT32_MAX)
+        return;
+    size_t any = 0;
+    for (size_t i = 0; i < c->nnames && !any; i++) {
+        uint32_t v = ps_tsdb_index_sym_find(ix, c->names[i], strlen(c->names[i]));
+        any = v != UINT32_MAX && ps_tsdb_index_pair(ix, name, v) >= 0;
+    }
+    if (!any)
+        return; /* nothing referenced in this block: not one chunk read */
+    uint64_t pt = ix->toc.postings_table;
+    if (ix->n < 52 || pt > ix->n - 52 || ix->n - 52 - pt < 8)
+        return;
+    uint32_t len = ps_get_be32(ix->p + pt);
+    if (len > ix->n - 52 - pt - 8)
+        return;
+    struct ps_dec d;
+    ps_dec_init(&d, ix->p + pt + 4, len);
+    uint32_t cnt = ps_dec_be32(&d);
+    struct ps_tsdb_series s;
+    memset(&s, 0, sizeof(s));
+    struct ps_diags scratch;
+    ps_diags_init(&scratch);
+    c->src = ps_facts_source(c->in->facts, rel(c->bundle, b->dir));
+    for (uint32_t i = 0; i < cnt && d.err == PS_OK; i++) {
+        uint64_t kc = ps_dec_uvarint(&d);
+        size_t nl, vl;
+        const char *nm = ps_dec_uvarint_str(&d, &nl);
+        const char *vv = ps_dec_uvarint_str(&d, &vl);
+        uint64_t off = ps_dec_uvarint(&d);
+        if (d.err != PS_OK || kc != 2)
+            break;
+        if (nl == 8 && memcmp(nm, "__name__", 8) == 0 && wanted(c, vv, vl))
+            load_postings(c, b, off, &s, &scratch);
+    }
+    ps_tsdb_series_free(&s);
+    ps_diags_free(&scratch);
+}
+
+static void
+note_root(struct ctx *c, const char *dir, const char *tenant, int64_t min_valid)
+{
+    struct root_info *r = realloc(c->roots, (c->nroots + 1) * sizeof(*r));
+    if (r == NULL)
+        return;
+    c->roots = r;
+    r[c->nroots].dir = strdup(dir);
+    r[c->nroots].tenant = tenant != NULL ? strdup(tenant) : NULL;
+    r[c->nroots].min_valid = min_valid;
+    if (r[c->nroots].dir != NULL)
+        c->nroots++;
+}
+
+static void
+load_root(struct ctx *c, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem)
+{
+    c->tsdb = rel(c->bundle, r->dir);
+    c->tenant = r->tenant;
+    struct ps_tsdb_block *blocks = calloc(r->nblocks ? r->nblocks : 1, sizeof(*blocks));
+    if (blocks == NULL)
+        return;
+    size_t nb = 0;
+    for (size_t i = 0; i < r->nblocks; i++)
+        if ((mem != NULL ? ps_tsdb_block_open_mem(mem, r->block_dirs[i], &blocks[nb])
+                         : ps_tsdb_block_open(r->block_dirs[i], &blocks[nb])) == PS_OK)
+            nb++;
+    ps_tsdb_blocks_sort(blocks, nb);
+    int64_t newest = INT64_MIN;
+    for (size_t i = 0; i < nb; i++) {
+        load_block(c, &blocks[i]);
+        if (blocks[i].meta_ok && blocks[i].meta.max_time > newest)
+            newest = blocks[i].meta.max_time;
+        ps_tsdb_block_close(&blocks[i]);
+    }
+    free(blocks);
+    note_root(c, c->tsdb, r->tenant, newest);
+}
+
+static void
+load_blocks(struct ctx *c, struct ps_bundle *b)
+{
+    const size_t *cnt = c->in->inventory.count;
+    if (cnt[PS_KIND_BLOCK_INDEX] == 0)
+        return;
+    struct ps_tsdb_scan sc = {0};
+    struct ps_tsdb_mem *mem = NULL;
+    struct ps_diags scratch; /* the TSDB stage reports scan problems */
+    ps_diags_init(&scratch);
+    enum ps_err e = ps_bundle_is_archive(b) ? ps_tsdb_scan_bundle(b, &sc, &mem, &scratch)
+                                            : ps_tsdb_scan(c->bundle, &sc, &scratch);
+    if (e == PS_OK)
+        for (size_t i = 0; i < sc.nroots; i++)
+            load_root(c, &sc.roots[i], mem);
+    ps_tsdb_scan_free(&sc);
+    ps_tsdb_mem_free(mem);
+    ps_diags_free(&scratch);
+}
+
+/* ---- WAL ---- */
+
+static uint32_t *
+map_slot(struct refmap *m, uint64_t ref, int insert)
+{
+    if (insert && (m->n + 1) * 2 > m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 1024;
+        uint64_t *nr = malloc(nc * sizeof(*nr));
+        uint32_t *ni = malloc(nc * sizeof(*ni));
+        if (nr == NULL || ni == NULL) {
+            free(nr);
+            free(ni);
+            return NULL;
+        }
+        memset(ni, 0xff, nc * sizeof(*ni));
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->id[i] == UINT32_MAX)
+                continue;
+            size_t h = (size_t)(m->ref[i] * 0x9E3779B97F4A7C15ull) & (nc - 1);
+            while (ni[h] != UINT32_MAX)
+                h = (h + 1) & (nc - 1);
+            nr[h] = m->ref[i];
+            ni[h] = m->id[i];
+        }
+        free(m->ref);
+        free(m->id);
+        m->ref = nr, m->id = ni, m->cap = nc;
+    }
+    if (m->cap == 0)
+        return NULL;
+    size_t h = (size_t)(ref * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+    while (m->id[h] != UINT32_MAX) {
+        if (m->ref[h] == ref)
+            return &m->id[h];
+        h = (h + 1) & (m->cap - 1);
+    }
+    if (!insert)
+        return NULL;
+    m->ref[h] = ref;
+    m->n++;
+    return &m->id[h];
+}
+
+static void
+on_series(void *ctx, const struct ps_wal_series *s, size_t n)
+{
+    struct ctx *c = ctx;
+    for (size_t i = 0; i < n; i++) {
+        const struct ps_wal_series *x = &s[i];
+        int want = 0;
+        for (size_t j = 0; j < x->nlabels; j++)
+            if (x->labels[j].name_len == 8 && memcmp(x->labels[j].name, "__name__", 8) == 0)
+                want = wanted(c, x->labels[j].value, x->labels[j].value_len);
+        if (!want || x->nlabels > MAX_LABELS)
+            continue;
+        const char *nm[MAX_LABELS], *vv[MAX_LABELS];
+        uint32_t nl[MAX_LABELS], vl[MAX_LABELS];
+        for (size_t j = 0; j < x->nlabels; j++) {
+            nm[j] = x->labels[j].name, nl[j] = x->labels[j].name_len;
+            vv[j] = x->labels[j].value, vl[j] = x->labels[j].value_len;
+        }
+        uint32_t id;
+        if (fact_series(c, nm, nl, vv, vl, x->nlabels, &id) != 0)
+            continue;
+        uint32_t *slot = map_slot(&c->map, x->ref, 1);
+        if (slot != NULL)
+            *slot = id;
+    }
+}
+
+static void
+on_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
+{
+    struct ctx *c = ctx;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t *id = map_slot(&c->map, s[i].ref, 0);
+        if (id != NULL && s[i].t >= c->min_valid)
+            add_sample(c, *id, s[i].t, s[i].v, c->src);
+    }
+}
+
+static void
+on_histograms(void *ctx, const struct ps_wal_histogram *h, size_t n)
+{
+    struct ctx *c = ctx;
+    for (size_t i = 0; i < n; i++)
+        if (map_slot(&c->map, h[i].ref, 0) != NULL)
+            c->hist_skipped++;
+}
+
+static void
+on_record(void *ctx, const struct ps_wal_record *r)
+{
+    struct ctx *c = ctx;
+    if (r->len == 0)
+        return;
+    unsigned t = r->data[0];
+    if (t != PS_WAL_REC_SERIES && t != PS_WAL_REC_SAMPLES && t != PS_WAL_REC_SAMPLES_V2 &&
+        t != PS_WAL_REC_HISTOGRAMS && t != PS_WAL_REC_FLOAT_HISTOGRAMS &&
+        t != PS_WAL_REC_HISTOGRAMS_V2 && t != PS_WAL_REC_FLOAT_HISTOGRAMS_V2)
+        return;
+    struct ps_wal_visitor v = {.series = on_series, .samples = on_samples,
+                               .histograms = on_histograms, .ctx = c};
+    ps_wal_decode(&c->dec, r->data, r->len, &v, NULL); /* the WAL stage reports damage */
+}
+
+static void
+on_corruption(void *ctx, const struct ps_wal_corruption *k)
+{
+    (void)ctx;
+    (void)k; /* reported by the WAL stage */
+}
+
+/* Replay order of one WAL's segments: checkpoint, WAL, WBL; then seq. */
+static int
+seg_rank(const struct ps_entry *e)
+{
+    return e->kind == PS_KIND_CHECKPOINT_SEGMENT ? 0 : e->kind == PS_KIND_WAL_SEGMENT ? 1 : 2;
+}
+
+static int
+seg_cmp(const void *a, const void *b)
+{
+    const struct ps_entry *x = *(const struct ps_entry *const *)a;
+    const struct ps_entry *y = *(const struct ps_entry *const *)b;
+    int c = strcmp(x->tsdb_root != NULL ? x->tsdb_root : "",
+                   y->tsdb_root != NULL ? y->tsdb_root : "");
+    if (c != 0)
+        return c;
+    if (seg_rank(x) != seg_rank(y))
+        return seg_rank(x) - seg_rank(y);
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* ".../wal" of a segment entry (malloc'd). */
+static char *
+wal_dir(const struct ps_entry *e)
+{
+    char *d = strdup(e->path);
+    if (d == NULL)
+        return NULL;
+    for (int k = e->kind == PS_KIND_CHECKPOINT_SEGMENT ? 2 : 1; k > 0; k--) {
+        char *sl = strrchr(d, '/');
+        if (sl == NULL) {
+            d[0] = '\0';
+            break;
+        }
+        *sl = '\0';
+    }
+    return d;
+}
+
+static void
+load_wal_root(struct ctx *c, struct ps_bundle *b, const struct ps_entry **v, size_t n)
+{
+    const char *root = v[0]->tsdb_root;
+    int64_t ckpt = -1;
+    for (size_t i = 0; i < n; i++)
+        if (v[i]->kind == PS_KIND_CHECKPOINT_SEGMENT && strstr(v[i]->path, ".tmp") == NULL &&
+            v[i]->checkpoint > ckpt)
+            ckpt = v[i]->checkpoint;
+    c->tsdb = root;
+    c->tenant = v[0]->tenant;
+    c->min_valid = INT64_MIN;
+    for (size_t i = 0; i < c->nroots; i++)
+        if (strcmp(c->roots[i].dir, root) == 0) {
+            c->tenant = c->roots[i].tenant;
+            c->min_valid = c->roots[i].min_valid;
+        }
+    c->map.n = 0;
+    if (c->map.id != NULL)
+        memset(c->map.id, 0xff, c->map.cap * sizeof(*c->map.id));
+    struct ps_wal_reader rd;
+    ps_wal_reader_init(&rd, on_record, on_corruption, c);
+    for (size_t i = 0; i < n; i++) {
+        const struct ps_entry *e = v[i];
+        if (e->kind == PS_KIND_CHECKPOINT_SEGMENT &&
+            (e->checkpoint != ckpt || strstr(e->path, ".tmp") != NULL))
+            continue;
+        if (e->kind == PS_KIND_WAL_SEGMENT && e->seq <= ckpt)
+            continue;
+        uint8_t *p = NULL;
+        size_t len = 0;
+        if (e->unsafe || e->size > MAX_SEGMENT_BYTES ||
+            ps_bundle_read_entry(b, e->path, MAX_SEGMENT_BYTES, &p, &len) != PS_OK)
+            continue;
+        char *dir = wal_dir(e);
+        c->src = ps_facts_source(c->in->facts, dir != NULL ? dir : e->path);
+        free(dir);
+        enum ps_wal_seg_kind k = e->kind == PS_KIND_CHECKPOINT_SEGMENT ? PS_WAL_SEG_CHECKPOINT
+                                 : e->kind == PS_KIND_WAL_SEGMENT      ? PS_WAL_SEG_WAL
+                                                                       : PS_WAL_SEG_WBL;
+        ps_wal_reader_begin(&rd, e->path, k, e->seq);
+        ps_wal_reader_feed(&rd, p, len);
+        ps_wal_reader_end(&rd);
+        free(p);
+    }
+    ps_wal_reader_free(&rd);
+}
+
+static void
+load_wals(struct ctx *c, struct ps_bundle *b)
+{
+    const struct ps_inventory *inv = &c->in->inventory;
+    const struct ps_entry **v = malloc((inv->n ? inv->n : 1) * sizeof(*v));
+    if (v == NULL)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < inv->n; i++) {
+        enum ps_kind k = inv->v[i].kind;
+        if ((k == PS_KIND_WAL_SEGMENT || k == PS_KIND_CHECKPOINT_SEGMENT ||
+             k == PS_KIND_WBL_SEGMENT) && inv->v[i].tsdb_root != NULL)
+            v[n++] = &inv->v[i];
+    }
+    if (n > 1)
+        qsort(v, n, sizeof(*v), seg_cmp);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(v[j]->tsdb_root, v[i]->tsdb_root) == 0)
+            j++;
+        load_wal_root(c, b, v + i, j - i);
+        i = j;
+    }
+    free(v);
+}
+
+/* ---- the step ---- */
+
+enum ps_err
+ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_opts *opts,
+                  struct ps_ingest *in)
+{
+    const size_t *cnt = in->inventory.count;
+    if (cnt[PS_KIND_BLOCK_INDEX] + cnt[PS_KIND_WAL_SEGMENT] + cnt[PS_KIND_CHECKPOINT_SEGMENT] +
+            cnt[PS_KIND_WBL_SEGMENT] == 0)
+        return PS_OK;
+    struct ctx c;
+    memset(&c, 0, sizeof(c));
+    c.in = in;
+    c.bundle = path;
+    struct ps_rules *rules = NULL;
+    const char **rnames = NULL;
+    size_t nr = 0;
+    if (opts != NULL && opts->tsdb_metrics != NULL) {
+        nr = opts->ntsdb_metrics;
+    } else {
+        const char *models = opts != NULL && opts->models_dir != NULL ? opts->models_dir
+                                                                      : ps_models_dir();
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/rules", models);
+        struct ps_diags scratch; /* rule problems are the rules stage's */
+        ps_diags_init(&scratch);
+        rules = ps_rules_new();
+        if (rules != NULL && ps_rules_load_dir(rules, dir, &scratch) != PS_E_NOMEM)
+            nr = ps_rules_metric_names(rules, &rnames);
+        ps_diags_free(&scratch);
+        nr += sizeof(capacity_metrics) / sizeof(capacity_metrics[0]);
+    }
+    c.names = malloc((nr ? nr : 1) * sizeof(*c.names));
+    if (c.names == NULL) {
+        free(rnames);
+        ps_rules_free(rules);
+        return PS_E_NOMEM;
+    }
+    if (opts != NULL && opts->tsdb_metrics != NULL) {
+        for (size_t i = 0; i < nr; i++)
+            if (opts->tsdb_metrics[i] != NULL)
+                c.names[c.nnames++] = opts->tsdb_metrics[i];
+    } else {
+        size_t ncap = sizeof(capacity_metrics) / sizeof(capacity_metrics[0]);
+        for (size_t i = 0; i < ncap; i++)
+            c.names[c.nnames++] = capacity_metrics[i];
+        for (size_t i = 0; i + ncap < nr; i++)
+            c.names[c.nnames++] = rnames[i];
+    }
+    if (c.nnames > 1)
+        qsort(c.names, c.nnames, sizeof(*c.names), cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < c.nnames; i++)
+        if (k == 0 || strcmp(c.names[k - 1], c.names[i]) != 0)
+            c.names[k++] = c.names[i];
+    c.nnames = k;
+    if (c.nnames > 0) {
+        load_blocks(&c, b);
+        load_wals(&c, b);
+    }
+    if (c.capped > 0)
+        ps_diag_add(&in->diags, PS_SEV_WARN, PS_E_LIMIT, path, PS_OFF_NONE, 0, PH,
+                    "%llu TSDB/WAL samples not loaded (limits: %llu in total, %zu per series)",
+                    (unsigned long long)c.capped, (unsigned long long)MAX_SAMPLES_TOTAL,
+                    MAX_SAMPLES_SERIES);
+    for (size_t i = 0; i < c.nroots; i++) {
+        free(c.roots[i].dir);
+        free(c.roots[i].tenant);
+    }
+    free(c.roots);
+    free(c.map.ref);
+    free(c.map.id);
+    ps_wal_decoder_free(&c.dec);
+    ps_buf_free(&c.lbuf);
+    free(c.names);
+    free(rnames);
+    ps_rules_free(rules);
+    return PS_OK;
+}
