@@ -55,19 +55,23 @@ relativize_diags(struct ps_diags *d, size_t from)
     }
 }
 
+/* Problem class of a TSDB check (its diagnostic phase, docs/format-tsdb.md). */
 static const char *
 check_class(const char *phase)
 {
-    if (phase == NULL)
-        return "tsdb.corruption";
-    if (strstr(phase, "overlap") != NULL)
-        return "tsdb.overlap";
-    if (strstr(phase, "gap") != NULL || strstr(phase, "hole") != NULL)
-        return "tsdb.gap";
-    if (strstr(phase, "compaction") != NULL || strstr(phase, "failed") != NULL)
-        return "tsdb.compaction_failed";
-    if (strstr(phase, "shipper") != NULL || strstr(phase, "unshipped") != NULL)
-        return "receiver.upload_stalled";
+    static const struct {
+        const char *phase, *cls;
+    } map[] = {
+        {"tsdb/not-shipped", "receiver.upload_stalled"},
+        {"tsdb/shipper", "receiver.upload_stalled"},
+        {"tsdb/overlap", "tsdb.overlap"},
+        {"tsdb/hole", "tsdb.gap"},
+        {"tsdb/compaction-failed", "tsdb.compaction_failed"},
+        {"tsdb/incomplete-block", "tsdb.compaction_failed"},
+    };
+    for (size_t i = 0; phase != NULL && i < sizeof(map) / sizeof(*map); i++)
+        if (strcmp(phase, map[i].phase) == 0)
+            return map[i].cls;
     return "tsdb.corruption";
 }
 
