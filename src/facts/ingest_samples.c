@@ -8,9 +8,13 @@
  * what is referenced: only those series' chunks are decoded, and a cap per
  * series and in total stops loading (with a diagnostic).
  *
- * Published as   <metric>{<series labels>, tsdb="<root>", tenant=, source="tsdb"}
+ * Published as
+ *   <metric>{<series labels>, tsdb="<root>", tsdb_tenant="<tenant>", source="tsdb"}
  * with src = the block directory (or the WAL directory for head samples);
- * a series label already named tsdb/tenant/source is kept as exported_<name>.
+ * a series label already named tsdb/tsdb_tenant/source is kept as
+ * exported_<name>. The TSDB's tenant is not called "tenant": the capacity
+ * planner takes a tenant label as part of a series' identity, and an
+ * agent's series remote-written to a receiver tenant is still that agent's.
  * Blocks of a root are read in minTime order, then its WAL: the fact store
  * keeps one sample per timestamp, so overlapping blocks and the head replace
  * each other.
@@ -70,13 +74,6 @@ static const char *const capacity_metrics[] = {
     "prometheus_tsdb_wal_storage_size_bytes",
 };
 
-/* WAL ref -> fact series id (open addressing; only wanted refs). */
-struct refmap {
-    uint64_t *ref;
-    uint32_t *id;
-    size_t cap, n;
-};
-
 struct root_info {
     char *dir;          /* relative to the bundle */
     char *tenant;
@@ -96,7 +93,7 @@ struct ctx {
     const char *tsdb, *tenant;
     uint32_t src;
     /* WAL */
-    struct refmap map;
+    struct ps_map64 map;        /* WAL ref -> fact series id (wanted refs only) */
     struct ps_wal_decoder dec;
     int64_t min_valid;
     struct ps_buf lbuf;         /* label strings of one series */
@@ -187,7 +184,7 @@ fact_series(struct ctx *c, const char *const *nm, const uint32_t *nl, const char
     for (size_t i = 0; i < n; i++) {
         int is_name = nl[i] == 8 && memcmp(nm[i], "__name__", 8) == 0;
         int clash = (nl[i] == 4 && memcmp(nm[i], "tsdb", 4) == 0) ||
-                    (nl[i] == 6 && memcmp(nm[i], "tenant", 6) == 0) ||
+                    (nl[i] == 11 && memcmp(nm[i], "tsdb_tenant", 11) == 0) ||
                     (nl[i] == 6 && memcmp(nm[i], "source", 6) == 0);
         if (is_name) {
             moff = c->lbuf.n;
@@ -214,7 +211,7 @@ fact_series(struct ctx *c, const char *const *nm, const uint32_t *nl, const char
         l[i] = (struct ps_label){base + off[2 * i], base + off[2 * i + 1]};
     l[k++] = (struct ps_label){"tsdb", c->tsdb};
     if (c->tenant != NULL)
-        l[k++] = (struct ps_label){"tenant", c->tenant};
+        l[k++] = (struct ps_label){"tsdb_tenant", c->tenant};
     l[k++] = (struct ps_label){"source", "tsdb"};
     return ps_facts_series(c->in->facts, metric, l, k, id) == PS_OK ? 0 : -1;
 }
@@ -399,47 +396,6 @@ load_blocks(struct ctx *c, struct ps_bundle *b)
 
 /* ---- WAL ---- */
 
-static uint32_t *
-map_slot(struct refmap *m, uint64_t ref, int insert)
-{
-    if (insert && (m->n + 1) * 2 > m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 1024;
-        uint64_t *nr = malloc(nc * sizeof(*nr));
-        uint32_t *ni = malloc(nc * sizeof(*ni));
-        if (nr == NULL || ni == NULL) {
-            free(nr);
-            free(ni);
-            return NULL;
-        }
-        memset(ni, 0xff, nc * sizeof(*ni));
-        for (size_t i = 0; i < m->cap; i++) {
-            if (m->id[i] == UINT32_MAX)
-                continue;
-            size_t h = (size_t)(m->ref[i] * 0x9E3779B97F4A7C15ull) & (nc - 1);
-            while (ni[h] != UINT32_MAX)
-                h = (h + 1) & (nc - 1);
-            nr[h] = m->ref[i];
-            ni[h] = m->id[i];
-        }
-        free(m->ref);
-        free(m->id);
-        m->ref = nr, m->id = ni, m->cap = nc;
-    }
-    if (m->cap == 0)
-        return NULL;
-    size_t h = (size_t)(ref * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
-    while (m->id[h] != UINT32_MAX) {
-        if (m->ref[h] == ref)
-            return &m->id[h];
-        h = (h + 1) & (m->cap - 1);
-    }
-    if (!insert)
-        return NULL;
-    m->ref[h] = ref;
-    m->n++;
-    return &m->id[h];
-}
-
 static void
 on_series(void *ctx, const struct ps_wal_series *s, size_t n)
 {
@@ -461,9 +417,7 @@ on_series(void *ctx, const struct ps_wal_series *s, size_t n)
         uint32_t id;
         if (fact_series(c, nm, nl, vv, vl, x->nlabels, &id) != 0)
             continue;
-        uint32_t *slot = map_slot(&c->map, x->ref, 1);
-        if (slot != NULL)
-            *slot = id;
+        ps_map64_put(&c->map, x->ref, id);
     }
 }
 
@@ -472,9 +426,9 @@ on_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
 {
     struct ctx *c = ctx;
     for (size_t i = 0; i < n; i++) {
-        uint32_t *id = map_slot(&c->map, s[i].ref, 0);
-        if (id != NULL && s[i].t >= c->min_valid)
-            add_sample(c, *id, s[i].t, s[i].v, c->src);
+        uint64_t id;
+        if (ps_map64_get(&c->map, s[i].ref, &id) && s[i].t >= c->min_valid)
+            add_sample(c, (uint32_t)id, s[i].t, s[i].v, c->src);
     }
 }
 
@@ -482,8 +436,9 @@ static void
 on_histograms(void *ctx, const struct ps_wal_histogram *h, size_t n)
 {
     struct ctx *c = ctx;
+    uint64_t id;
     for (size_t i = 0; i < n; i++)
-        if (map_slot(&c->map, h[i].ref, 0) != NULL)
+        if (ps_map64_get(&c->map, h[i].ref, &id))
             c->hist_skipped++;
 }
 
@@ -566,9 +521,8 @@ load_wal_root(struct ctx *c, struct ps_bundle *b, const struct ps_entry **v, siz
             c->tenant = c->roots[i].tenant;
             c->min_valid = c->roots[i].min_valid;
         }
-    c->map.n = 0;
-    if (c->map.id != NULL)
-        memset(c->map.id, 0xff, c->map.cap * sizeof(*c->map.id));
+    ps_map64_free(&c->map); /* refs are per WAL */
+    memset(&c->map, 0, sizeof(c->map));
     struct ps_wal_reader rd;
     ps_wal_reader_init(&rd, on_record, on_corruption, c);
     for (size_t i = 0; i < n; i++) {
@@ -693,8 +647,7 @@ ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_
         free(c.roots[i].tenant);
     }
     free(c.roots);
-    free(c.map.ref);
-    free(c.map.id);
+    ps_map64_free(&c.map);
     ps_wal_decoder_free(&c.dec);
     ps_buf_free(&c.lbuf);
     free(c.names);

@@ -48,7 +48,7 @@ for s in json.load(open(sys.argv[2]))["series"]:
     if l.get("tsdb") != TSDB or l.get("source") != "tsdb":
         continue
     del l["source"]
-    assert l.pop("tenant") == "default-tenant", l
+    assert l.pop("tsdb_tenant") == "default-tenant", l
     del l["tsdb"]
     facts[tuple(sorted(l.items()))] = s
 

@@ -57,7 +57,7 @@ static int
 extra_label(const char *n)
 {
     return strcmp(n, "__name__") == 0 || strcmp(n, "tsdb") == 0 ||
-           strcmp(n, "tenant") == 0 || strcmp(n, "source") == 0;
+           strcmp(n, "tsdb_tenant") == 0 || strcmp(n, "source") == 0;
 }
 
 /* Count and checksum the TSDB-sourced samples of metric (of one tsdb if
