@@ -233,8 +233,14 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
         return e;
     struct walk w = {.in = out};
     struct ps_sigset *sigs = NULL;
-    if ((e = ps_bundle_inventory(b, &out->inventory)) != PS_OK)
-        goto done;
+    /* a damaged archive (truncated, a bomb stopped by the limits) still has
+     * readable entries before the damage: note it and go on with those */
+    if ((e = ps_bundle_inventory(b, &out->inventory)) != PS_OK) {
+        if (e == PS_E_NOMEM)
+            goto done;
+        ps_diag_add(&out->diags, PS_SEV_ERROR, e, path, PS_OFF_NONE, 0, "ingest: inventory",
+                    "bundle only partly listed (%s); analysing what was read", ps_strerror(e));
+    }
 
     /* signatures for the log reader */
     char sigdir[4096];
@@ -250,8 +256,12 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
         e = PS_E_NOMEM;
         goto done;
     }
-    if ((e = ps_bundle_walk(b, visit, &w)) != PS_OK && e != PS_DONE)
-        goto done;
+    if ((e = ps_bundle_walk(b, visit, &w)) != PS_OK && e != PS_DONE) {
+        if (e == PS_E_NOMEM)
+            goto done;
+        ps_diag_add(&out->diags, PS_SEV_ERROR, e, path, PS_OFF_NONE, 0, "ingest: read",
+                    "bundle only partly read (%s); analysing what was read", ps_strerror(e));
+    }
     /* OpenSearch/Elasticsearch log exports look like plain text to the
      * bundle layer; the log reader recognises them */
     for (size_t i = 0; i < w.nkept; i++) {

@@ -10,6 +10,7 @@
  * become events of class tsdb.corruption / tsdb.overlap / tsdb.gap /
  * tsdb.compaction_failed located by file and offset.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,24 +82,76 @@ problems_from(struct ps_ingest *in, const struct ps_diags *d, int64_t t,
 {
     for (size_t i = 0; i < d->n; i++) {
         const struct ps_diag *g = &d->v[i];
+        const char *file = g->path != NULL ? rel(g->path) : "";
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "check",
                               g->phase != NULL ? g->phase : "tsdb",
-                              "severity", ps_sev_name(g->sev), "file",
-                              g->path != NULL ? rel(g->path) : "", "message",
+                              "severity", ps_sev_name(g->sev), "file", file, "message",
                               g->msg != NULL ? g->msg : "");
         if (g->off != PS_OFF_NONE)
             json_object_set_new(o, "offset", json_integer((json_int_t)g->off));
         json_array_append_new(out, o);
         if (g->sev < PS_SEV_WARN)
             continue;
+        /* located damage is also an ingest problem the report lists */
+        ps_diag_add(&in->diags, g->sev, g->code, file, g->off, g->line, g->phase, "%s",
+                    g->msg != NULL ? g->msg : "");
+        if (t <= 0)
+            continue; /* no trustworthy time to put an event at */
         struct ps_label l[] = {{"tenant", tenant}, {"check", g->phase}};
         struct ps_event ev = {
             .t = t, .cls = check_class(g->phase), .sev = g->sev, .labels = l,
             .nlabels = 2, .message = g->msg != NULL ? g->msg : "",
-            .src = ps_facts_source(in->facts, g->path != NULL ? rel(g->path) : "tsdb"),
+            .src = ps_facts_source(in->facts, g->path != NULL ? file : "tsdb"),
             .off = g->off, .line = g->line,
         };
         ps_facts_add_event(in->facts, &ev);
+    }
+}
+
+/* Read a whole file (a chunks_head file; at most max bytes). */
+static uint8_t *
+read_file(const char *path, size_t max, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    uint8_t *p = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (;;) {
+        if (*n == cap) {
+            if (cap >= max || ps_grow((void **)&p, &cap, cap + 65536, 1) != PS_OK)
+                break;
+        }
+        size_t r = fread(p + *n, 1, cap - *n, f);
+        if (r == 0)
+            break;
+        *n += r;
+    }
+    fclose(f);
+    return p;
+}
+
+#define HEAD_FILE_MAX ((size_t)256 << 20)
+
+static void
+head_chunks(struct ps_ingest *in, const struct ps_tsdb_root *r, struct ps_tsdb_mem *mem,
+            int64_t t, const char *tenant, json_t *out)
+{
+    for (size_t i = 0; i < r->nhead; i++) {
+        size_t n = 0;
+        uint8_t *own = NULL;
+        const uint8_t *p = mem != NULL ? ps_tsdb_mem_file(mem, r->head_files[i], &n)
+                                       : (own = read_file(r->head_files[i], HEAD_FILE_MAX, &n));
+        if (p == NULL)
+            continue;
+        struct ps_tsdb_head_stats st;
+        struct ps_diags d;
+        ps_diags_init(&d);
+        ps_tsdb_head_chunks_scan(p, n, r->head_files[i], &st, &d);
+        problems_from(in, &d, t, tenant, json_object_get(out, "problems"));
+        ps_diags_free(&d);
+        free(own);
     }
 }
 
@@ -132,6 +185,10 @@ static void
 publish_block(struct ps_ingest *in, const struct ps_tsdb_root *r,
               const struct ps_tsdb_block *b)
 {
+    /* a damaged meta.json must not put facts in 1970 or year 292277026596:
+     * the rule window spans every fact */
+    if (!b->meta_ok || b->meta.max_time <= 0 || b->meta.max_time < b->meta.min_time)
+        return;
     struct ps_label l[3];
     size_t n = 0;
     l[n++] = (struct ps_label){"tsdb", rel(r->dir)};
@@ -194,7 +251,8 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, j
             "shipped", r->has_shipper ? shipped(r, b->ulid) : 0));
         if (ok && i + 1 == nb)
             json_object_set_new(out, "analyze", analysis_json(b, &a));
-        problems_from(in, &b->diags, b->meta.max_time, tenant, json_object_get(out, "problems"));
+        problems_from(in, &b->diags, b->meta_ok ? b->meta.max_time : 0, tenant,
+                      json_object_get(out, "problems"));
         publish_block(in, r, b);
         if (r->has_shipper && !shipped(r, b->ulid))
             json_array_append_new(json_object_get(out, "unshipped"), json_pack(
@@ -203,8 +261,9 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, j
                 (double)(newest - b->meta.max_time) / 1000.0));
         ps_tsdb_analysis_free(&a);
     }
-    problems_from(in, &r->diags, nb > 0 ? blocks[nb - 1].meta.max_time : 0, tenant,
-                  json_object_get(out, "problems"));
+    int64_t t_last = nb > 0 && blocks[nb - 1].meta_ok ? blocks[nb - 1].meta.max_time : 0;
+    problems_from(in, &r->diags, t_last, tenant, json_object_get(out, "problems"));
+    head_chunks(in, r, mem, t_last, tenant, out);
     json_array_append_new(json_object_get(out, "roots"), json_pack(
         "{s:s, s:s, s:I, s:I, s:b}", "dir", rel(r->dir), "tenant", tenant, "blocks",
         (json_int_t)nb, "incomplete", (json_int_t)r->nincomplete, "has_shipper",

@@ -36,8 +36,23 @@ static void
 publish(struct ps_ingest *in, const struct ps_wal_stats *s)
 {
     const struct ps_wal_seg_stats *tot = &s->totals;
-    if (tot->max_t == INT64_MIN || tot->max_t < tot->min_t)
-        return; /* no sample: no time to put the facts at */
+    for (size_t i = 0; i < s->notes.n; i++)
+        if (s->notes.v[i].sev >= PS_SEV_WARN) {
+            const struct ps_diag *g = &s->notes.v[i];
+            ps_diag_add(&in->diags, g->sev, g->code, g->path, g->off, g->line, g->phase,
+                        "%s", g->msg != NULL ? g->msg : "");
+        }
+    if (tot->max_t == INT64_MIN || tot->max_t < tot->min_t) {
+        /* no sample: no time to put facts at, but damage is still listed */
+        for (size_t i = 0; i < s->ncorr; i++) {
+            const struct ps_wal_corruption *c = &s->corr[i];
+            ps_diag_add(&in->diags, PS_SEV_ERROR, PS_E_CORRUPT,
+                        c->segment != NULL ? c->segment : s->dir, c->fragment_offset, 0,
+                        "wal: read", "%s (%s; Prometheus reports \"at %llu\")", c->message,
+                        ps_wal_corrupt_name(c->kind), (unsigned long long)c->prom_offset);
+        }
+        return;
+    }
     struct ps_wal_summary sum;
     ps_wal_stats_summary(s, &sum);
     struct pub p = {.f = in->facts, .t = tot->max_t};
@@ -66,6 +81,13 @@ publish(struct ps_ingest *in, const struct ps_wal_stats *s)
     put(&p, "promsight_wal_repair_loss_samples", s->repair ? (double)s->repair_samples : 0);
     for (size_t i = 0; i < s->ncorr; i++) {
         const struct ps_wal_corruption *c = &s->corr[i];
+        /* located for the report's problem list: segment, fragment start,
+         * and the offset Prometheus itself would print */
+        ps_diag_add(&in->diags, PS_SEV_ERROR, PS_E_CORRUPT,
+                    c->segment != NULL ? c->segment : s->dir, c->fragment_offset, 0,
+                    "wal: read", "%s (%s; Prometheus reports \"at %llu\")%s", c->message,
+                    ps_wal_corrupt_name(c->kind), (unsigned long long)c->prom_offset,
+                    c->triggers_repair ? "; a Prometheus repair would truncate here" : "");
         char msg[400];
         snprintf(msg, sizeof(msg), "corruption in segment %s at %llu: %s (%s)",
                  c->segment != NULL ? c->segment : "?",

@@ -8,6 +8,7 @@
  */
 #include "promsight/ps_analyze.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "promsight/ps_ingest.h"
@@ -91,7 +92,9 @@ ps_analyze_run(const struct ps_analyze_opts *o, json_t **report, struct ps_diags
     size_t nnames = ps_rules_metric_names(rules, &names);
     struct ps_ingest_opts io = {.models_dir = models, .tsdb_metrics = names,
                                 .ntsdb_metrics = nnames};
-    if ((e = ps_ingest_bundle(o->bundle, &io, &in)) != PS_OK)
+    e = ps_ingest_bundle(o->bundle, &io, &in);
+    free(names); /* the array is ours; the strings belong to rules */
+    if (e != PS_OK)
         goto out;
 
     progress(o, "diagnose", 3);

@@ -247,6 +247,25 @@ rb_inventory(const struct ps_report_inputs *in)
                      (json_int_t)inv->total_bytes, "kinds", kinds, "unsafe", unsafe);
 }
 
+static int
+problem_cmp(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+    int d = strcmp(rp_str(x, "file"), rp_str(y, "file"));
+    if (d != 0)
+        return d;
+    json_int_t ox = json_integer_value(json_object_get(x, "offset"));
+    json_int_t oy = json_integer_value(json_object_get(y, "offset"));
+    if (ox != oy)
+        return ox < oy ? -1 : 1;
+    json_int_t lx = json_integer_value(json_object_get(x, "line"));
+    json_int_t ly = json_integer_value(json_object_get(y, "line"));
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    d = strcmp(rp_str(x, "message"), rp_str(y, "message"));
+    return d != 0 ? d : strcmp(rp_str(x, "phase"), rp_str(y, "phase"));
+}
+
 json_t *
 rb_problems(const struct ps_report_inputs *in)
 {
@@ -266,11 +285,14 @@ rb_problems(const struct ps_report_inputs *in)
             json_object_set_new(o, "line", json_integer(g->line));
         json_array_append_new(out, o);
     }
+    /* canonical order: an archive is read in its own order */
+    json_t *sorted = rb_sorted(out, problem_cmp);
+    json_decref(out);
     if (d->dropped > 0)
-        json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "severity", "note", "message",
-                                             "further diagnostics not stored", "count",
-                                             (json_int_t)d->dropped));
-    return out;
+        json_array_append_new(sorted, json_pack("{s:s, s:s, s:I}", "severity", "note", "message",
+                                                "further diagnostics not stored", "count",
+                                                (json_int_t)d->dropped));
+    return sorted;
 }
 
 json_t *

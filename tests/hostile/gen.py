@@ -297,7 +297,7 @@ class Gen:
         m = dict(meta); m["minTime"] = 9223372036854775807; m["maxTime"] = -9223372036854775808
         m["stats"] = {"numSamples": 10 ** 30, "numSeries": -5, "numChunks": 1e300}; m["version"] = 99
         self.case("tsdb_meta_absurd", "meta.json with maxTime < minTime, 1e30 samples, version 99",
-                  with_("meta.json", json.dumps(m).encode()), {"file": BLOCK + "/meta.json", "message": "meta|version|range|maxTime", "located": False})
+                  with_("meta.json", json.dumps(m).encode()), {"file": BLOCK + "/meta.json", "message": "meta|version|range|maxTime|integer|JSON", "located": False})
         self.case("tsdb_meta_not_json", "meta.json is binary garbage",
                   with_("meta.json", self.rbytes(300)), {"file": BLOCK, "message": "meta|json|pars", "located": False})
         self.case("tsdb_tombstones_bad", "tombstones with a bad magic and junk",
