@@ -642,6 +642,10 @@ ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_
                     "%llu TSDB/WAL samples not loaded (limits: %llu in total, %zu per series)",
                     (unsigned long long)c.capped, (unsigned long long)MAX_SAMPLES_TOTAL,
                     MAX_SAMPLES_SERIES);
+    if (c.hist_skipped > 0)
+        ps_diag_add(&in->diags, PS_SEV_NOTE, PS_E_UNSUPPORTED, path, PS_OFF_NONE, 0, PH,
+                    "%llu histogram samples of referenced metrics not loaded (floats only)",
+                    (unsigned long long)c.hist_skipped);
     for (size_t i = 0; i < c.nroots; i++) {
         free(c.roots[i].dir);
         free(c.roots[i].tenant);
