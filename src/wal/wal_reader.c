@@ -40,6 +40,7 @@
 
 #include "promsight/ps_crc32c.h"
 #include "promsight/ps_dec.h"
+#include "wal_int.h"
 
 enum {
     FT_PAD = 0,
@@ -341,7 +342,7 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
             return;
         }
         const uint8_t *payload = pg + pos + PS_WAL_FRAG_HDR;
-        uint32_t c = ps_crc32c(payload, len);
+        uint32_t c = wal_crc32c(payload, len);
         if (c != crc) {
             report(r, PS_WAL_C_CHECKSUM, at, end, 1,
                    "unexpected checksum %x, expected %x", (unsigned)c,
