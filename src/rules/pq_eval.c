@@ -416,11 +416,12 @@ pq_el_sig(struct pq_ctx *c, const struct pq_el *e, const struct pq_strlist *name
     /* an element keeps its series id only while its labels are the
      * series' labels, perhaps without __name__, which no signature
      * includes unless named */
-    if (sc == NULL || e->sid == UINT32_MAX || e->sid >= sc->nseries ||
-        names_have_name(names)) {
+    if (sc == NULL || e->sid == UINT32_MAX || e->sid >= sc->nseries) {
         r.h = pq_labels_sig(e->lab, e->nlab, names, on);
         return r;
     }
+    /* A slot is only ever made for names without __name__, so finding
+     * one spares the (per element) check of the names. */
     size_t slot = PQ_SIGCACHE_SLOTS;
     for (size_t i = 0; i < PQ_SIGCACHE_SLOTS; i++) {
         if (sc->e[i].h != NULL && sc->e[i].names == names && sc->e[i].on == on) {
@@ -428,6 +429,8 @@ pq_el_sig(struct pq_ctx *c, const struct pq_el *e, const struct pq_strlist *name
             break;
         }
         if (sc->e[i].h == NULL) {
+            if (names_have_name(names))
+                break;
             sc->e[i].h = malloc(sc->nseries * sizeof(uint64_t));
             sc->e[i].h2 = malloc(sc->nseries * sizeof(uint64_t));
             sc->e[i].have = calloc(sc->nseries, 1);

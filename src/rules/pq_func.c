@@ -103,9 +103,11 @@ ferr(struct pq_ctx *c, const char *msg)
 
 /* ---- range-vector kernels ---- */
 
+/* may_reset 0: the caller knows no sample in m is below the one before
+ * it, so the counter-reset scan would add nothing. */
 static double
 extrapolated_rate(const struct pq_mel *m, int64_t range_end, int64_t range_ms,
-                  int is_counter, int is_rate, int *ok)
+                  int is_counter, int is_rate, int may_reset, int *ok)
 {
     *ok = 0;
     if (m->n < 2)
@@ -113,7 +115,7 @@ extrapolated_rate(const struct pq_mel *m, int64_t range_end, int64_t range_ms,
     const struct ps_sample *s = m->s;
     size_t n = m->n;
     double result = s[n - 1].v - s[0].v;
-    if (is_counter) {
+    if (is_counter && may_reset) {
         double last = 0;
         for (size_t i = 0; i < n; i++) {
             if (s[i].v < last)
@@ -503,7 +505,7 @@ range_value(struct pq_ctx *c, int id, const struct pq_mel *m, int64_t range_end,
     case F_RATE:
     case F_INCREASE:
     case F_DELTA:
-        return extrapolated_rate(m, range_end, range_ms, id != F_DELTA, id == F_RATE, ok);
+        return extrapolated_rate(m, range_end, range_ms, id != F_DELTA, id == F_RATE, 1, ok);
     case F_IRATE:
     case F_IDELTA:
         return instant_delta(m, id == F_IRATE, ok);
@@ -554,8 +556,34 @@ precompute_range(struct pq_ctx *c, const struct pq_node *call, int id,
     sc->pok = calloc(ns * nser, 1);
     if (sc->pv == NULL || sc->pok == NULL)
         return ferr(c, "out of memory");
+    /* For functions that look at adjacent sample pairs, the number of
+     * pairs of interest up to each sample (pairs (j - 1, j), j <= i):
+     * a window [lo, hi) holds cnt[hi - 1] - cnt[lo] of them. changes()
+     * and resets() are that count (a sum of ones: exact); rate() and
+     * increase() skip their reset scan when it is 0. */
+    int by_pairs = id == F_CHANGES || id == F_RESETS || id == F_RATE || id == F_INCREASE;
+    uint32_t *cnt = NULL;
+    size_t ncnt = 0;
     for (size_t i = 0; i < nser; i++) {
         const struct pq_selser *se = &sc->ser[i];
+        if (by_pairs && se->ns > 0) {
+            if (se->ns > ncnt) {
+                uint32_t *nc = realloc(cnt, se->ns * sizeof(*cnt));
+                if (nc == NULL) {
+                    free(cnt);
+                    return ferr(c, "out of memory");
+                }
+                cnt = nc;
+                ncnt = se->ns;
+            }
+            cnt[0] = 0;
+            for (size_t j = 1; j < se->ns; j++) {
+                double prev = se->s[j - 1].v, cur = se->s[j].v;
+                int hit = id == F_CHANGES ? cur != prev && !(isnan(cur) && isnan(prev))
+                                          : cur < prev;
+                cnt[j] = cnt[j - 1] + (uint32_t)hit;
+            }
+        }
         size_t lo = 0, hi = 0;   /* window: samples [lo, hi) */
         for (size_t k = 0; k < ns; k++) {
             int64_t t = c->grid_t0 + (int64_t)k * c->grid_step;
@@ -568,15 +596,27 @@ precompute_range(struct pq_ctx *c, const struct pq_node *call, int id,
                 continue;
             struct pq_mel m = {se->lab, se->nlab, se->id, se->s + lo, hi - lo};
             int ok;
-            double v = range_value(c, id, &m, end, msel->range_ms, t, arg1, 0, &ok);
-            if (ok < 0)
+            double v;
+            if (id == F_CHANGES || id == F_RESETS) {
+                v = (double)(cnt[hi - 1] - cnt[lo]);
+                ok = 1;
+            } else if (by_pairs) {
+                v = extrapolated_rate(&m, end, msel->range_ms, 1, id == F_RATE,
+                                      cnt[hi - 1] != cnt[lo], &ok);
+            } else {
+                v = range_value(c, id, &m, end, msel->range_ms, t, arg1, 0, &ok);
+            }
+            if (ok < 0) {
+                free(cnt);
                 return ferr(c, "out of memory");
+            }
             if (!ok)
                 continue;
             sc->pv[k * nser + i] = v;
             sc->pok[k * nser + i] = 1;
         }
     }
+    free(cnt);
     sc->pre = 1;
     return 0;
 }
