@@ -59,6 +59,12 @@ struct ps_diags {
 
 const char *ps_strerror(enum ps_err e);           /* never NULL */
 const char *ps_sev_name(enum ps_sev s);           /* "note", "warning", ... */
+/*
+ * Short stable machine name for JSON and scripts: "ok", "done", "nomem",
+ * "io", "truncated", "corrupt", "unsupported", "limit", "syntax", "eval",
+ * "usage", "unsafe", "internal" (also for out-of-range values). Never NULL.
+ */
+const char *ps_err_name(enum ps_err e);
 
 void ps_diags_init(struct ps_diags *d);
 void ps_diags_free(struct ps_diags *d);           /* NULL-safe */

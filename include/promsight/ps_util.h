@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ps_util.h - small shared containers: a growable byte buffer, a u64->u64
- * open-addressing hash map, a string interner, and time formatting.
+ * open-addressing hash map, a string interner, time and byte-size
+ * formatting.
  *
  * Ownership: every container owns its storage; *_free() releases it and is
  * NULL-safe. Growth is geometric and every grow checks for size_t overflow;
@@ -88,6 +89,12 @@ void ps_intern_free(struct ps_intern *in);
 void ps_fmt_time_ms(int64_t ms, char *buf, size_t n);
 /* Go-style duration "1h2m3.5s" for ms. */
 void ps_fmt_duration_ms(int64_t ms, char *buf, size_t n);
+/*
+ * Byte size for people, as the CLI tables print it: "512 B" below 1 KiB,
+ * else one decimal and an IEC unit up to TiB ("12.3 MiB", "2048.0 TiB").
+ * Always NUL-terminates; returns buf (so it can be a printf argument).
+ */
+const char *ps_fmt_bytes(uint64_t bytes, char *buf, size_t n);
 /* Parse RFC 3339 (with optional fraction and zone); returns 1 on success. */
 int ps_parse_rfc3339_ms(const char *s, size_t n, int64_t *ms);
 

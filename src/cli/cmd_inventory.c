@@ -8,7 +8,6 @@
  * 1 when it cannot be opened, 2 on bad usage.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,46 +58,6 @@ parse_u64(const char *s, uint64_t *v)
 }
 
 static const char *
-sz(uint64_t n, char *buf, size_t cap)
-{
-    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, cap, "%" PRIu64 " B", n);
-    else
-        snprintf(buf, cap, "%.1f %s", v, unit[u]);
-    return buf;
-}
-
-/* Stable machine names for enum ps_err in JSON ("code", "status"). */
-static const char *
-err_code(enum ps_err e)
-{
-    switch (e) {
-    case PS_OK: return "ok";
-    case PS_DONE: return "done";
-    case PS_E_NOMEM: return "nomem";
-    case PS_E_IO: return "io";
-    case PS_E_TRUNCATED: return "truncated";
-    case PS_E_CORRUPT: return "corrupt";
-    case PS_E_UNSUPPORTED: return "unsupported";
-    case PS_E_LIMIT: return "limit";
-    case PS_E_SYNTAX: return "syntax";
-    case PS_E_EVAL: return "eval";
-    case PS_E_USAGE: return "usage";
-    case PS_E_UNSAFE: return "unsafe";
-    case PS_E_INTERNAL: return "internal";
-    case PS_E__COUNT: break;
-    }
-    return "internal";
-}
-
-static const char *
 dash(const char *s)
 {
     return s != NULL ? s : "-";
@@ -126,7 +85,7 @@ print_text(const char *bpath, const struct ps_inventory *inv,
         wp = 90;
     printf("Bundle %s: %zu entries, %zu unsafe, %s in regular files%s\n\n",
            bpath, inv->n, inv->nunsafe,
-           sz(inv->total_bytes, (char[32]){0}, 32),
+           ps_fmt_bytes(inv->total_bytes, (char[32]){0}, 32),
            werr == PS_OK ? "" : " (listing incomplete)");
     printf("%-*s  %-*s  %-*s  %-*s  %10s  %-*s  %s\n", (int)wp, "PATH", (int)wt,
            "TYPE", (int)wk, "KIND", (int)wb, "BY", "SIZE", (int)wpod, "POD",
@@ -139,7 +98,7 @@ print_text(const char *bpath, const struct ps_inventory *inv,
                (int)wt, ps_entry_type_name(e->type), (int)wk,
                dir ? "-" : ps_kind_name(e->kind), (int)wb,
                dir ? "-" : e->kind_by,
-               e->type == PS_ET_FILE ? sz(e->size, b, sizeof(b)) : "-",
+               e->type == PS_ET_FILE ? ps_fmt_bytes(e->size, b, sizeof(b)) : "-",
                (int)wpod, dash(e->pod), dash(e->tenant),
                e->unsafe ? "  UNSAFE" : "");
     }
@@ -153,7 +112,7 @@ print_text(const char *bpath, const struct ps_inventory *inv,
             continue;
         char b[32];
         printf("  %-20s %6zu  %12s\n", ps_kind_name((enum ps_kind)k),
-               inv->count[k], sz(bytes[k], b, sizeof(b)));
+               inv->count[k], ps_fmt_bytes(bytes[k], b, sizeof(b)));
     }
     if (inv->nunsafe > 0) {
         printf("\nUnsafe entries (listed, never read or followed):\n");
@@ -193,7 +152,7 @@ json_inventory(const char *bpath, int archive, const struct ps_inventory *inv,
     json_object_set_new(bj, "path", json_string(bpath));
     json_object_set_new(bj, "archive", json_boolean(archive));
     json_object_set_new(bj, "complete", json_boolean(werr == PS_OK));
-    json_object_set_new(bj, "status", json_string(err_code(werr)));
+    json_object_set_new(bj, "status", json_string(ps_err_name(werr)));
     json_object_set_new(bj, "entries", json_integer((json_int_t)inv->n));
     json_object_set_new(bj, "unsafe", json_integer((json_int_t)inv->nunsafe));
     json_object_set_new(bj, "total_bytes",
@@ -249,7 +208,7 @@ json_inventory(const char *bpath, int archive, const struct ps_inventory *inv,
         const struct ps_diag *g = &d->v[i];
         json_t *o = json_object();
         json_object_set_new(o, "severity", json_string(ps_sev_name(g->sev)));
-        json_object_set_new(o, "code", json_string(err_code(g->code)));
+        json_object_set_new(o, "code", json_string(ps_err_name(g->code)));
         json_object_set_new(o, "path", jstr_or_null(g->path));
         json_object_set_new(o, "offset", g->off != PS_OFF_NONE
                                              ? json_integer((json_int_t)g->off)

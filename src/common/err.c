@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * err.c - error names and the bounded diagnostics list (see ps_err.h).
+ * err.c - error names (human and machine) and the bounded diagnostics
+ * list (see ps_err.h).
  */
 #include "promsight/ps_err.h"
 
@@ -30,6 +31,28 @@ ps_strerror(enum ps_err e)
     case PS_E__COUNT: break;
     }
     return "unknown error";
+}
+
+const char *
+ps_err_name(enum ps_err e)
+{
+    switch (e) {
+    case PS_OK: return "ok";
+    case PS_DONE: return "done";
+    case PS_E_NOMEM: return "nomem";
+    case PS_E_IO: return "io";
+    case PS_E_TRUNCATED: return "truncated";
+    case PS_E_CORRUPT: return "corrupt";
+    case PS_E_UNSUPPORTED: return "unsupported";
+    case PS_E_LIMIT: return "limit";
+    case PS_E_SYNTAX: return "syntax";
+    case PS_E_EVAL: return "eval";
+    case PS_E_USAGE: return "usage";
+    case PS_E_UNSAFE: return "unsafe";
+    case PS_E_INTERNAL: return "internal";
+    case PS_E__COUNT: break;
+    }
+    return "internal";
 }
 
 const char *

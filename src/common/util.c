@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * util.c - byte buffer, hashing, u64 map, interner, time helpers.
+ * util.c - byte buffer, hashing, u64 map, interner, time and byte-size
+ * formatting.
  * See ps_util.h for ownership rules.
  */
 #define _GNU_SOURCE
@@ -353,6 +354,23 @@ ps_fmt_duration_ms(int64_t ms, char *buf, size_t n)
         snprintf(buf, n, "%s%" PRIu64 "m%ss", sign, m, sec);
     else
         snprintf(buf, n, "%s%ss", sign, sec);
+}
+
+const char *
+ps_fmt_bytes(uint64_t bytes, char *buf, size_t n)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, n, "%" PRIu64 " B", bytes);
+    else
+        snprintf(buf, n, "%.1f %s", v, unit[u]);
+    return buf;
 }
 
 static int

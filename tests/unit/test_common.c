@@ -223,6 +223,35 @@ test_diags(void **state)
     ps_diags_free(&d);
 }
 
+/* The inventory JSON "status"/"code" values and the CLI size column. */
+static void
+test_err_names_and_bytes(void **state)
+{
+    (void)state;
+    assert_string_equal(ps_err_name(PS_OK), "ok");
+    assert_string_equal(ps_err_name(PS_E_LIMIT), "limit");
+    assert_string_equal(ps_err_name(PS_E_UNSAFE), "unsafe");
+    assert_string_equal(ps_err_name(PS_E_IO), "io");
+    assert_string_equal(ps_err_name(PS_E_CORRUPT), "corrupt");
+    assert_string_equal(ps_err_name((enum ps_err)999), "internal");
+    /* every code has its own name, one short lowercase word */
+    for (int a = 0; a < PS_E__COUNT; a++) {
+        const char *na = ps_err_name((enum ps_err)a);
+        assert_true(strlen(na) > 0 && strspn(na, "abcdefghijklmnopqrstuvwxyz") == strlen(na));
+        for (int b = a + 1; b < PS_E__COUNT; b++)
+            assert_string_not_equal(na, ps_err_name((enum ps_err)b));
+    }
+    char buf[32];
+    assert_string_equal(ps_fmt_bytes(0, buf, sizeof(buf)), "0 B");
+    assert_string_equal(ps_fmt_bytes(1023, buf, sizeof(buf)), "1023 B");
+    assert_string_equal(ps_fmt_bytes(1024, buf, sizeof(buf)), "1.0 KiB");
+    assert_string_equal(ps_fmt_bytes(12897485, buf, sizeof(buf)), "12.3 MiB");
+    assert_string_equal(ps_fmt_bytes((uint64_t)3 << 30, buf, sizeof(buf)), "3.0 GiB");
+    assert_string_equal(ps_fmt_bytes((uint64_t)2048 << 40, buf, sizeof(buf)), "2048.0 TiB");
+    assert_string_equal(ps_fmt_bytes(UINT64_MAX, buf, sizeof(buf)), "16777216.0 TiB");
+    assert_true(ps_fmt_bytes(1u << 20, buf, 4) == buf && strlen(buf) == 3);
+}
+
 int
 main(void)
 {
@@ -237,6 +266,7 @@ main(void)
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_quantile),
         cmocka_unit_test(test_diags),
+        cmocka_unit_test(test_err_names_and_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
