@@ -86,7 +86,6 @@ struct ctx {
     const char **names;         /* sorted, distinct */
     size_t nnames;
     uint64_t loaded, capped, hist_skipped;
-    int total_capped_said;
     struct root_info *roots;
     size_t nroots;
     /* current series/root being loaded */
@@ -112,9 +111,10 @@ wanted(const struct ctx *c, const char *s, size_t n)
     size_t lo = 0, hi = c->nnames;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int r = strncmp(c->names[mid], s, n);
-        if (r == 0 && c->names[mid][n] != '\0')
-            r = 1;
+        size_t ln = strlen(c->names[mid]);
+        int r = memcmp(c->names[mid], s, ln < n ? ln : n); /* s may hold NULs */
+        if (r == 0)
+            r = (ln > n) - (ln < n);
         if (r == 0)
             return 1;
         if (r < 0)
@@ -144,13 +144,6 @@ static int
 add_sample(struct ctx *c, uint32_t id, int64_t t, double v, uint32_t src)
 {
     if (c->loaded >= MAX_SAMPLES_TOTAL) {
-        if (!c->total_capped_said) {
-            c->total_capped_said = 1;
-            ps_diag_add(&c->in->diags, PS_SEV_WARN, PS_E_LIMIT,
-                        ps_facts_source_path(c->in->facts, src), PS_OFF_NONE, 0, PH,
-                        "%llu TSDB samples loaded: the limit; later samples are not loaded",
-                        (unsigned long long)MAX_SAMPLES_TOTAL);
-        }
         c->capped++;
         return 0;
     }
@@ -254,9 +247,13 @@ load_series(struct ctx *c, struct ps_tsdb_block *b, uint32_t ref, struct ps_tsdb
         if (sg >= b->nsegs || b->segs[sg].p == NULL ||
             ps_tsdb_chunk_at(&b->segs[sg], off, &ch) != PS_OK || !ch.crc_ok)
             continue; /* the TSDB stage reports damaged chunks */
-        if (ch.enc != PS_TSDB_ENC_XOR) {
+        if (ch.enc != PS_TSDB_ENC_XOR || c->loaded >= MAX_SAMPLES_TOTAL) {
+            /* not decoded: a histogram chunk, or the total limit is reached */
             int k = ps_tsdb_chunk_num_samples(ch.enc, ch.data, ch.len);
-            c->hist_skipped += k > 0 ? (uint64_t)k : 0;
+            if (ch.enc != PS_TSDB_ENC_XOR)
+                c->hist_skipped += k > 0 ? (uint64_t)k : 0;
+            else
+                c->capped += k > 0 ? (uint64_t)k : 0;
             continue;
         }
         struct ps_tsdb_xor_it it;
