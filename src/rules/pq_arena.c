@@ -112,3 +112,43 @@ pq_arena_free(struct pq_arena *a)
     a->head = NULL;
     a->used_total = 0;
 }
+
+void *
+pq_pool_get(struct pq_pool *pl, size_t n, size_t *cap)
+{
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; pl != NULL && i < pl->n; i++)
+        if (pl->b[i].cap >= n && (best == SIZE_MAX || pl->b[i].cap < pl->b[best].cap))
+            best = i;
+    if (best == SIZE_MAX) {
+        *cap = n ? n : 1;
+        return malloc(*cap);
+    }
+    void *p = pl->b[best].p;
+    *cap = pl->b[best].cap;
+    pl->b[best] = pl->b[--pl->n];
+    return p;
+}
+
+void
+pq_pool_put(struct pq_pool *pl, void *p, size_t cap)
+{
+    if (p == NULL)
+        return;
+    if (pl == NULL || pl->n == PQ_POOL_SLOTS) {
+        free(p);
+        return;
+    }
+    pl->b[pl->n].p = p;
+    pl->b[pl->n].cap = cap;
+    pl->n++;
+}
+
+void
+pq_pool_free(struct pq_pool *pl)
+{
+    for (size_t i = 0; pl != NULL && i < pl->n; i++)
+        free(pl->b[i].p);
+    if (pl != NULL)
+        pl->n = 0;
+}

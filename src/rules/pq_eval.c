@@ -50,14 +50,20 @@ pq_cache_new(const struct pq_expr *e)
 void
 pq_cache_free(struct pq_selcache *c, uint32_t n)
 {
+    pq_cache_free_pool(c, n, NULL);
+}
+
+void
+pq_cache_free_pool(struct pq_selcache *c, uint32_t n, struct pq_pool *pool)
+{
     if (c == NULL)
         return;
     for (uint32_t i = 0; i < n; i++) {
         free(c[i].ids);
         free(c[i].ser);
-        free(c[i].pv);
-        free(c[i].pt);
-        free(c[i].pok);
+        pq_pool_put(pool, c[i].pv, c[i].pv_cap);
+        pq_pool_put(pool, c[i].pt, c[i].pt_cap);
+        pq_pool_put(pool, c[i].pok, c[i].pok_cap);
     }
     free(c);
 }
@@ -237,6 +243,21 @@ pq_sel_cache(struct pq_ctx *c, const struct pq_node *n)
     return sel_resolve(c, n, &sc) == 0 ? sc : NULL;
 }
 
+int
+pq_cache_grids(struct pq_ctx *c, struct pq_selcache *sc, size_t ncell, int with_t)
+{
+    if (ncell > SIZE_MAX / sizeof(double))
+        return -1;
+    sc->pv = pq_pool_get(c->pool, ncell * sizeof(double), &sc->pv_cap);
+    if (with_t)
+        sc->pt = pq_pool_get(c->pool, ncell * sizeof(int64_t), &sc->pt_cap);
+    sc->pok = pq_pool_get(c->pool, ncell, &sc->pok_cap);
+    if (sc->pv == NULL || (with_t && sc->pt == NULL) || sc->pok == NULL)
+        return -1;
+    memset(sc->pok, 0, ncell);
+    return 0;
+}
+
 /* Every step's value of an instant selector, series by series (the
  * samples of one series are read in order, once). */
 static int
@@ -247,10 +268,7 @@ precompute_instant(struct pq_ctx *c, const struct pq_node *n, struct pq_selcache
         sc->pre = -1;
         return 0;
     }
-    sc->pv = malloc(ns * nser * sizeof(*sc->pv));
-    sc->pt = malloc(ns * nser * sizeof(*sc->pt));
-    sc->pok = calloc(ns * nser, 1);
-    if (sc->pv == NULL || sc->pt == NULL || sc->pok == NULL)
+    if (pq_cache_grids(c, sc, ns * nser, 1) != 0)
         return oom(c);
     for (size_t i = 0; i < nser; i++) {
         const struct pq_selser *se = &sc->ser[i];

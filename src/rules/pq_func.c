@@ -552,9 +552,7 @@ precompute_range(struct pq_ctx *c, const struct pq_node *call, int id,
         sc->pre = -1;
         return 0;
     }
-    sc->pv = malloc(ns * nser * sizeof(*sc->pv));
-    sc->pok = calloc(ns * nser, 1);
-    if (sc->pv == NULL || sc->pok == NULL)
+    if (pq_cache_grids(c, sc, ns * nser, 0) != 0)
         return ferr(c, "out of memory");
     /* For functions that look at adjacent sample pairs, the number of
      * pairs of interest up to each sample (pairs (j - 1, j), j <= i):

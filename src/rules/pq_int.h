@@ -42,6 +42,24 @@ char *pq_strdup(struct pq_arena *a, const char *s, size_t n);
 void pq_arena_reset(struct pq_arena *a);   /* keeps the first block */
 void pq_arena_free(struct pq_arena *a);
 
+/* Large buffers given back by one rule for the next to reuse (the
+ * per-step grids of the selector caches are megabytes each; taking fresh
+ * ones from the system for every rule costs page faults). Owned by the
+ * evaluation of a rule set; NULL pools just malloc and free. */
+#define PQ_POOL_SLOTS 16
+struct pq_pool {
+    struct {
+        void *p;
+        size_t cap;
+    } b[PQ_POOL_SLOTS];
+    size_t n;
+};
+/* A buffer of at least n bytes (not zeroed), its size in *cap. */
+void *pq_pool_get(struct pq_pool *pl, size_t n, size_t *cap);
+/* Give p (cap bytes, may be NULL) back; freed if the pool is full. */
+void pq_pool_put(struct pq_pool *pl, void *p, size_t cap);
+void pq_pool_free(struct pq_pool *pl);   /* frees every buffer held */
+
 /* ---- syntax tree ---- */
 enum pq_type { PQ_T_SCALAR, PQ_T_VECTOR, PQ_T_MATRIX, PQ_T_STRING };
 
@@ -196,6 +214,7 @@ struct pq_selcache {
     double *pv;
     int64_t *pt;
     uint8_t *pok;
+    size_t pv_cap, pt_cap, pok_cap;   /* their sizes in bytes (for the pool) */
 };
 
 #ifndef PQ_PRECOMPUTE_MAX
@@ -214,6 +233,7 @@ struct pq_ctx {
     int64_t grid_t0, grid_step;
     size_t grid_n;
     struct pq_sigcache *sigc;    /* match signatures by series, or NULL */
+    struct pq_pool *pool;        /* buffers to reuse, or NULL */
     char err[PQ_ERRLEN];
 };
 
@@ -250,6 +270,11 @@ struct pq_selcache *pq_sel_cache(struct pq_ctx *c, const struct pq_node *n);
 /* Prepare a cache for e: returns calloc'd array of e->nsel entries. */
 struct pq_selcache *pq_cache_new(const struct pq_expr *e);
 void pq_cache_free(struct pq_selcache *c, uint32_t n);
+/* The same, giving the per-step grids to pool (may be NULL). */
+void pq_cache_free_pool(struct pq_selcache *c, uint32_t n, struct pq_pool *pool);
+/* Allocate the per-step grids of sc for ns x nser entries from c->pool:
+ * pv, pok (zeroed) and, if with_t, pt. 0, or -1 on OOM. */
+int pq_cache_grids(struct pq_ctx *c, struct pq_selcache *sc, size_t ncell, int with_t);
 
 /* Evaluate e at ctx->t into *out (arena-owned). PS_E_EVAL + ctx->err on error. */
 enum ps_err pq_eval(struct pq_ctx *ctx, const struct pq_expr *e, pq_value *out);

@@ -66,7 +66,7 @@ alert_state_free(struct alert_state *st)
     free(st->v);
     free(st->order);
     ps_map64_free(&st->idx);
-    pq_cache_free(st->cache, st->ncache);
+    pq_cache_free_pool(st->cache, st->ncache, st->pool);
     pq_sigcache_free(st->sigc);
     pq_arena_free(&st->arena);
     memset(st, 0, sizeof(*st));
@@ -127,6 +127,7 @@ alert_state_step(struct alert_state *st, const struct rule *r, const struct ps_f
             st->sigc->nseries = ps_facts_nseries(f);
     }
     c.sigc = st->sigc;
+    c.pool = st->pool;
     pq_value v;
     if (pq_eval(&c, r->expr, &v) != PS_OK) {
         snprintf(err, errn, "%s", c.err);

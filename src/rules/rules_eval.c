@@ -441,12 +441,16 @@ track_firing(struct alert_state *st, struct episode *ep, int64_t t, int *any)
 static int
 run_rule(const struct rule *r, const struct ps_facts *f, int64_t start, int64_t end,
          int64_t step, const struct ps_rules_opts *o, struct findings *out,
-         struct ps_diags *d)
+         struct ps_diags *d, struct pq_pool *pool, struct pq_arena *arena)
 {
     struct alert_state st;
     struct episode ep;
     memset(&ep, 0, sizeof(ep));
     alert_state_init(&st, r);
+    /* the rules of one evaluation share big buffers and the arena */
+    st.pool = pool;
+    st.arena = *arena;
+    memset(arena, 0, sizeof(*arena));
     st.grid_t0 = start;
     st.grid_step = step;
     st.grid_n = (size_t)((end - start) / step) + 1;
@@ -485,6 +489,9 @@ run_rule(const struct rule *r, const struct ps_facts *f, int64_t start, int64_t 
             rc = -1;
     }
     episode_clear(&ep);
+    *arena = st.arena;
+    memset(&st.arena, 0, sizeof(st.arena));
+    pq_arena_reset(arena);
     alert_state_free(&st);
     return rc;
 }
@@ -538,6 +545,8 @@ ps_rules_eval(const struct ps_rules *rs, const struct ps_facts *f,
     out->end = end;
     out->step = step;
     struct findings fs = {0};
+    struct pq_pool pool = {0};
+    struct pq_arena arena = {0};
     struct ps_skipped *sk = NULL;
     size_t nsk = 0, capsk = 0;
     enum ps_err rc = PS_OK;
@@ -561,9 +570,11 @@ ps_rules_eval(const struct ps_rules *rs, const struct ps_facts *f,
             continue;
         }
         strvec_free(&miss);
-        if (run_rule(r, f, start, end, step, o, &fs, d) != 0)
+        if (run_rule(r, f, start, end, step, o, &fs, d, &pool, &arena) != 0)
             rc = PS_E_NOMEM;
     }
+    pq_pool_free(&pool);
+    pq_arena_free(&arena);
     if (fs.n > 1)
         qsort(fs.v, fs.n, sizeof(*fs.v), cmp_finding);
     if (nsk > 1)

@@ -85,6 +85,7 @@ struct alert_state {
     uint32_t ncache;
     struct pq_arena arena;
     struct pq_sigcache *sigc;
+    struct pq_pool *pool;         /* borrowed; NULL: plain malloc/free */
     int64_t grid_t0, grid_step;   /* the steps to come, if known (pq_ctx) */
     size_t grid_n;
 };
