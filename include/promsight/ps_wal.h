@@ -133,7 +133,8 @@ struct ps_wal_reader {
     ps_wal_record_fn on_record;
     ps_wal_corrupt_fn on_corruption;
     void *ctx;
-    /* Optional: where to decompress a snappy record of n bytes (NULL:
+    /* Optional: where to decompress a snappy record: n bytes, the record
+     * plus a few bytes of slack the decoder may overwrite (NULL:
      * the reader's own buffer). Lets a consumer receive records without
      * a copy; the bytes must stay valid until on_record returns. */
     uint8_t *(*out_reserve)(void *ctx, size_t n);

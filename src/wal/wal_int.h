@@ -15,6 +15,13 @@
  * (three interleaved SSE4.2 chains, see wal_crc.c). Thread-safe. */
 uint32_t wal_crc32c(const void *p, size_t n);
 
+/* Bytes a wal_snappy_decode output buffer needs after the record. */
+#define WAL_SNAPPY_SLACK 16
+/* Decode the snappy raw block src[0..n) whose stated length is out into
+ * dst, which has room for out + WAL_SNAPPY_SLACK bytes (the slack may be
+ * overwritten). 0 on success, -1 on any input libsnappy rejects. */
+int wal_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t out);
+
 struct wal_pipe;
 
 /* Called on the worker thread, in order, with exactly one of r / c set. */

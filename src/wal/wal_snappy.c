@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * wal_snappy.c - decoder for snappy raw blocks (the compression of WAL
+ * records), accepting exactly the inputs libsnappy's snappy_uncompress
+ * accepts and producing the same bytes; test_wal_snappy.c checks both
+ * against libsnappy, on valid and on damaged blocks.
+ *
+ * Why not libsnappy: WAL sample records are mostly short literals and
+ * short copies (varint deltas and 8-byte floats), where libsnappy 1.1.9
+ * calls memmove for many elements; with a few bytes of slack after the
+ * output this decoder copies 16 bytes unconditionally for every element
+ * of up to 16 bytes instead. On the remote-write bench WAL it is the
+ * largest single cost of a read (docs/format-wal.md, Benchmark).
+ *
+ * Block layout (github.com/google/snappy format_description.txt):
+ *
+ *   uvarint  uncompressed length (at most 5 bytes, at most 2^32-1)
+ *   element* until the input ends; the tag byte's low 2 bits say which:
+ *     00 literal: len-1 = tag>>2 if < 60, else the next (tag>>2)-59
+ *        bytes little-endian; then len bytes copied to the output
+ *     01 copy, len 4 + ((tag>>2)&7), offset ((tag>>5)<<8) | next byte
+ *     10 copy, len 1 + (tag>>2), offset = next 2 bytes little-endian
+ *     11 copy, len 1 + (tag>>2), offset = next 4 bytes little-endian
+ *   A copy repeats len bytes starting offset bytes back in the output
+ *   (it may overlap what it writes); offset 0 or beyond the start is an
+ *   error, as is any element that runs past the input or the output, and
+ *   an output shorter than the stated length.
+ */
+#include "wal_int.h"
+
+#include <string.h>
+
+static inline uint32_t
+le_n(const uint8_t *p, unsigned k)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < k; i++)
+        v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+
+int
+wal_snappy_decode(const uint8_t *ip, size_t n, uint8_t *dst, size_t out)
+{
+    const uint8_t *end = ip + n;
+    /* the preamble: a uvarint of at most 5 bytes that must equal out */
+    uint64_t len64 = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        if (ip == end || shift > 28)
+            return -1;
+        uint8_t b = *ip++;
+        len64 |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80)
+            break;
+    }
+    if (len64 != out)
+        return -1;
+    uint8_t *op = dst;
+    uint8_t *const oend = dst + out;
+    while (ip < end) {
+        uint8_t tag = *ip++;
+        size_t len, off;
+        switch (tag & 3) {
+        case 0:
+            len = tag >> 2;
+            if (len >= 60) {
+                unsigned k = (unsigned)len - 59;
+                if ((size_t)(end - ip) < k)
+                    return -1;
+                len = le_n(ip, k);
+                ip += k;
+            }
+            len += 1; /* cannot wrap: len <= 2^32 */
+            if ((size_t)(end - ip) < len || (size_t)(oend - op) < len)
+                return -1;
+            /* op + 16 <= oend + 15 < the slack's end */
+            if (len <= 16 && end - ip >= 16)
+                memcpy(op, ip, 16);
+            else
+                memcpy(op, ip, len);
+            op += len;
+            ip += len;
+            continue;
+        case 1:
+            if (ip == end)
+                return -1;
+            len = 4 + ((tag >> 2) & 7);
+            off = ((size_t)(tag >> 5) << 8) | *ip++;
+            break;
+        case 2:
+            if (end - ip < 2)
+                return -1;
+            len = 1 + (tag >> 2);
+            off = le_n(ip, 2);
+            ip += 2;
+            break;
+        default:
+            if (end - ip < 4)
+                return -1;
+            len = 1 + (tag >> 2);
+            off = le_n(ip, 4);
+            ip += 4;
+            break;
+        }
+        if (off == 0 || off > (size_t)(op - dst) || len > (size_t)(oend - op))
+            return -1;
+        const uint8_t *src = op - off;
+        if (off >= 16 && len <= 16) {
+            memcpy(op, src, 16); /* src + 16 <= op: no overlap */
+        } else if (off >= 8) {
+            /* 8-byte steps never overlap; the last may run into slack */
+            for (size_t i = 0; i < len; i += 8)
+                memcpy(op + i, src + i, 8);
+        } else {
+            for (size_t i = 0; i < len; i++) /* a short repeating pattern */
+                op[i] = src[i];
+        }
+        op += len;
+    }
+    return op == oend ? 0 : -1;
+}
