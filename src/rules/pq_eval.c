@@ -147,6 +147,16 @@ sel_resolve(struct pq_ctx *c, const struct pq_node *n, struct pq_selcache **out)
         for (size_t j = 0; j < se->ns && !se->has_stale; j++)
             se->has_stale = pq_is_stale(se->s[j].v);
         sc->any_stale |= se->has_stale;
+        /* as pq_labels_drop_name, when it would not copy */
+        if (nl > 0 && strcmp(se->lab[0].name, "__name__") == 0) {
+            se->dlab = se->lab + 1;
+            se->dnlab = se->nlab - 1;
+            se->dl_ok = 1;
+        } else if (pq_label_get(se->lab, se->nlab, "__name__") == NULL) {
+            se->dlab = se->lab;
+            se->dnlab = se->nlab;
+            se->dl_ok = 1;
+        }
     }
     sc->done = 1;
     return 0;

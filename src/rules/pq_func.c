@@ -725,14 +725,20 @@ pq_call(struct pq_ctx *c, const struct pq_node *n, pq_value *out)
                 if (!sc->pok[base + i])
                     continue;
                 struct pq_el *e = &out->vec[k++];
-                e->lab = sc->ser[i].lab;
-                e->nlab = sc->ser[i].nlab;
-                e->sid = sc->ser[i].id;
+                const struct pq_selser *se = &sc->ser[i];
+                e->lab = se->lab;
+                e->nlab = se->nlab;
+                e->sid = se->id;
                 e->v = sc->pv[base + i];
                 e->t = c->t;
-                if (id != F_LAST_OT &&
-                    pq_labels_drop_name(c->a, e->lab, e->nlab, &e->lab, &e->nlab) != 0)
+                if (id == F_LAST_OT)
+                    continue;
+                if (se->dl_ok) {
+                    e->lab = se->dlab;
+                    e->nlab = se->dnlab;
+                } else if (pq_labels_drop_name(c->a, e->lab, e->nlab, &e->lab, &e->nlab) != 0) {
                     return ferr(c, "out of memory");
+                }
             }
             out->n = k;
             return 0;

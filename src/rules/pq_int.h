@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -197,6 +198,10 @@ struct pq_selser {           /* one matching series, borrowed from the store */
     uint32_t nlab;
     uint32_t id;
     int has_stale;           /* any stale marker among its samples */
+    /* The labels without __name__, when that needs no copy (dl_ok). */
+    const struct ps_label *dlab;
+    uint32_t dnlab;
+    int dl_ok;
     size_t hint;             /* sample index found at the last evaluation */
     size_t hint_lo;          /* first sample of the last range */
 };
@@ -308,8 +313,15 @@ int pq_labels_project(struct pq_arena *a, const struct ps_label *l, uint32_t n,
 /* Format as metric{a="b",...} into buf (for tests and messages). */
 void pq_labels_format(const struct ps_label *l, uint32_t n, char *buf, size_t len);
 
-/* Prometheus' stale marker. */
-int pq_is_stale(double v);
+/* Prometheus' stale marker (inline: tested for every sample read). */
+#define PQ_STALE_BITS 0x7ff0000000000002ULL
+static inline int
+pq_is_stale(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof(b));
+    return b == PQ_STALE_BITS;
+}
 double pq_stale_nan(void);
 
 #endif

@@ -23,15 +23,7 @@ streq(const char *a, const char *b)
     return a == b || strcmp(a, b) == 0;
 }
 
-static const uint64_t stale_bits = 0x7ff0000000000002ULL;
-
-int
-pq_is_stale(double v)
-{
-    uint64_t b;
-    memcpy(&b, &v, sizeof(b));
-    return b == stale_bits;
-}
+static const uint64_t stale_bits = PQ_STALE_BITS;
 
 double
 pq_stale_nan(void)
