@@ -175,8 +175,10 @@ dec_series(struct ps_wal_decoder *d, struct ps_dec *dd,
     return PS_OK;
 }
 
-/* Zigzag varint with a one-byte fast path; returns 0 on a short or
- * overlong varint (the caller then reports the record as malformed). */
+/* Zigzag varint with one- and two-byte fast paths (time deltas are one
+ * byte, ref deltas within a record of thousands of series two); returns
+ * -1 on a short and -2 on an overlong varint (the caller then reports the
+ * record as malformed). */
 static inline int
 fast_varint(const uint8_t **pp, const uint8_t *end, int64_t *out)
 {
@@ -185,6 +187,9 @@ fast_varint(const uint8_t **pp, const uint8_t *end, int64_t *out)
     if (p < end && *p < 0x80) {
         u = *p;
         *pp = p + 1;
+    } else if (end - p >= 2 && p[1] < 0x80) {
+        u = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        *pp = p + 2;
     } else {
         int n = ps_uvarint(p, end, &u);
         if (n <= 0)
