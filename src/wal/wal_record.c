@@ -175,10 +175,10 @@ dec_series(struct ps_wal_decoder *d, struct ps_dec *dd,
     return PS_OK;
 }
 
-/* Zigzag varint with one- and two-byte fast paths (time deltas are one
- * byte, ref deltas within a record of thousands of series two); returns
- * -1 on a short and -2 on an overlong varint (the caller then reports the
- * record as malformed). */
+/* Zigzag varint with one- to three-byte fast paths (time deltas are one
+ * byte, ref deltas within a record of thousands of series two or three:
+ * zigzag doubles them); returns -1 on a short and -2 on an overlong
+ * varint (the caller then reports the record as malformed). */
 static inline int
 fast_varint(const uint8_t **pp, const uint8_t *end, int64_t *out)
 {
@@ -190,6 +190,10 @@ fast_varint(const uint8_t **pp, const uint8_t *end, int64_t *out)
     } else if (end - p >= 2 && p[1] < 0x80) {
         u = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
         *pp = p + 2;
+    } else if (end - p >= 3 && p[1] >= 0x80 && p[2] < 0x80) {
+        u = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+            (uint64_t)p[2] << 14;
+        *pp = p + 3;
     } else {
         int n = ps_uvarint(p, end, &u);
         if (n <= 0)
