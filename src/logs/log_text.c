@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "logs/logs_int.h"
 #include "promsight/ps_redact.h"
@@ -143,38 +146,74 @@ starts_with_word(const unsigned char *s, size_t n, const char *w, size_t wl)
     return 1;
 }
 
+/* 1 if a trigger starts at u[i] (i + 1 < n). */
+static int
+trigger_at(const unsigned char *u, size_t n, size_t i)
+{
+    unsigned p = (unsigned)u[i] << 8 | u[i + 1];
+    if (!((trigger_pairs[p >> 6] >> (p & 63)) & 1))
+        return 0;
+    if (u[i] == '@')
+        return 1;
+    /* Only the words starting with this letter can match here. */
+    const unsigned char *at = u + i;
+    size_t left = n - i;
+    switch (u[i] | 0x20) {
+    case 'b':
+        return starts_with_word(at, left, "bearer", 6) ||
+               starts_with_word(at, left, "basic", 5);
+    case 'p': return starts_with_word(at, left, "pass", 4);
+    case 's': return starts_with_word(at, left, "secret", 6);
+    case 't': return starts_with_word(at, left, "token", 5);
+    case 'c': return starts_with_word(at, left, "credential", 10);
+    case 'k': return starts_with_word(at, left, "key", 3);
+    case 'a': return starts_with_word(at, left, "auth", 4);
+    default: return 0;
+    }
+}
+
 int
 ps_log_may_hold_secret(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     if (n > 0 && u[n - 1] == '@')
         return 1;
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned p = (unsigned)u[i] << 8 | u[i + 1];
-        if (!((trigger_pairs[p >> 6] >> (p & 63)) & 1))
-            continue;
-        if (u[i] == '@')
-            return 1;
-        /* Only the words starting with this letter can match here. */
-        const unsigned char *at = u + i;
-        size_t left = n - i;
-        int hit = 0;
-        switch (u[i] | 0x20) {
-        case 'b':
-            hit = starts_with_word(at, left, "bearer", 6) ||
-                  starts_with_word(at, left, "basic", 5);
-            break;
-        case 'p': hit = starts_with_word(at, left, "pass", 4); break;
-        case 's': hit = starts_with_word(at, left, "secret", 6); break;
-        case 't': hit = starts_with_word(at, left, "token", 5); break;
-        case 'c': hit = starts_with_word(at, left, "credential", 10); break;
-        case 'k': hit = starts_with_word(at, left, "key", 3); break;
-        case 'a': hit = starts_with_word(at, left, "auth", 4); break;
-        default: break;
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* 16 pair positions at a time: the same pairs as trigger_pairs
+     * ('@' + any byte, or the two letters with ASCII case folded by
+     * OR 0x20, which maps no other byte onto a letter); candidates are
+     * then checked one by one. */
+    const __m128i fold = _mm_set1_epi8(0x20);
+#define PS_EQ(x, ch) _mm_cmpeq_epi8((x), _mm_set1_epi8(ch))
+#define PS_PAIR(c0, c1) _mm_and_si128(PS_EQ(a, c0), PS_EQ(b, c1))
+    for (; i + 17 <= n; i += 16) {
+        __m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        __m128i r1 = _mm_loadu_si128((const __m128i *)(const void *)(u + i + 1));
+        __m128i a = _mm_or_si128(r0, fold), b = _mm_or_si128(r1, fold);
+        __m128i m = PS_EQ(r0, '@');
+        m = _mm_or_si128(m, _mm_and_si128(PS_EQ(a, 'b'),
+                                          _mm_or_si128(PS_EQ(b, 'a'), PS_EQ(b, 'e'))));
+        m = _mm_or_si128(m, PS_PAIR('p', 'a'));
+        m = _mm_or_si128(m, PS_PAIR('s', 'e'));
+        m = _mm_or_si128(m, PS_PAIR('t', 'o'));
+        m = _mm_or_si128(m, PS_PAIR('c', 'r'));
+        m = _mm_or_si128(m, PS_PAIR('k', 'e'));
+        m = _mm_or_si128(m, PS_PAIR('a', 'u'));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        while (mask != 0) {
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            mask &= mask - 1;
+            if (trigger_at(u, n, i + k))
+                return 1;
         }
-        if (hit)
-            return 1;
     }
+#undef PS_PAIR
+#undef PS_EQ
+#endif
+    for (; i + 1 < n; i++)
+        if (trigger_at(u, n, i))
+            return 1;
     return 0;
 }
 
