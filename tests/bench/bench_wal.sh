@@ -16,7 +16,10 @@
 # on a copy holding only wal/ (loopback address, empty config), then the
 # ratio. Peak RSS is also measured on the first segment alone, to show
 # memory follows series, not WAL bytes. Big files are deleted at the end.
-#   env: PROMSIGHT (binary), BENCH_DIR (scratch, default build/bench)
+#   env: PROMSIGHT (binary), BENCH_DIR (scratch, default build/bench),
+#        WAL_FROM (optional: a directory with plain/wal and snappy/wal made
+#        by an earlier run - generation is skipped and they are kept),
+#        RUNS (promsight runs per WAL, best kept; default 3)
 set -eu
 : "${PROMSIGHT:?}"
 BENCH_DIR=${BENCH_DIR:-build/bench}
@@ -29,6 +32,7 @@ rm -rf "$W"
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
 trap 'rm -rf "$W/plain" "$W/snappy" "$W/gen" "$W/rwdata" "$W/replay"' EXIT INT TERM
+RUNS=${RUNS:-3}
 SERIES=20000
 SCRAPES=1000
 PORT=$((19100 + $$ % 800))
@@ -60,6 +64,12 @@ wait_log() { # file pattern seconds
     return 1
 }
 
+if [ -n "${WAL_FROM:-}" ]; then
+    WAL_FROM=$(cd "$WAL_FROM" && pwd)
+    echo "using the WALs in $WAL_FROM (not generated, kept)"
+    ln -s "$WAL_FROM/plain" "$W/plain"
+    ln -s "$WAL_FROM/snappy" "$W/snappy"
+else
 echo "generating $SERIES label sets"
 python3 "$HERE/wal/labels.py" "$SERIES" >"$W/labels.jsonl"
 
@@ -90,10 +100,11 @@ echo "  ingested in $(( $(now_ms) - t0 )) ms"
 mkdir -p "$W/snappy"
 mv "$W/rwdata/wal" "$W/snappy/wal"
 rm -rf "$W/rwdata"
+fi
 
 run_promsight() { # dir threads -> sets PS_MS PS_RSS
     best=""
-    for i in 1 2 3; do
+    for i in $(seq "$RUNS"); do
         t0=$(now_ms)
         /usr/bin/time -f '%M %U %S' -o "$W/rss" "$PROMSIGHT" wal --threads "$2" --format json "$1" >"$W/ps.json"
         dt=$(( $(now_ms) - t0 ))
