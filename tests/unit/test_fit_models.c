@@ -15,17 +15,6 @@
 
 #include "promsight/ps_fit.h"
 
-/* |a - b| <= eps (cmocka 1.1.5 has no float assertion) */
-#define assert_near(a, b, eps)                                                 \
-    do {                                                                       \
-        double a_ = (a), b_ = (b);                                             \
-        if (!(fabs(a_ - b_) <= (eps))) {                                       \
-            print_error("%s = %.17g, expected %.17g (+- %g)\n", #a, a_, b_,     \
-                        (double)(eps));                                        \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
-
 static gsl_rng *
 rng_new(unsigned long seed)
 {

@@ -12,16 +12,6 @@
 #include "promsight/ps_facts.h"
 #include "promsight/ps_plan.h"
 
-#define assert_near(a, b, eps)                                                 \
-    do {                                                                       \
-        double a_ = (a), b_ = (b);                                             \
-        if (!(fabs(a_ - b_) <= (eps))) {                                       \
-            print_error("%s = %.17g, expected %.17g (+- %g)\n", #a, a_, b_,     \
-                        (double)(eps));                                        \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
-
 #define T0 1795502099000LL /* ms */
 #define STEP 60000LL       /* 1 min */
 #define NPTS 240           /* 4 hours */

@@ -10,16 +10,6 @@
 
 #include "promsight/ps_plan.h"
 
-#define assert_near(a, b, eps)                                                 \
-    do {                                                                       \
-        double a_ = (a), b_ = (b);                                             \
-        if (!(fabs(a_ - b_) <= (eps))) {                                       \
-            print_error("%s = %.17g, expected %.17g (+- %g)\n", #a, a_, b_,     \
-                        (double)(eps));                                        \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
-
 /* models/sizing.yaml holds exactly the built-in defaults, each with a source. */
 static void
 test_sizing_yaml_matches_defaults(void **state)

@@ -9,6 +9,7 @@
 #ifndef PS_TEST_UTIL_H
 #define PS_TEST_UTIL_H
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,18 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+/* |a - b| <= eps, printing both values on failure (cmocka 1.1.5 has no
+ * float assertion). */
+#define assert_near(a, b, eps)                                                 \
+    do {                                                                       \
+        double a_ = (a), b_ = (b);                                             \
+        if (!(fabs(a_ - b_) <= (eps))) {                                       \
+            print_error("%s = %.17g, expected %.17g (+- %g)\n", #a, a_, b_,     \
+                        (double)(eps));                                        \
+            fail();                                                            \
+        }                                                                      \
+    } while (0)
 
 static inline const char *
 ps_test_shared(void)
