@@ -57,3 +57,12 @@ rp_sev_rank(const char *sev)
         return 2;
     return 3;
 }
+
+void
+rp_point_time(const json_t *t, char *buf, size_t n)
+{
+    if (json_is_string(t))
+        snprintf(buf, n, "%s", json_string_value(t));
+    else
+        ps_fmt_time_ms((int64_t)json_number_value(t), buf, n);
+}

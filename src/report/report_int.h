@@ -18,6 +18,9 @@ const char *rp_cell(const json_t *v, char *buf, size_t n);
 const char *rp_loc(const json_t *o, const char *key, enum ps_lang lang);
 /* "critical" -> 0, "warning" -> 1, "info" -> 2, other -> 3 */
 int rp_sev_rank(const char *sev);
+/* The time of an evidence point ([time, value]: time as RFC 3339 text or
+ * as ms) as RFC 3339 text in buf. */
+void rp_point_time(const json_t *t, char *buf, size_t n);
 /* 1 if the table is sorted (unit test). */
 int ps_tr_table_sorted(void);
 

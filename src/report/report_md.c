@@ -181,8 +181,7 @@ evidence(struct md *m, const json_t *ev)
                 if (j >= 6)
                     break;
                 char buf[96], tbuf[40];
-                const json_t *jt = json_array_get(p, 0);
-                ps_fmt_time_ms((int64_t)json_number_value(jt), tbuf, sizeof(tbuf));
+                rp_point_time(json_array_get(p, 0), tbuf, sizeof(tbuf));
                 snprintf(buf, sizeof(buf), "%s%.6g @ %s", j ? ", " : "",
                          json_number_value(json_array_get(p, 1)), tbuf + 11);
                 put(m, buf);
