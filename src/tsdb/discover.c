@@ -79,16 +79,6 @@ push(char ***v, size_t *n, size_t *cap, char *s)
     return PS_OK;
 }
 
-static char *
-dupstr(const char *s)
-{
-    size_t n = strlen(s);
-    char *r = malloc(n + 1);
-    if (r != NULL)
-        memcpy(r, s, n + 1);
-    return r;
-}
-
 static enum ps_err
 add_root(struct ps_tsdb_scan *s, size_t *cap, const char *dir, char **names,
          size_t n, struct ps_diags *d)
@@ -99,9 +89,9 @@ add_root(struct ps_tsdb_scan *s, size_t *cap, const char *dir, char **names,
     struct ps_tsdb_root *r = &s->roots[s->nroots++];
     memset(r, 0, sizeof(*r));
     ps_diags_init(&r->diags);
-    r->dir = dupstr(dir);
+    r->dir = strdup(dir);
     const char *base = strrchr(dir, '/');
-    r->tenant = dupstr(base != NULL ? base + 1 : dir);
+    r->tenant = strdup(base != NULL ? base + 1 : dir);
     size_t bc = 0, ic = 0, hc = 0;
     for (size_t i = 0; i < n; i++) {
         char *p = ps_tsdb_join(dir, names[i]);
@@ -216,9 +206,9 @@ ps_tsdb_scan(const char *path, struct ps_tsdb_scan *s, struct ps_diags *d)
         struct ps_tsdb_root *r = &s->roots[0];
         memset(r, 0, sizeof(*r));
         ps_diags_init(&r->diags);
-        r->dir = dupstr(dir);
+        r->dir = strdup(dir);
         size_t bc = 0;
-        rc = push(&r->block_dirs, &r->nblocks, &bc, dupstr(dir));
+        rc = push(&r->block_dirs, &r->nblocks, &bc, strdup(dir));
         s->nroots = 1;
     } else {
         rc = walk(s, &cap, dir, 0, d);

@@ -58,16 +58,6 @@ ps_tsdb_ulid_time(const char *s)
     return t;
 }
 
-static char *
-dupstr(const char *s)
-{
-    size_t n = strlen(s);
-    char *r = malloc(n + 1);
-    if (r != NULL)
-        memcpy(r, s, n + 1);
-    return r;
-}
-
 /* Integer field: absent leaves *out; wrong type or range is a diagnostic. */
 static void
 get_int(json_t *o, const char *key, int64_t lo, int64_t hi, int64_t *out,
@@ -194,7 +184,7 @@ parse_compaction(json_t *c, struct ps_tsdb_meta *m, const char *path,
     if (n > 0 && (m->hints = calloc(n, sizeof(char *))) != NULL) {
         for (size_t i = 0; i < n; i++) {
             const char *s = json_string_value(json_array_get(a, i));
-            if (s != NULL && (m->hints[m->nhints] = dupstr(s)) != NULL)
+            if (s != NULL && (m->hints[m->nhints] = strdup(s)) != NULL)
                 m->nhints++;
         }
     }
@@ -215,8 +205,8 @@ parse_thanos(json_t *t, struct ps_tsdb_meta *m, const char *path,
             const char *s = json_string_value(v);
             if (s == NULL || m->nlabels >= n)
                 continue;
-            m->labels[m->nlabels].name = dupstr(k);
-            m->labels[m->nlabels].value = dupstr(s);
+            m->labels[m->nlabels].name = strdup(k);
+            m->labels[m->nlabels].value = strdup(s);
             m->nlabels++;
         }
     }
@@ -226,10 +216,10 @@ parse_thanos(json_t *t, struct ps_tsdb_meta *m, const char *path,
                 path, d, "thanos.downsample.");
     json_t *s = get_typed(t, "source", JSON_STRING, "a string", path, d, "thanos.");
     if (s != NULL)
-        m->source = dupstr(json_string_value(s));
+        m->source = strdup(json_string_value(s));
     json_t *u = get_typed(t, "upload_time", JSON_STRING, "a string", path, d, "thanos.");
     if (u != NULL)
-        m->upload_time = dupstr(json_string_value(u));
+        m->upload_time = strdup(json_string_value(u));
     json_t *is = get_typed(t, "index_stats", JSON_OBJECT, "an object", path, d, "thanos.");
     if (is != NULL) {
         get_int(is, "series_max_size", 0, INT64_MAX, &m->series_max_size, path, d,
@@ -249,7 +239,7 @@ parse_thanos(json_t *t, struct ps_tsdb_meta *m, const char *path,
                 continue;
             }
             struct ps_tsdb_file *ff = &m->files[m->nfiles++];
-            ff->rel_path = dupstr(rp);
+            ff->rel_path = strdup(rp);
             ff->size_bytes = -1;
             get_int(e, "size_bytes", 0, INT64_MAX, &ff->size_bytes, path, d,
                     "thanos.files[].");
@@ -257,8 +247,8 @@ parse_thanos(json_t *t, struct ps_tsdb_meta *m, const char *path,
             if (json_is_object(h)) {
                 const char *hf = json_string_value(json_object_get(h, "hashFunc"));
                 const char *hv = json_string_value(json_object_get(h, "value"));
-                ff->hash_func = hf != NULL ? dupstr(hf) : NULL;
-                ff->hash = hv != NULL ? dupstr(hv) : NULL;
+                ff->hash_func = hf != NULL ? strdup(hf) : NULL;
+                ff->hash = hv != NULL ? strdup(hv) : NULL;
             }
         }
     }
