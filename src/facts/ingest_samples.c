@@ -92,6 +92,8 @@ struct ctx {
     const char *tsdb, *tenant;
     uint32_t src;
     /* WAL */
+    struct ps_tsdb_stone *stones;   /* the current block's, sorted by ref */
+    size_t nstones;
     struct ps_map64 map;        /* WAL ref -> fact series id (wanted refs only) */
     struct ps_wal_decoder dec;
     int64_t min_valid;
@@ -212,12 +214,53 @@ fact_series(struct ctx *c, const char *const *nm, const uint32_t *nl, const char
 /* ---- blocks ---- */
 
 static int
-tombstoned(const struct ps_tsdb_block *b, uint32_t ref, int64_t t)
+stone_cmp(const void *a, const void *b)
 {
-    if (!b->has_tombstones)
-        return 0;
-    for (size_t i = 0; i < b->tomb.n; i++)
-        if (b->tomb.v[i].ref == ref && t >= b->tomb.v[i].mint && t <= b->tomb.v[i].maxt)
+    const struct ps_tsdb_stone *x = a, *y = b;
+    return (x->ref > y->ref) - (x->ref < y->ref);
+}
+
+/* The block's tombstones sorted by series ref (c->stones), so a series
+ * finds its intervals by binary search whatever the file holds. */
+static void
+sort_stones(struct ctx *c, const struct ps_tsdb_block *b)
+{
+    free(c->stones);
+    c->stones = NULL;
+    c->nstones = 0;
+    if (!b->has_tombstones || b->tomb.n == 0)
+        return;
+    c->stones = malloc(b->tomb.n * sizeof(*c->stones));
+    if (c->stones == NULL)
+        return;
+    memcpy(c->stones, b->tomb.v, b->tomb.n * sizeof(*c->stones));
+    c->nstones = b->tomb.n;
+    qsort(c->stones, c->nstones, sizeof(*c->stones), stone_cmp);
+}
+
+/* [*lo, *hi): the intervals of series ref in c->stones. */
+static void
+stones_of(const struct ctx *c, uint64_t ref, size_t *lo, size_t *hi)
+{
+    size_t a = 0, z = c->nstones;
+    while (a < z) {
+        size_t mid = a + (z - a) / 2;
+        if (c->stones[mid].ref < ref)
+            a = mid + 1;
+        else
+            z = mid;
+    }
+    *lo = a;
+    while (a < c->nstones && c->stones[a].ref == ref)
+        a++;
+    *hi = a;
+}
+
+static int
+tombstoned(const struct ctx *c, size_t lo, size_t hi, int64_t t)
+{
+    for (size_t i = lo; i < hi; i++)
+        if (t >= c->stones[i].mint && t <= c->stones[i].maxt)
             return 1;
     return 0;
 }
@@ -241,6 +284,8 @@ load_series(struct ctx *c, struct ps_tsdb_block *b, uint32_t ref, struct ps_tsdb
     uint32_t id;
     if (fact_series(c, nm, nl, vv, vl, s->nlabels, &id) != 0)
         return;
+    size_t slo, shi;
+    stones_of(c, ref, &slo, &shi);
     for (size_t i = 0; i < s->nchunks; i++) {
         uint64_t sg = s->chk[i].ref >> 32, off = s->chk[i].ref & 0xffffffffu;
         struct ps_tsdb_chunk ch;
@@ -261,7 +306,7 @@ load_series(struct ctx *c, struct ps_tsdb_block *b, uint32_t ref, struct ps_tsdb
         double v;
         ps_tsdb_xor_init(&it, ch.data, ch.len);
         while (ps_tsdb_xor_next(&it, &t, &v) == PS_OK)
-            if (!tombstoned(b, ref, t) && add_sample(c, id, t, v, c->src) != 0)
+            if (!tombstoned(c, slo, shi, t) && add_sample(c, id, t, v, c->src) != 0)
                 return;
     }
 }
@@ -283,8 +328,14 @@ load_postings(struct ctx *c, struct ps_tsdb_block *b, uint64_t off, struct ps_ts
     uint32_t k = ps_get_be32(body);
     if ((uint64_t)k * 4 != (uint64_t)len - 4)
         return;
-    for (uint32_t i = 0; i < k; i++)
-        load_series(c, b, ps_get_be32(body + 4 + 4 * (size_t)i), s, scratch);
+    uint32_t prev = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t ref = ps_get_be32(body + 4 + 4 * (size_t)i);
+        if (i > 0 && ref <= prev)
+            continue; /* lists are strictly increasing: no series twice */
+        load_series(c, b, ref, s, scratch);
+        prev = ref;
+    }
 }
 
 static void
@@ -317,6 +368,7 @@ load_block(struct ctx *c, struct ps_tsdb_block *b)
     struct ps_diags scratch;
     ps_diags_init(&scratch);
     c->src = ps_facts_source(c->in->facts, rel(c->bundle, b->dir));
+    sort_stones(c, b);
     for (uint32_t i = 0; i < cnt && d.err == PS_OK; i++) {
         uint64_t kc = ps_dec_uvarint(&d);
         size_t nl, vl;
@@ -649,6 +701,7 @@ ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_
     }
     free(c.roots);
     ps_map64_free(&c.map);
+    free(c.stones);
     ps_wal_decoder_free(&c.dec);
     ps_buf_free(&c.lbuf);
     free(c.names);

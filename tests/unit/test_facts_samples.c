@@ -34,8 +34,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "promsight/ps_crc32c.h"
 #include "promsight/ps_facts.h"
 #include "promsight/ps_ingest.h"
+#include "promsight/ps_tsdb.h"
 
 #define OM "testdata/tsdb/om"
 
@@ -262,6 +264,133 @@ test_damaged_block(void **state)
     rmdir(dir);
 }
 
+/* Copy block `id` of testdata/tsdb/om into a new directory under /tmp;
+ * *dir gets the root, b the block path. */
+static void
+copy_block(char *dir, char *b, size_t bn, const char *id, size_t chunk_keep)
+{
+    char f[4300], src[4300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(b, bn, "%s/%s", dir, id);
+    assert_int_equal(mkdir(b, 0700), 0);
+    snprintf(f, sizeof(f), "%s/chunks", b);
+    assert_int_equal(mkdir(f, 0700), 0);
+    static const char *const files[] = {"meta.json", "index", "tombstones", "chunks/000001"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(src, sizeof(src), OM "/%s/%s", id, files[i]);
+        snprintf(f, sizeof(f), "%s/%s", b, files[i]);
+        copy_file(src, f, i == 3 ? chunk_keep : SIZE_MAX);
+    }
+}
+
+static void
+remove_block(const char *dir, const char *b)
+{
+    char f[4300];
+    static const char *const files[] = {"chunks/000001", "tombstones", "index", "meta.json"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(f, sizeof(f), "%s/%s", b, files[i]);
+        unlink(f);
+    }
+    snprintf(f, sizeof(f), "%s/chunks", b);
+    rmdir(f);
+    rmdir(b);
+    rmdir(dir);
+}
+
+static size_t
+put_uvarint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* A tombstone over part of one series: its samples in [mint, maxt] are not
+ * loaded, every other sample is. (Checked once by hand: promtool tsdb dump
+ * of the directory this test writes, kept, prints 2270 = 2290 - 20 samples
+ * of app_memory_bytes.) */
+static void
+test_tombstones(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ps-samples-XXXXXX", b[4200], f[4300];
+    copy_block(dir, b, sizeof(b), "01M883062QQPFXRRHV9ARCNYS2", SIZE_MAX);
+    static const char *const m[] = {"app_memory_bytes"};
+    struct ps_ingest in;
+    ingest(dir, m, 1, &in);
+    size_t before = summarise(in.facts, "app_memory_bytes", NULL).samples;
+    assert_int_equal(before, 2290); /* promtool: dump of this block alone */
+
+    /* the first app_memory_bytes series of the index, and its samples */
+    struct ps_tsdb_block blk;
+    assert_int_equal(ps_tsdb_block_open(b, &blk), PS_OK);
+    uint32_t name = ps_tsdb_index_sym_find(&blk.index, "__name__", 8);
+    uint32_t val = ps_tsdb_index_sym_find(&blk.index, "app_memory_bytes", 16);
+    struct ps_tsdb_series se;
+    memset(&se, 0, sizeof(se));
+    uint32_t ref = UINT32_MAX;
+    char pod[64] = "";
+    for (size_t i = 0; i < blk.index.nall && ref == UINT32_MAX; i++) {
+        struct ps_diags d;
+        ps_diags_init(&d);
+        assert_int_equal(ps_tsdb_index_series(&blk.index, blk.index.all[i], &se, &d), PS_OK);
+        ps_diags_free(&d);
+        int hit = 0;
+        for (size_t j = 0; j < se.nlabels; j++) {
+            if (se.lbl[2 * j] == name && se.lbl[2 * j + 1] == val)
+                hit = 1;
+            struct ps_tsdb_str ln = ps_tsdb_index_sym(&blk.index, se.lbl[2 * j]);
+            struct ps_tsdb_str lv = ps_tsdb_index_sym(&blk.index, se.lbl[2 * j + 1]);
+            if (ln.n == 3 && memcmp(ln.p, "pod", 3) == 0 && lv.n < sizeof(pod))
+                snprintf(pod, sizeof(pod), "%.*s", (int)lv.n, lv.p);
+        }
+        if (hit)
+            ref = blk.index.all[i];
+    }
+    assert_true(ref != UINT32_MAX);
+    int64_t mint = blk.meta.min_time + 600000, maxt = blk.meta.min_time + 1200000;
+    ps_tsdb_series_free(&se);
+    ps_tsdb_block_close(&blk);
+    size_t inside = 0, series_n = 0;
+    const uint32_t *ids;
+    size_t n = ps_facts_metric_series(in.facts, "app_memory_bytes", &ids);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = ps_facts_series_label(in.facts, ids[i], "pod");
+        if (p == NULL || strcmp(p, pod) != 0)
+            continue;
+        const struct ps_sample *sm;
+        series_n = ps_facts_series_samples(in.facts, ids[i], &sm);
+        for (size_t j = 0; j < series_n; j++)
+            inside += sm[j].t >= mint && sm[j].t <= maxt;
+    }
+    ps_ingest_free(&in);
+    assert_true(inside > 0 && inside < series_n);
+
+    /* write the tombstone: magic, version, ref, mint, maxt (zigzag), CRC */
+    uint8_t t[64] = {0x01, 0x30, 0xBA, 0x30, 0x01};
+    size_t k = 5;
+    k += put_uvarint(t + k, ref);
+    k += put_uvarint(t + k, ((uint64_t)mint << 1) ^ (uint64_t)(mint >> 63));
+    k += put_uvarint(t + k, ((uint64_t)maxt << 1) ^ (uint64_t)(maxt >> 63));
+    uint32_t crc = ps_crc32c(t + 5, k - 5);
+    t[k++] = (uint8_t)(crc >> 24), t[k++] = (uint8_t)(crc >> 16);
+    t[k++] = (uint8_t)(crc >> 8), t[k++] = (uint8_t)crc;
+    snprintf(f, sizeof(f), "%s/tombstones", b);
+    FILE *fp = fopen(f, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(t, 1, k, fp), k);
+    fclose(fp);
+    ingest(dir, m, 1, &in);
+    assert_int_equal(summarise(in.facts, "app_memory_bytes", NULL).samples, before - inside);
+    ps_ingest_free(&in);
+    remove_block(dir, b);
+}
+
 int
 main(void)
 {
@@ -271,6 +400,7 @@ main(void)
         cmocka_unit_test(test_om_nothing_referenced),
         cmocka_unit_test(test_corpus_receiver),
         cmocka_unit_test(test_damaged_block),
+        cmocka_unit_test(test_tombstones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
