@@ -41,6 +41,22 @@ int ps_cmd_diff(int argc, char **argv);
 /* "text" or "json" -> *f; returns 0 on success, -1 (after a message) else. */
 int ps_cli_parse_format(const char *s, enum ps_out_format *f);
 
+/*
+ * For commands that walk argv by hand: when argv[*i] is "--NAME=V" or
+ * "--NAME", return 1 with *val = V, or for "--NAME" the next argument
+ * (advancing *i; *val = NULL when there is none). Otherwise return 0 and
+ * leave *i and *val alone.
+ */
+int ps_cli_opt_value(int argc, char **argv, int *i, const char *name,
+                     const char **val);
+
+/*
+ * A hand-walked --format value (v from ps_cli_opt_value): sets *f and
+ * returns PS_EXIT_OK, or returns PS_EXIT_USAGE after a message ("--format
+ * needs a value" for NULL, as ps_cli_parse_format for an unknown name).
+ */
+int ps_cli_format_value(const char *cmd, const char *v, enum ps_out_format *f);
+
 /* Print every diagnostic to stderr as "promsight: path:off: sev: msg". */
 void ps_cli_print_diags(const struct ps_diags *d);
 

@@ -21,6 +21,32 @@ ps_cli_parse_format(const char *s, enum ps_out_format *f)
     return 0;
 }
 
+int
+ps_cli_opt_value(int argc, char **argv, int *i, const char *name,
+                 const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+        return 0;
+    if (a[2 + n] == '=') {
+        *val = a + 3 + n;
+        return 1;
+    }
+    if (a[2 + n] != 0)
+        return 0;
+    *val = *i + 1 < argc ? argv[++*i] : NULL;
+    return 1;
+}
+
+int
+ps_cli_format_value(const char *cmd, const char *v, enum ps_out_format *f)
+{
+    if (v == NULL)
+        return ps_cli_usage_error(cmd, "--format needs a value");
+    return ps_cli_parse_format(v, f) == 0 ? PS_EXIT_OK : PS_EXIT_USAGE;
+}
+
 void
 ps_cli_print_diags(const struct ps_diags *d)
 {

@@ -851,18 +851,14 @@ ps_cmd_tsdb(int argc, char **argv)
             o.mode = M_DUMP, i++;
     }
     for (; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return PS_EXIT_OK;
-        } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (v == NULL)
-                return ps_cli_usage_error("tsdb", "--format needs a value");
-            if (ps_cli_parse_format(v, &o.fmt) != 0)
+        } else if (ps_cli_opt_value(argc, argv, &i, "format", &v)) {
+            if (ps_cli_format_value("tsdb", v, &o.fmt) != PS_EXIT_OK)
                 return PS_EXIT_USAGE;
-        } else if (strcmp(a, "--limit") == 0 || strncmp(a, "--limit=", 8) == 0) {
-            const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+        } else if (ps_cli_opt_value(argc, argv, &i, "limit", &v)) {
             char *end = NULL;
             long long n = v != NULL ? strtoll(v, &end, 10) : -1;
             if (v == NULL || *end != 0 || n < 0)
