@@ -212,6 +212,41 @@ kahan_inc(double inc, double *sum, double *comp)
     *sum = t;
 }
 
+/* One sample into avg_over_time's running mean (as Prometheus 2.42). */
+static inline void
+avg_step(double *mean, double *count, double v)
+{
+    *count += 1;
+    if (isinf(*mean)) {
+        if (isinf(v) && (*mean > 0) == (v > 0))
+            return;
+        if (!isinf(v) && !isnan(v))
+            return;
+    }
+    *mean += v / *count - *mean / *count;
+}
+
+/* avg_over_time of two windows at once: each mean is a chain of
+ * dependent divisions, so running two side by side nearly halves the
+ * time; each is computed exactly as alone. */
+static void
+avg2(const struct ps_sample *a, size_t na, const struct ps_sample *b, size_t nb,
+     double *ra, double *rb)
+{
+    double ma = 0, ca = 0, mb = 0, cb = 0;
+    size_t i = 0;
+    for (; i < na && i < nb; i++) {
+        avg_step(&ma, &ca, a[i].v);
+        avg_step(&mb, &cb, b[i].v);
+    }
+    for (size_t j = i; j < na; j++)
+        avg_step(&ma, &ca, a[j].v);
+    for (size_t j = i; j < nb; j++)
+        avg_step(&mb, &cb, b[j].v);
+    *ra = ma;
+    *rb = mb;
+}
+
 static double
 over_time(int id, const struct pq_mel *m, double q, struct pq_ctx *c, int *ok)
 {
@@ -221,16 +256,8 @@ over_time(int id, const struct pq_mel *m, double q, struct pq_ctx *c, int *ok)
     switch (id) {
     case F_AVG_OT: {
         double mean = 0, count = 0;
-        for (size_t i = 0; i < n; i++) {
-            count++;
-            if (isinf(mean)) {
-                if (isinf(s[i].v) && (mean > 0) == (s[i].v > 0))
-                    continue;
-                if (!isinf(s[i].v) && !isnan(s[i].v))
-                    continue;
-            }
-            mean += s[i].v / count - mean / count;
-        }
+        for (size_t i = 0; i < n; i++)
+            avg_step(&mean, &count, s[i].v);
         return mean;
     }
     case F_MIN_OT: {
@@ -540,6 +567,46 @@ const_scalar(const struct pq_node *n)
     }
 }
 
+/* avg_over_time over every step's window of series i of sc, two
+ * windows at a time. */
+static void
+precompute_avg(const struct pq_ctx *c, const struct pq_node *msel, struct pq_selcache *sc,
+               size_t i)
+{
+    size_t ns = c->grid_n, nser = sc->n;
+    const struct pq_selser *se = &sc->ser[i];
+    size_t lo = 0, hi = 0;   /* window: samples [lo, hi) */
+    size_t pk = SIZE_MAX, plo = 0, phi = 0;   /* a window waiting for a partner */
+    for (size_t k = 0; k < ns; k++) {
+        int64_t t = c->grid_t0 + (int64_t)k * c->grid_step;
+        int64_t end = t - msel->offset_ms, start = end - msel->range_ms;
+        while (hi < se->ns && se->s[hi].t <= end)
+            hi++;
+        while (lo < hi && se->s[lo].t < start)
+            lo++;
+        if (lo >= hi)
+            continue;
+        if (pk == SIZE_MAX) {
+            pk = k;
+            plo = lo;
+            phi = hi;
+            continue;
+        }
+        avg2(se->s + plo, phi - plo, se->s + lo, hi - lo, &sc->pv[pk * nser + i],
+             &sc->pv[k * nser + i]);
+        sc->pok[pk * nser + i] = 1;
+        sc->pok[k * nser + i] = 1;
+        pk = SIZE_MAX;
+    }
+    if (pk != SIZE_MAX) {
+        double mean = 0, count = 0;
+        for (size_t j = plo; j < phi; j++)
+            avg_step(&mean, &count, se->s[j].v);
+        sc->pv[pk * nser + i] = mean;
+        sc->pok[pk * nser + i] = 1;
+    }
+}
+
 /* Every step's value of range function id over selector msel, series by
  * series: the window slides forward through each series' samples once. */
 static int
@@ -581,6 +648,10 @@ precompute_range(struct pq_ctx *c, const struct pq_node *call, int id,
                                           : cur < prev;
                 cnt[j] = cnt[j - 1] + (uint32_t)hit;
             }
+        }
+        if (id == F_AVG_OT) {
+            precompute_avg(c, msel, sc, i);
+            continue;
         }
         size_t lo = 0, hi = 0;   /* window: samples [lo, hi) */
         for (size_t k = 0; k < ns; k++) {
