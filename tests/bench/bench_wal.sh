@@ -161,7 +161,7 @@ for kind in plain snappy; do
         "$((PS_RSS / 1024))" "$(( $(cat "$W/rss1") / 1024 ))" "$one_s" "$PS_CPU" "$PR_CPU"
 done
 echo "(RATIO = Prometheus 2.42 total_replay_duration / promsight wall time with the"
-echo " default two threads, best of 3; Prometheus best of 2; target >= 10x."
+echo " default two threads, best of $RUNS; Prometheus best of 2; target >= 10x."
 echo " RSS_1seg: peak RSS on the first 128 MiB segment alone. 1thread_s: --threads 1."
 echo " ps_cpu_s: promsight user+sys CPU; prom_cpu_s: the whole prometheus process's CPU"
 echo " up to the replay log line (start-up included) - both independent of machine load.)"
