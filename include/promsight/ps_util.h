@@ -87,6 +87,9 @@ void ps_intern_free(struct ps_intern *in);
 /* ---- time ---- */
 /* "2026-11-24T06:34:44.123Z" (milliseconds dropped when zero). */
 void ps_fmt_time_ms(int64_t ms, char *buf, size_t n);
+/* The same for a time in (fractional) epoch seconds, rounded to the
+ * millisecond; "-" when sec is not finite or beyond +-9e15 s. */
+void ps_fmt_time_s(double sec, char *buf, size_t n);
 /* Go-style duration "1h2m3.5s" for ms. */
 void ps_fmt_duration_ms(int64_t ms, char *buf, size_t n);
 /*

@@ -154,16 +154,6 @@ jnum(double x)
 }
 
 static void
-fmt_time(double sec, char *buf, size_t n)
-{
-    if (!isfinite(sec) || fabs(sec) > 9e15) {
-        snprintf(buf, n, "-");
-        return;
-    }
-    ps_fmt_time_ms((int64_t)llround(sec * 1000), buf, n);
-}
-
-static void
 fmt_val(double x, char *buf, size_t n)
 {
     if (isnan(x))
@@ -182,8 +172,8 @@ print_text(const char *name, const struct ps_fit_data *d,
         printf("  no finite samples\n\n");
         return;
     }
-    fmt_time(d->t[0], a, sizeof(a));
-    fmt_time(d->t[d->n - 1], b, sizeof(b));
+    ps_fmt_time_s(d->t[0], a, sizeof(a));
+    ps_fmt_time_s(d->t[d->n - 1], b, sizeof(b));
     ps_fmt_duration_ms((int64_t)llround((d->t[d->n - 1] - d->t[0]) * 1000), c, sizeof(c));
     printf("  data      %zu point%s, %s .. %s (%s), last value %.6g", d->n, d->n == 1 ? "" : "s", a, b, c,
            d->v[d->n - 1]);
@@ -214,7 +204,7 @@ print_text(const char *name, const struct ps_fit_data *d,
             size_t k = 0;
             k += (size_t)snprintf(note, sizeof(note), "changepoints");
             for (size_t j = 0; j < f->nhinge && k < sizeof(note); j++) {
-                fmt_time(f->t_ref + f->hinge_u[j] * f->t_scale, a, sizeof(a));
+                ps_fmt_time_s(f->t_ref + f->hinge_u[j] * f->t_scale, a, sizeof(a));
                 k += (size_t)snprintf(note + k, sizeof(note) - k, " %s", a);
             }
         }
@@ -240,7 +230,7 @@ print_text(const char *name, const struct ps_fit_data *d,
     printf("\n");
     for (size_t i = 0; i < o->nhorizon; i++) {
         double t = d->t[d->n - 1] + o->horizon[i], m, lo, hi;
-        fmt_time(t, a, sizeof(a));
+        ps_fmt_time_s(t, a, sizeof(a));
         ps_fit_predict(f, t, 0.5, &m, &lo, &hi);
         fmt_val(m, b, sizeof(b));
         printf("  +%-8s %-24s %12s", o->horizon_txt[i], a, b);
@@ -270,9 +260,9 @@ print_text(const char *name, const struct ps_fit_data *d,
             printf("  limit     %.6g: not reached within 5 years, even at the upper "
                    "%g%% bound\n", o->limit, lv * 100);
         else {
-            fmt_time(e.t_mean, a, sizeof(a));
-            fmt_time(e.t_early, b, sizeof(b));
-            fmt_time(e.t_late, c, sizeof(c));
+            ps_fmt_time_s(e.t_mean, a, sizeof(a));
+            ps_fmt_time_s(e.t_early, b, sizeof(b));
+            ps_fmt_time_s(e.t_late, c, sizeof(c));
             printf("  limit     %.6g: mean forecast reaches it %s; %g%% interval: "
                    "earliest %s, latest %s%s\n",
                    o->limit, e.status == PS_ETA_REACHED ? a : "not within 5 years",
@@ -294,9 +284,9 @@ to_json(const char *name, const struct ps_fit_data *d,
     json_object_set_new(j, "dropped_nonfinite", json_integer((json_int_t)d->dropped_nonfinite));
     json_object_set_new(j, "merged_duplicate", json_integer((json_int_t)d->merged_duplicate));
     if (d->n > 0) {
-        fmt_time(d->t[0], a, sizeof(a));
+        ps_fmt_time_s(d->t[0], a, sizeof(a));
         json_object_set_new(j, "first", json_string(a));
-        fmt_time(d->t[d->n - 1], a, sizeof(a));
+        ps_fmt_time_s(d->t[d->n - 1], a, sizeof(a));
         json_object_set_new(j, "last", json_string(a));
         json_object_set_new(j, "last_value", jnum(d->v[d->n - 1]));
         json_object_set_new(j, "span_seconds", jnum(d->t[d->n - 1] - d->t[0]));
@@ -336,7 +326,7 @@ to_json(const char *name, const struct ps_fit_data *d,
             if (m == PS_FIT_PIECEWISE) {
                 json_t *cp = json_array();
                 for (size_t k = 0; k < f->nhinge; k++) {
-                    fmt_time(f->t_ref + f->hinge_u[k] * f->t_scale, a, sizeof(a));
+                    ps_fmt_time_s(f->t_ref + f->hinge_u[k] * f->t_scale, a, sizeof(a));
                     json_array_append_new(cp, json_string(a));
                 }
                 json_object_set_new(jm, "changepoints", cp);
@@ -353,7 +343,7 @@ to_json(const char *name, const struct ps_fit_data *d,
             json_t *jf = json_object();
             json_object_set_new(jf, "horizon", json_string(o->horizon_txt[i]));
             json_object_set_new(jf, "horizon_seconds", jnum(o->horizon[i]));
-            fmt_time(t, a, sizeof(a));
+            ps_fmt_time_s(t, a, sizeof(a));
             json_object_set_new(jf, "at", json_string(a));
             ps_fit_predict(f, t, 0.5, &m, &lo, &hi);
             json_object_set_new(jf, "mean", jnum(m));
@@ -384,7 +374,7 @@ to_json(const char *name, const struct ps_fit_data *d,
             const char *keys[3] = {"mean", "earliest", "latest"};
             for (int k = 0; k < 3; k++) {
                 if (isfinite(ts[k])) {
-                    fmt_time(ts[k], a, sizeof(a));
+                    ps_fmt_time_s(ts[k], a, sizeof(a));
                     json_object_set_new(jl, keys[k], json_string(a));
                 } else {
                     json_object_set_new(jl, keys[k], json_null());

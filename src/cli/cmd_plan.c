@@ -49,15 +49,6 @@ usage(FILE *out)
 }
 
 static void
-fmt_time(double sec, char *buf, size_t n)
-{
-    if (!isfinite(sec) || fabs(sec) > 9e15)
-        snprintf(buf, n, "-");
-    else
-        ps_fmt_time_ms((int64_t)llround(sec * 1000), buf, n);
-}
-
-static void
 fmt_hdur(double s, char *buf, size_t n)
 {
     if (s >= 86400 && fmod(s, 86400) == 0)
@@ -110,8 +101,8 @@ print_series(const struct ps_plan *p, const struct ps_plan_series *s)
         printf("    data      no points after %s\n\n", s->transform);
         return;
     }
-    fmt_time(d->t[0], a, sizeof(a));
-    fmt_time(d->t[d->n - 1], b, sizeof(b));
+    ps_fmt_time_s(d->t[0], a, sizeof(a));
+    ps_fmt_time_s(d->t[d->n - 1], b, sizeof(b));
     ps_fmt_duration_ms((int64_t)llround((d->t[d->n - 1] - d->t[0]) * 1000), c, sizeof(c));
     printf("    data      %zu points (%s), %s .. %s (%s), last %.6g\n", d->n, s->transform, a,
            b, c, d->v[d->n - 1]);
@@ -150,9 +141,9 @@ print_series(const struct ps_plan *p, const struct ps_plan_series *s)
         else if (e->status == PS_ETA_NOT_REACHED && isnan(e->t_early))
             printf("not reached within 5 years\n");
         else {
-            fmt_time(e->t_mean, a, sizeof(a));
-            fmt_time(e->t_early, b, sizeof(b));
-            fmt_time(e->t_late, c, sizeof(c));
+            ps_fmt_time_s(e->t_mean, a, sizeof(a));
+            ps_fmt_time_s(e->t_early, b, sizeof(b));
+            ps_fmt_time_s(e->t_late, c, sizeof(c));
             printf("reached %s (%g%% interval: %s .. %s)\n",
                    e->status == PS_ETA_REACHED ? a : "after 5 years", in->level * 100, b,
                    isnan(e->t_late) ? "beyond 5 years" : c);

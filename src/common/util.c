@@ -8,6 +8,7 @@
 #include "promsight/ps_util.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,15 @@ ps_fmt_time_ms(int64_t ms, char *buf, size_t n)
         snprintf(buf, n, "%s.%03" PRId64 "Z", base, frac);
     else
         snprintf(buf, n, "%sZ", base);
+}
+
+void
+ps_fmt_time_s(double sec, char *buf, size_t n)
+{
+    if (!isfinite(sec) || fabs(sec) > 9e15)
+        snprintf(buf, n, "-");
+    else
+        ps_fmt_time_ms((int64_t)llround(sec * 1000), buf, n);
 }
 
 void

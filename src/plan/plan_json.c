@@ -21,16 +21,6 @@ jnum(double x)
     return isfinite(x) ? json_real(x) : json_null();
 }
 
-static void
-fmt_time(double sec, char *buf, size_t n)
-{
-    if (!isfinite(sec) || fabs(sec) > 9e15)
-        snprintf(buf, n, "-");
-    else
-        ps_fmt_time_ms((int64_t)llround(sec * 1000), buf, n);
-}
-
-
 static json_t *
 series_json(const struct ps_plan *p, const struct ps_plan_series *s)
 {
@@ -43,9 +33,9 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
     json_object_set_new(j, "transform", json_string(s->transform));
     json_object_set_new(j, "points", json_integer((json_int_t)s->data.n));
     if (s->data.n > 0) {
-        fmt_time(s->data.t[0], a, sizeof(a));
+        ps_fmt_time_s(s->data.t[0], a, sizeof(a));
         json_object_set_new(j, "first", json_string(a));
-        fmt_time(s->data.t[s->data.n - 1], a, sizeof(a));
+        ps_fmt_time_s(s->data.t[s->data.n - 1], a, sizeof(a));
         json_object_set_new(j, "last", json_string(a));
         json_object_set_new(j, "last_value", jnum(s->data.v[s->data.n - 1]));
     }
@@ -82,7 +72,7 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
             hi = fmax(hi, 0);
             json_t *jf = json_object();
             json_object_set_new(jf, "horizon_seconds", jnum(in->horizon_s[h]));
-            fmt_time(t, a, sizeof(a));
+            ps_fmt_time_s(t, a, sizeof(a));
             json_object_set_new(jf, "at", json_string(a));
             json_object_set_new(jf, "mean", jnum(m));
             json_object_set_new(jf, "level", jnum(in->level));
@@ -104,7 +94,7 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
         const double ts[3] = {e->t_mean, e->t_early, e->t_late};
         const char *k[3] = {"mean", "earliest", "latest"};
         for (int i = 0; i < 3; i++) {
-            fmt_time(ts[i], a, sizeof(a));
+            ps_fmt_time_s(ts[i], a, sizeof(a));
             json_object_set_new(je, k[i], isfinite(ts[i]) ? json_string(a) : json_null());
         }
         json_object_set_new(j, "limit", je);

@@ -170,6 +170,14 @@ test_time(void **state)
     assert_string_equal(buf, "2026-11-24T06:34:44Z");
     ps_fmt_time_ms(1795502084123, buf, sizeof(buf));
     assert_string_equal(buf, "2026-11-24T06:34:44.123Z");
+    ps_fmt_time_s(1795502084.1234, buf, sizeof(buf));
+    assert_string_equal(buf, "2026-11-24T06:34:44.123Z");
+    ps_fmt_time_s(1795502083.9996, buf, sizeof(buf)); /* rounds to the ms */
+    assert_string_equal(buf, "2026-11-24T06:34:44Z");
+    ps_fmt_time_s(NAN, buf, sizeof(buf));
+    assert_string_equal(buf, "-");
+    ps_fmt_time_s(1e16, buf, sizeof(buf));
+    assert_string_equal(buf, "-");
     int64_t ms;
     assert_true(ps_parse_rfc3339_ms("2026-11-24T06:34:44.123Z", 24, &ms));
     assert_true(ms == 1795502084123);
