@@ -640,11 +640,15 @@ ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_
     memset(&c, 0, sizeof(c));
     c.in = in;
     c.bundle = path;
+    /* the capacity planner's metrics always (analyze plans over these facts),
+     * plus the caller's list, else what the rules in <models>/rules select */
     struct ps_rules *rules = NULL;
     const char **rnames = NULL;
-    size_t nr = 0;
+    const char *const *given = NULL;
+    size_t ngiven = 0;
     if (opts != NULL && opts->tsdb_metrics != NULL) {
-        nr = opts->ntsdb_metrics;
+        given = opts->tsdb_metrics;
+        ngiven = opts->ntsdb_metrics;
     } else {
         const char *models = opts != NULL && opts->models_dir != NULL ? opts->models_dir
                                                                       : ps_models_dir();
@@ -654,27 +658,22 @@ ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_
         ps_diags_init(&scratch);
         rules = ps_rules_new();
         if (rules != NULL && ps_rules_load_dir(rules, dir, &scratch) != PS_E_NOMEM)
-            nr = ps_rules_metric_names(rules, &rnames);
+            ngiven = ps_rules_metric_names(rules, &rnames);
+        given = rnames;
         ps_diags_free(&scratch);
-        nr += sizeof(capacity_metrics) / sizeof(capacity_metrics[0]);
     }
-    c.names = malloc((nr ? nr : 1) * sizeof(*c.names));
+    size_t ncap = sizeof(capacity_metrics) / sizeof(capacity_metrics[0]);
+    c.names = malloc((ncap + ngiven) * sizeof(*c.names));
     if (c.names == NULL) {
         free(rnames);
         ps_rules_free(rules);
         return PS_E_NOMEM;
     }
-    if (opts != NULL && opts->tsdb_metrics != NULL) {
-        for (size_t i = 0; i < nr; i++)
-            if (opts->tsdb_metrics[i] != NULL)
-                c.names[c.nnames++] = opts->tsdb_metrics[i];
-    } else {
-        size_t ncap = sizeof(capacity_metrics) / sizeof(capacity_metrics[0]);
-        for (size_t i = 0; i < ncap; i++)
-            c.names[c.nnames++] = capacity_metrics[i];
-        for (size_t i = 0; i + ncap < nr; i++)
-            c.names[c.nnames++] = rnames[i];
-    }
+    for (size_t i = 0; i < ncap; i++)
+        c.names[c.nnames++] = capacity_metrics[i];
+    for (size_t i = 0; i < ngiven; i++)
+        if (given[i] != NULL)
+            c.names[c.nnames++] = given[i];
     if (c.nnames > 1)
         qsort(c.names, c.nnames, sizeof(*c.names), cmp_str);
     size_t k = 0;
