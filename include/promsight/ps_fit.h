@@ -74,6 +74,12 @@ enum ps_err ps_fit_data_init(struct ps_fit_data *d, const double *t,
  */
 enum ps_err ps_fit_data_window_max(const struct ps_fit_data *in, double window_s,
                                    struct ps_fit_data *out);
+/*
+ * Room for n > 0 points: d->t and d->v allocated (n doubles each), d->n
+ * set to 0, the counters left as they are. On PS_E_NOMEM d holds no
+ * arrays (as after ps_fit_data_free).
+ */
+enum ps_err ps_fit_data_alloc(struct ps_fit_data *d, size_t n);
 void ps_fit_data_free(struct ps_fit_data *d); /* NULL-safe */
 
 /* ---- one fitted model ---- */

@@ -62,9 +62,7 @@ ps_fit_data_init(struct ps_fit_data *d, const double *t, const double *v,
     if (!(t_unit > 0) || n > SIZE_MAX / sizeof(struct pt))
         return PS_E_USAGE;
     struct pt *p = malloc(n * sizeof(*p));
-    d->t = malloc(n * sizeof(double));
-    d->v = malloc(n * sizeof(double));
-    if (p == NULL || d->t == NULL || d->v == NULL) {
+    if (p == NULL || ps_fit_data_alloc(d, n) != PS_OK) {
         free(p);
         ps_fit_data_free(d);
         return PS_E_NOMEM;
@@ -107,12 +105,8 @@ ps_fit_data_window_max(const struct ps_fit_data *in, double window_s,
     out->merged_duplicate = in->merged_duplicate;
     if (in->n == 0)
         return PS_OK;
-    out->t = malloc(in->n * sizeof(double));
-    out->v = malloc(in->n * sizeof(double));
-    if (out->t == NULL || out->v == NULL) {
-        ps_fit_data_free(out);
+    if (ps_fit_data_alloc(out, in->n) != PS_OK)
         return PS_E_NOMEM;
-    }
     double cur_w = NAN;
     for (size_t i = 0; i < in->n; i++) {
         double w = floor(in->t[i] / window_s);
@@ -125,6 +119,19 @@ ps_fit_data_window_max(const struct ps_fit_data *in, double window_s,
             out->t[out->n - 1] = in->t[i];
             out->v[out->n - 1] = in->v[i];
         }
+    }
+    return PS_OK;
+}
+
+enum ps_err
+ps_fit_data_alloc(struct ps_fit_data *d, size_t n)
+{
+    d->n = 0;
+    d->t = malloc(n * sizeof(double));
+    d->v = malloc(n * sizeof(double));
+    if (d->t == NULL || d->v == NULL) {
+        ps_fit_data_free(d);
+        return PS_E_NOMEM;
     }
     return PS_OK;
 }

@@ -204,12 +204,8 @@ to_rate(const struct ps_fit_data *in, double w, struct ps_fit_data *out)
     memset(out, 0, sizeof(*out));
     if (in->n < 2)
         return PS_OK;
-    out->t = malloc(in->n * sizeof(double));
-    out->v = malloc(in->n * sizeof(double));
-    if (out->t == NULL || out->v == NULL) {
-        ps_fit_data_free(out);
+    if (ps_fit_data_alloc(out, in->n) != PS_OK)
         return PS_E_NOMEM;
-    }
     double inc = 0, el = 0, cur = floor(in->t[1] / w);
     for (size_t i = 1; i <= in->n; i++) {
         double win = i < in->n ? floor(in->t[i] / w) : NAN;
