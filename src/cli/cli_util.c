@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -69,6 +70,12 @@ ps_cli_dump_json(json_t *j, FILE *out)
     if (rc != 0 || fputc('\n', out) == EOF)
         return -1;
     return 0;
+}
+
+json_t *
+ps_cli_json_num(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
 }
 
 int

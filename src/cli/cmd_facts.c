@@ -104,12 +104,6 @@ span_of(const struct ps_facts *f, uint32_t id)
 }
 
 static json_t *
-num(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *
 facts_json(const struct ps_facts *f, const struct filt *fl)
 {
     json_t *series = json_array(), *events = json_array();
@@ -135,8 +129,9 @@ facts_json(const struct ps_facts *f, const struct filt *fl)
             const char *src = ps_facts_source_path(f, sp.src);
             json_array_append_new(series, json_pack(
                 "{s:o, s:I, s:s, s:s, s:o, s:o, s:o, s:s?}", "labels", labels, "samples",
-                (json_int_t)sp.n, "first", t1, "last", t2, "min", num(sp.min), "max",
-                num(sp.max), "last_value", num(sp.lastv), "source", src));
+                (json_int_t)sp.n, "first", t1, "last", t2, "min", ps_cli_json_num(sp.min),
+                "max", ps_cli_json_num(sp.max), "last_value", ps_cli_json_num(sp.lastv),
+                "source", src));
         }
     }
     for (size_t i = 0; fl->events && i < ps_facts_nevents(f); i++) {
