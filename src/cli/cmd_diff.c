@@ -26,6 +26,17 @@ usage(FILE *out)
             "Exit status: 0 no difference, 1 differences, 2 usage or unreadable input.\n");
 }
 
+/* One "NAME: OLD -> NEW" line after lead, from c's "old" and "new". */
+static void
+print_change(const char *lead, const char *name, const json_t *c)
+{
+    char *o = json_dumps(json_object_get(c, "old"), JSON_ENCODE_ANY);
+    char *n = json_dumps(json_object_get(c, "new"), JSON_ENCODE_ANY);
+    printf("%s%s: %s -> %s\n", lead, name, o != NULL ? o : "", n != NULL ? n : "");
+    free(o);
+    free(n);
+}
+
 static void
 print_text(const json_t *d)
 {
@@ -44,28 +55,15 @@ print_text(const json_t *d)
             free(labels);
             size_t j;
             const json_t *fld;
-            json_array_foreach(json_object_get(f, "fields"), j, fld) {
-                char *o = json_dumps(json_object_get(fld, "old"), JSON_ENCODE_ANY);
-                char *n = json_dumps(json_object_get(fld, "new"), JSON_ENCODE_ANY);
-                printf("         %s: %s -> %s\n",
-                       json_string_value(json_object_get(fld, "field")),
-                       o != NULL ? o : "", n != NULL ? n : "");
-                free(o);
-                free(n);
-            }
+            json_array_foreach(json_object_get(f, "fields"), j, fld)
+                print_change("         ", json_string_value(json_object_get(fld, "field")),
+                             fld);
         }
     }
     size_t i;
     const json_t *m;
-    json_array_foreach(json_object_get(d, "moved"), i, m) {
-        char *o = json_dumps(json_object_get(m, "old"), JSON_ENCODE_ANY);
-        char *n = json_dumps(json_object_get(m, "new"), JSON_ENCODE_ANY);
-        printf("moved    %s: %s -> %s\n",
-               json_string_value(json_object_get(m, "metric")), o != NULL ? o : "",
-               n != NULL ? n : "");
-        free(o);
-        free(n);
-    }
+    json_array_foreach(json_object_get(d, "moved"), i, m)
+        print_change("moved    ", json_string_value(json_object_get(m, "metric")), m);
     printf("%lld difference(s)\n",
            (long long)json_integer_value(json_object_get(d, "differences")));
 }
