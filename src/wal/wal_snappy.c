@@ -61,18 +61,19 @@ wal_snappy_decode(const uint8_t *ip, size_t n, uint8_t *dst, size_t out)
         uint8_t tag = *ip++;
         size_t len, off;
         switch (tag & 3) {
-        case 0:
-            len = tag >> 2;
-            if (len >= 60) {
-                unsigned k = (unsigned)len - 59;
+        case 0: {
+            uint64_t l64 = tag >> 2;
+            if (l64 >= 60) {
+                unsigned k = (unsigned)l64 - 59;
                 if ((size_t)(end - ip) < k)
                     return -1;
-                len = le_n(ip, k);
+                l64 = le_n(ip, k);
                 ip += k;
             }
-            len += 1; /* cannot wrap: len <= 2^32 */
-            if ((size_t)(end - ip) < len || (size_t)(oend - op) < len)
+            l64 += 1; /* up to 2^32: 64 bits, so no wrap on any size_t */
+            if ((uint64_t)(end - ip) < l64 || (uint64_t)(oend - op) < l64)
                 return -1;
+            len = (size_t)l64;
             /* op + 16 <= oend + 15 < the slack's end */
             if (len <= 16 && end - ip >= 16)
                 memcpy(op, ip, 16);
@@ -81,6 +82,7 @@ wal_snappy_decode(const uint8_t *ip, size_t n, uint8_t *dst, size_t out)
             op += len;
             ip += len;
             continue;
+        }
         case 1:
             if (ip == end)
                 return -1;
