@@ -91,9 +91,10 @@ struct ctx {
     /* current series/root being loaded */
     const char *tsdb, *tenant;
     uint32_t src;
-    /* WAL */
+    /* blocks */
     struct ps_tsdb_stone *stones;   /* the current block's, sorted by ref */
     size_t nstones;
+    /* WAL */
     struct ps_map64 map;        /* WAL ref -> fact series id (wanted refs only) */
     struct ps_wal_decoder dec;
     int64_t min_valid;
