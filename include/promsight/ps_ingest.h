@@ -22,8 +22,10 @@
 struct ps_ingest_opts {
     const struct ps_bundle_limits *limits;  /* NULL: defaults */
     const char *models_dir;                 /* NULL: ps_models_dir() */
-    /* Metric names whose samples to load from TSDB blocks/WAL (the names
-     * rule and capacity expressions reference). NULL: a built-in set. */
+    /* Metric names whose samples to load from TSDB blocks and WAL (the
+     * names rule expressions reference; docs/tsdb-samples-as-facts.md).
+     * NULL: the names the built-in rules reference. The capacity
+     * planner's names are always added. */
     const char *const *tsdb_metrics;
     size_t ntsdb_metrics;
 };
