@@ -60,6 +60,28 @@ wal_snappy_decode(const uint8_t *ip, size_t n, uint8_t *dst, size_t out)
     while (ip < end) {
         uint8_t tag = *ip++;
         size_t len, off;
+        /* The commonest elements of WAL records first (60% and 36% of
+         * them on the remote-write bench WAL): a 1-byte-offset copy of
+         * 4..11 bytes from at least 16 bytes back, a literal of 1..16. */
+        if ((tag & 3) == 0 && tag < (16 << 2)) {
+            len = (size_t)(tag >> 2) + 1;
+            if (end - ip >= 16 && len <= (size_t)(oend - op)) {
+                memcpy(op, ip, 16);
+                op += len;
+                ip += len;
+                continue;
+            }
+        } else if ((tag & 3) == 1 && ip < end) {
+            len = 4 + ((tag >> 2) & 7);
+            off = ((size_t)(tag >> 5) << 8) | *ip;
+            if (off >= 16 && off <= (size_t)(op - dst) &&
+                len <= (size_t)(oend - op)) {
+                memcpy(op, op - off, 16);
+                op += len;
+                ip++;
+                continue;
+            }
+        }
         switch (tag & 3) {
         case 0: {
             uint64_t l64 = tag >> 2;
