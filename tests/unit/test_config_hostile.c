@@ -14,16 +14,6 @@
 #include "promsight/ps_config.h"
 #include "promsight/ps_facts.h"
 
-static uint8_t *
-load(const char *file, size_t *n)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "testdata/config/%s", file);
-    uint8_t *b = ps_test_read_file(path, n);
-    assert_non_null(b);
-    return b;
-}
-
 static const struct ps_diag *
 diag_with(const struct ps_diags *d, enum ps_err code)
 {
@@ -54,7 +44,7 @@ test_alias_bomb(void **state)
 {
     (void)state;
     size_t n = 0;
-    uint8_t *buf = load("alias-bomb.yaml", &n);
+    uint8_t *buf = ps_test_load("config", "alias-bomb.yaml", &n);
     struct ps_diags d;
     ps_diags_init(&d);
     struct cfg_doc *doc;
@@ -93,7 +83,7 @@ test_deep_json(void **state)
 {
     (void)state;
     size_t n = 0;
-    uint8_t *buf = load("deep.json", &n);
+    uint8_t *buf = ps_test_load("config", "deep.json", &n);
     struct ps_facts *f = ps_facts_new();
     struct ps_diags d;
     ps_diags_init(&d);
@@ -111,7 +101,7 @@ test_deep_json(void **state)
     ps_diags_free(&d);
     free(buf);
 
-    buf = load("deep.yaml", &n);
+    buf = ps_test_load("config", "deep.yaml", &n);
     f = ps_facts_new();
     ps_diags_init(&d);
     assert_int_equal(ps_config_ingest(NULL, buf, n, 0, f, NULL, &d, &w), PS_OK);

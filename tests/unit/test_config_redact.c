@@ -21,16 +21,6 @@
 
 #define MARK "SEKRIT"
 
-static uint8_t *
-load(const char *file, size_t *n)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "testdata/config/%s", file);
-    uint8_t *b = ps_test_read_file(path, n);
-    assert_non_null(b);
-    return b;
-}
-
 /* Every string the fact store holds: metric names, labels, events, sources. */
 static void
 assert_store_clean(struct ps_facts *f)
@@ -88,7 +78,7 @@ test_prometheus_secrets(void **state)
 {
     (void)state;
     size_t n = 0;
-    uint8_t *buf = load("secrets.yml", &n);
+    uint8_t *buf = ps_test_load("config", "secrets.yml", &n);
     struct ps_redact_stats st = {0, 0, 0};
     assert_tree_clean(buf, n, &st);
     assert_int_equal(st.bearer, 3);
@@ -146,7 +136,7 @@ test_prometheus_secrets(void **state)
     ps_prom_config_free(&c);
     free(buf);
 
-    buf = load("secrets-extra.yml", &n);
+    buf = ps_test_load("config", "secrets-extra.yml", &n);
     memset(&st, 0, sizeof(st));
     assert_tree_clean(buf, n, &st);
     assert_int_equal(st.bearer, 1);
@@ -160,7 +150,7 @@ test_k8s_secrets(void **state)
 {
     (void)state;
     size_t n = 0;
-    uint8_t *buf = load("secrets-k8s.yaml", &n);
+    uint8_t *buf = ps_test_load("config", "secrets-k8s.yaml", &n);
     struct ps_redact_stats st = {0, 0, 0};
     assert_tree_clean(buf, n, &st);
     /* Secret: 3 values; annotation JSON: 1 env value; args: --db.password=,

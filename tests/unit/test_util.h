@@ -67,4 +67,16 @@ ps_test_read_file(const char *path, size_t *len)
     return p;
 }
 
+/* testdata/<dir>/<file> read whole (caller frees); the test fails when it
+ * cannot be read. */
+static inline uint8_t *
+ps_test_load(const char *dir, const char *file, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "testdata/%s/%s", dir, file);
+    uint8_t *p = ps_test_read_file(path, len);
+    assert_non_null(p);
+    return p;
+}
+
 #endif
