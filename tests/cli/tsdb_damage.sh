@@ -21,6 +21,23 @@ fresh() {
     chmod -R u+w "$T/t"
     D="$T/t/tenant"
 }
+# Python helpers the index and chunk rewrites below import (CRC32C as the
+# TSDB computes it, unsigned varint decoding); argv[2] is $T.
+cat > "$T/tsdb_bytes.py" <<'PY'
+def crc32c(b):
+    c = 0xffffffff
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+    return c ^ 0xffffffff
+def uv(b, i):
+    x = s = 0
+    while True:
+        c = b[i]; i += 1
+        x |= (c & 0x7f) << s; s += 7
+        if c < 0x80: return x, i
+PY
 # put_byte file offset hexbyte
 put_byte() { printf "\\$(printf '%03o' "0x$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 get_byte() { dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tx1 | tr -d ' \n'; }
@@ -144,21 +161,10 @@ expect head-chunk-crc 3 "chunks_head/000009:[0-9]*: error: chunk of series .*CRC
 #     (rewritten with a valid CRC, so only the order is wrong)
 if command -v python3 >/dev/null 2>&1; then
     fresh
-    python3 - "$D/$B2/index" <<'PY'
+    python3 - "$D/$B2/index" "$T" <<'PY'
 import struct, sys
-def crc32c(b):
-    c = 0xffffffff
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
-    return c ^ 0xffffffff
-def uv(b, i):
-    x = s = 0
-    while True:
-        c = b[i]; i += 1
-        x |= (c & 0x7f) << s; s += 7
-        if c < 0x80: return x, i
+sys.path.insert(0, sys.argv[2])
+from tsdb_bytes import crc32c, uv
 p = sys.argv[1]
 d = bytearray(open(p, 'rb').read())
 series = struct.unpack('>Q', d[len(d)-52+8:len(d)-52+16])[0]
@@ -209,21 +215,10 @@ fi
 #     valid CRC): reported, and the chunk is not read twice
 if command -v python3 >/dev/null 2>&1; then
     fresh
-    python3 - "$D/$B3/index" <<'PY'
+    python3 - "$D/$B3/index" "$T" <<'PY'
 import struct, sys
-def crc32c(b):
-    c = 0xffffffff
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
-    return c ^ 0xffffffff
-def uv(b, i):
-    x = s = 0
-    while True:
-        c = b[i]; i += 1
-        x |= (c & 0x7f) << s; s += 7
-        if c < 0x80: return x, i
+sys.path.insert(0, sys.argv[2])
+from tsdb_bytes import crc32c, uv
 p = sys.argv[1]
 d = bytearray(open(p, 'rb').read())
 off = struct.unpack('>Q', d[len(d)-52+8:len(d)-52+16])[0]
@@ -251,15 +246,10 @@ fi
 #     fixed: counted and flagged, never decoded as XOR
 if command -v python3 >/dev/null 2>&1; then
     fresh
-    python3 - "$D/$B1/chunks/000001" <<'PY'
+    python3 - "$D/$B1/chunks/000001" "$T" <<'PY'
 import struct, sys
-def crc32c(b):
-    c = 0xffffffff
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
-    return c ^ 0xffffffff
+sys.path.insert(0, sys.argv[2])
+from tsdb_bytes import crc32c, uv
 p = sys.argv[1]
 d = bytearray(open(p, 'rb').read())
 i = 8; x = s = 0
