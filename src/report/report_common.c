@@ -66,3 +66,12 @@ rp_point_time(const json_t *t, char *buf, size_t n)
     else
         ps_fmt_time_ms((int64_t)json_number_value(t), buf, n);
 }
+
+const char *
+rp_sev_text(enum ps_lang lang, const char *sev)
+{
+    char key[40];
+    snprintf(key, sizeof(key), "sev_%s", sev);
+    const char *t = ps_tr(lang, key);
+    return strcmp(t, key) == 0 ? sev : t;
+}

@@ -78,7 +78,7 @@ sev_badge(struct html *h, const char *sev)
     put(h, "<span class=\"sev-");
     esc(h, sev);
     put(h, "\">");
-    esc(h, sev);
+    esc(h, rp_sev_text(h->lang, sev));
     put(h, "</span>");
 }
 

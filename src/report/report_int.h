@@ -21,6 +21,8 @@ int rp_sev_rank(const char *sev);
 /* The time of an evidence point ([time, value]: time as RFC 3339 text or
  * as ms) as RFC 3339 text in buf. */
 void rp_point_time(const json_t *t, char *buf, size_t n);
+/* "critical"/"warning"/"info" in lang (unknown values as given). */
+const char *rp_sev_text(enum ps_lang lang, const char *sev);
 /* 1 if the table is sorted (unit test). */
 int ps_tr_table_sorted(void);
 

@@ -117,7 +117,7 @@ top_findings(struct md *m, const json_t *findings)
     size_t i;
     const json_t *f;
     json_array_foreach(findings, i, f) {
-        const char *v[6] = {rp_str(f, "severity"), rp_str(f, "rule"),
+        const char *v[6] = {rp_sev_text(m->lang, rp_str(f, "severity")), rp_str(f, "rule"),
                             rp_str(f, "class"), rp_str(f, "first"),
                             rp_str(f, "last"), rp_loc(f, "summary", m->lang)};
         cells(m, v, 6);
@@ -142,7 +142,7 @@ timeline(struct md *m, const json_t *tl)
             put(m, more);
             break;
         }
-        const char *v[5] = {rp_str(ev, "time"), rp_str(ev, "severity"),
+        const char *v[5] = {rp_str(ev, "time"), rp_sev_text(m->lang, rp_str(ev, "severity")),
                             rp_str(ev, "kind"), rp_str(ev, "source"),
                             rp_loc(ev, "text", m->lang)};
         cells(m, v, 5);
@@ -227,7 +227,7 @@ finding_details(struct md *m, const json_t *findings)
     const json_t *f;
     json_array_foreach(findings, i, f) {
         put(m, "### ");
-        esc(m, rp_str(f, "severity"));
+        esc(m, rp_sev_text(m->lang, rp_str(f, "severity")));
         put(m, ": ");
         esc(m, rp_loc(f, "summary", m->lang));
         put(m, "\n\n- ");
