@@ -24,6 +24,9 @@
 #include "promsight/ps_rules.h"
 #include "rules/pq_int.h"
 
+/* Largest printf width/precision a template may ask for. */
+#define TEMPLATE_MAX_WIDTH 999UL
+
 #define PS_TMPL_MAX_OUT (64 * 1024)
 #define PS_TMPL_MAX_DEPTH 32
 #define PS_TMPL_MAX_TOKS 64
@@ -376,12 +379,26 @@ go_printf(struct tctx *c, const struct tval *args, size_t nargs, struct ps_buf *
         spec[k++] = *p++;
         while (*p && strchr("+-# 0", *p) && k < 8)
             spec[k++] = *p++;
-        while (*p && isdigit((unsigned char)*p) && k < 16)
-            spec[k++] = *p++;
+        /* width and precision are read in full but capped at
+         * TEMPLATE_MAX_WIDTH: a rule file comes with the bundle, and
+         * "%999999999x" must not allocate a gigabyte per alert */
+        unsigned long w = 0;
+        int have_w = 0;
+        while (*p && isdigit((unsigned char)*p)) {
+            w = w < TEMPLATE_MAX_WIDTH ? w * 10 + (unsigned long)(*p - '0') : w;
+            have_w = 1;
+            p++;
+        }
+        if (have_w)
+            k += (size_t)snprintf(spec + k, 8, "%lu", w < TEMPLATE_MAX_WIDTH ? w : TEMPLATE_MAX_WIDTH);
         if (*p == '.') {
             spec[k++] = *p++;
-            while (*p && isdigit((unsigned char)*p) && k < 24)
-                spec[k++] = *p++;
+            unsigned long pr = 0;
+            while (*p && isdigit((unsigned char)*p)) {
+                pr = pr < TEMPLATE_MAX_WIDTH ? pr * 10 + (unsigned long)(*p - '0') : pr;
+                p++;
+            }
+            k += (size_t)snprintf(spec + k, 8, "%lu", pr < TEMPLATE_MAX_WIDTH ? pr : TEMPLATE_MAX_WIDTH);
         }
         char verb = *p;
         if (verb == 0) {
