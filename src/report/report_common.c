@@ -75,3 +75,17 @@ rp_sev_text(enum ps_lang lang, const char *sev)
     const char *t = ps_tr(lang, key);
     return strcmp(t, key) == 0 ? sev : t;
 }
+
+void
+rp_put(struct rp_out *w, const char *s)
+{
+    if (w->e == PS_OK)
+        w->e = ps_buf_append(w->o, s, strlen(s));
+}
+
+void
+rp_esc(struct rp_out *w, const char *s)
+{
+    if (w->e == PS_OK)
+        w->e = w->escape(w->o, s);
+}

@@ -38,94 +38,74 @@ static const char css[] =
     "svg{max-width:100%;height:auto;page-break-inside:avoid}"
     "@media print{body{margin:0;max-width:none}a{color:#000}}";
 
-struct html {
-    struct ps_buf *o;
-    enum ps_lang lang;
-    enum ps_err e;
-};
-
 static void
-put(struct html *h, const char *s)
+tag_text(struct rp_out *h, const char *open, const char *text, const char *close)
 {
-    if (h->e == PS_OK)
-        h->e = ps_buf_append(h->o, s, strlen(s));
+    rp_put(h, open);
+    rp_esc(h, text);
+    rp_put(h, close);
 }
 
 static void
-esc(struct html *h, const char *s)
-{
-    if (h->e == PS_OK)
-        h->e = ps_html_escape(h->o, s);
-}
-
-static void
-tag_text(struct html *h, const char *open, const char *text, const char *close)
-{
-    put(h, open);
-    esc(h, text);
-    put(h, close);
-}
-
-static void
-heading(struct html *h, const char *key)
+heading(struct rp_out *h, const char *key)
 {
     tag_text(h, "<h2>", ps_tr(h->lang, key), "</h2>\n");
 }
 
 static void
-sev_badge(struct html *h, const char *sev)
+sev_badge(struct rp_out *h, const char *sev)
 {
-    put(h, "<span class=\"sev-");
-    esc(h, sev);
-    put(h, "\">");
-    esc(h, rp_sev_text(h->lang, sev));
-    put(h, "</span>");
+    rp_put(h, "<span class=\"sev-");
+    rp_esc(h, sev);
+    rp_put(h, "\">");
+    rp_esc(h, rp_sev_text(h->lang, sev));
+    rp_put(h, "</span>");
 }
 
 static void
-th_row(struct html *h, const char *const *keys, size_t n)
+th_row(struct rp_out *h, const char *const *keys, size_t n)
 {
-    put(h, "<table><tr>");
+    rp_put(h, "<table><tr>");
     for (size_t i = 0; i < n; i++)
         tag_text(h, "<th>", ps_tr(h->lang, keys[i]), "</th>");
-    put(h, "</tr>\n");
+    rp_put(h, "</tr>\n");
 }
 
 static void
-td(struct html *h, const char *s)
+td(struct rp_out *h, const char *s)
 {
     tag_text(h, "<td>", s, "</td>");
 }
 
 static void
-verdict(struct html *h, const json_t *r)
+verdict(struct rp_out *h, const json_t *r)
 {
     const json_t *v = json_object_get(r, "verdict");
     char key[40];
     snprintf(key, sizeof(key), "status_%s", rp_str(v, "status"));
     tag_text(h, "<h1>", ps_tr(h->lang, "report_title"), "</h1>\n");
-    put(h, "<p class=\"verdict\"><strong>");
-    esc(h, ps_tr(h->lang, "verdict"));
-    put(h, ": ");
-    esc(h, ps_tr(h->lang, key));
-    put(h, "</strong> — ");
-    esc(h, rp_loc(v, "headline", h->lang));
-    put(h, "</p>\n<p class=\"mono\">");
+    rp_put(h, "<p class=\"verdict\"><strong>");
+    rp_esc(h, ps_tr(h->lang, "verdict"));
+    rp_put(h, ": ");
+    rp_esc(h, ps_tr(h->lang, key));
+    rp_put(h, "</strong> — ");
+    rp_esc(h, rp_loc(v, "headline", h->lang));
+    rp_put(h, "</p>\n<p class=\"mono\">");
     const json_t *w = json_object_get(r, "window");
-    esc(h, ps_tr(h->lang, "window"));
-    put(h, ": ");
-    esc(h, rp_str(w, "start"));
-    put(h, " – ");
-    esc(h, rp_str(w, "end"));
-    put(h, "<br>Bundle: ");
-    esc(h, rp_str(json_object_get(r, "bundle"), "name"));
-    put(h, "<br>");
-    esc(h, rp_str(r, "generator"));
-    put(h, "</p>\n");
+    rp_esc(h, ps_tr(h->lang, "window"));
+    rp_put(h, ": ");
+    rp_esc(h, rp_str(w, "start"));
+    rp_put(h, " – ");
+    rp_esc(h, rp_str(w, "end"));
+    rp_put(h, "<br>Bundle: ");
+    rp_esc(h, rp_str(json_object_get(r, "bundle"), "name"));
+    rp_put(h, "<br>");
+    rp_esc(h, rp_str(r, "generator"));
+    rp_put(h, "</p>\n");
 }
 
 static void
-top_findings(struct html *h, const json_t *findings)
+top_findings(struct rp_out *h, const json_t *findings)
 {
     heading(h, "top_findings");
     if (json_array_size(findings) == 0) {
@@ -138,27 +118,27 @@ top_findings(struct html *h, const json_t *findings)
     size_t i;
     const json_t *f;
     json_array_foreach(findings, i, f) {
-        put(h, "<tr><td>");
+        rp_put(h, "<tr><td>");
         sev_badge(h, rp_str(f, "severity"));
-        put(h, "</td>");
-        put(h, "<td><a href=\"#f");
+        rp_put(h, "</td>");
+        rp_put(h, "<td><a href=\"#f");
         char id[32];
         snprintf(id, sizeof(id), "%zu", i);
-        put(h, id);
-        put(h, "\">");
-        esc(h, rp_str(f, "rule"));
-        put(h, "</a></td>");
+        rp_put(h, id);
+        rp_put(h, "\">");
+        rp_esc(h, rp_str(f, "rule"));
+        rp_put(h, "</a></td>");
         td(h, rp_str(f, "class"));
         td(h, rp_str(f, "first"));
         td(h, rp_str(f, "last"));
         td(h, rp_loc(f, "summary", h->lang));
-        put(h, "</tr>\n");
+        rp_put(h, "</tr>\n");
     }
-    put(h, "</table>\n");
+    rp_put(h, "</table>\n");
 }
 
 static void
-charts(struct html *h, const json_t *r)
+charts(struct rp_out *h, const json_t *r)
 {
     const json_t *tl = json_object_get(r, "timeline");
     if (json_array_size(tl) > 0) {
@@ -175,49 +155,49 @@ charts(struct html *h, const json_t *r)
     if (json_array_size(tl) > 0) {
         static const char *const cols[] = {"time", "severity", "kind", "file",
                                            "summary"};
-        put(h, "<details><summary>");
-        esc(h, ps_tr(h->lang, "events"));
-        put(h, "</summary>\n");
+        rp_put(h, "<details><summary>");
+        rp_esc(h, ps_tr(h->lang, "events"));
+        rp_put(h, "</summary>\n");
         th_row(h, cols, 5);
         const json_t *ev;
         json_array_foreach(tl, i, ev) {
             if (i >= MAX_TIMELINE_ROWS)
                 break;
-            put(h, "<tr>");
+            rp_put(h, "<tr>");
             td(h, rp_str(ev, "time"));
-            put(h, "<td>");
+            rp_put(h, "<td>");
             sev_badge(h, rp_str(ev, "severity"));
-            put(h, "</td>");
+            rp_put(h, "</td>");
             td(h, rp_str(ev, "kind"));
             td(h, rp_str(ev, "source"));
             td(h, rp_loc(ev, "text", h->lang));
-            put(h, "</tr>\n");
+            rp_put(h, "</tr>\n");
         }
-        put(h, "</table></details>\n");
+        rp_put(h, "</table></details>\n");
     }
 }
 
 static void
-evidence(struct html *h, const json_t *ev)
+evidence(struct rp_out *h, const json_t *ev)
 {
     size_t i;
     const json_t *s;
-    put(h, "<ul>\n");
+    rp_put(h, "<ul>\n");
     json_array_foreach(json_object_get(ev, "series"), i, s) {
-        put(h, "<li><code>{");
+        rp_put(h, "<li><code>{");
         const char *k;
         const json_t *lv;
         int first = 1;
         json_object_foreach(json_object_get(s, "labels"), k, lv) {
             if (!first)
-                put(h, ", ");
+                rp_put(h, ", ");
             first = 0;
-            esc(h, k);
-            put(h, "=&quot;");
-            esc(h, json_string_value(lv) != NULL ? json_string_value(lv) : "");
-            put(h, "&quot;");
+            rp_esc(h, k);
+            rp_put(h, "=&quot;");
+            rp_esc(h, json_string_value(lv) != NULL ? json_string_value(lv) : "");
+            rp_put(h, "&quot;");
         }
-        put(h, "}</code>");
+        rp_put(h, "}</code>");
         size_t j;
         const json_t *p;
         json_array_foreach(json_object_get(s, "values"), j, p) {
@@ -227,9 +207,9 @@ evidence(struct html *h, const json_t *ev)
             rp_point_time(json_array_get(p, 0), tbuf, sizeof(tbuf));
             snprintf(buf, sizeof(buf), "%s%.6g @ %s", j ? ", " : ": ",
                      json_number_value(json_array_get(p, 1)), tbuf + 11);
-            esc(h, buf);
+            rp_esc(h, buf);
         }
-        put(h, "</li>\n");
+        rp_put(h, "</li>\n");
     }
     json_array_foreach(json_object_get(ev, "events"), i, s) {
         char loc[64] = "";
@@ -239,20 +219,20 @@ evidence(struct html *h, const json_t *ev)
             snprintf(loc, sizeof(loc), ":%lld", (long long)json_integer_value(line));
         else if (json_is_integer(off))
             snprintf(loc, sizeof(loc), "@%lld", (long long)json_integer_value(off));
-        put(h, "<li>");
-        esc(h, rp_str(s, "time"));
-        put(h, " <code>");
-        esc(h, rp_str(s, "file"));
-        esc(h, loc);
-        put(h, "</code><br><code>");
-        esc(h, rp_str(s, "message"));
-        put(h, "</code></li>\n");
+        rp_put(h, "<li>");
+        rp_esc(h, rp_str(s, "time"));
+        rp_put(h, " <code>");
+        rp_esc(h, rp_str(s, "file"));
+        rp_esc(h, loc);
+        rp_put(h, "</code><br><code>");
+        rp_esc(h, rp_str(s, "message"));
+        rp_put(h, "</code></li>\n");
     }
-    put(h, "</ul>\n");
+    rp_put(h, "</ul>\n");
 }
 
 static void
-finding_details(struct html *h, const json_t *findings)
+finding_details(struct rp_out *h, const json_t *findings)
 {
     if (json_array_size(findings) == 0)
         return;
@@ -262,46 +242,46 @@ finding_details(struct html *h, const json_t *findings)
     json_array_foreach(findings, i, f) {
         char id[32], peak[64];
         snprintf(id, sizeof(id), "%zu", i);
-        put(h, "<div class=\"finding\" id=\"f");
-        put(h, id);
-        put(h, "\"><h3>");
+        rp_put(h, "<div class=\"finding\" id=\"f");
+        rp_put(h, id);
+        rp_put(h, "\"><h3>");
         sev_badge(h, rp_str(f, "severity"));
-        put(h, " ");
-        esc(h, rp_loc(f, "summary", h->lang));
-        put(h, "</h3>\n<p class=\"mono\">");
-        esc(h, rp_str(f, "rule"));
-        put(h, " · ");
-        esc(h, rp_str(f, "class"));
-        put(h, " · ");
-        esc(h, rp_str(f, "first"));
-        put(h, " – ");
-        esc(h, rp_str(f, "last"));
-        put(h, " · ");
-        esc(h, ps_tr(h->lang, "peak"));
-        put(h, " ");
-        esc(h, rp_cell(json_object_get(f, "peak"), peak, sizeof(peak)));
-        put(h, "</p>\n");
+        rp_put(h, " ");
+        rp_esc(h, rp_loc(f, "summary", h->lang));
+        rp_put(h, "</h3>\n<p class=\"mono\">");
+        rp_esc(h, rp_str(f, "rule"));
+        rp_put(h, " · ");
+        rp_esc(h, rp_str(f, "class"));
+        rp_put(h, " · ");
+        rp_esc(h, rp_str(f, "first"));
+        rp_put(h, " – ");
+        rp_esc(h, rp_str(f, "last"));
+        rp_put(h, " · ");
+        rp_esc(h, ps_tr(h->lang, "peak"));
+        rp_put(h, " ");
+        rp_esc(h, rp_cell(json_object_get(f, "peak"), peak, sizeof(peak)));
+        rp_put(h, "</p>\n");
         const char *d = rp_loc(f, "description", h->lang);
         if (d[0] != '\0')
             tag_text(h, "<p>", d, "</p>\n");
         const char *a = rp_loc(f, "advice", h->lang);
         if (a[0] != '\0') {
-            put(h, "<p><strong>");
-            esc(h, ps_tr(h->lang, "advice"));
-            put(h, ":</strong> ");
-            esc(h, a);
-            put(h, "</p>\n");
+            rp_put(h, "<p><strong>");
+            rp_esc(h, ps_tr(h->lang, "advice"));
+            rp_put(h, ":</strong> ");
+            rp_esc(h, a);
+            rp_put(h, "</p>\n");
         }
         const char *rb = rp_str(f, "runbook_url");
         if (rb[0] != '\0')
             tag_text(h, "<p class=\"mono\">Runbook: ", rb, "</p>\n");
         evidence(h, json_object_get(f, "evidence"));
-        put(h, "</div>\n");
+        rp_put(h, "</div>\n");
     }
 }
 
 static void
-statements(struct html *h, const char *key, const json_t *obj)
+statements(struct rp_out *h, const char *key, const json_t *obj)
 {
     const json_t *st = json_object_get(obj, h->lang == PS_LANG_KO &&
                                                json_object_get(obj, "statements_ko")
@@ -309,26 +289,26 @@ statements(struct html *h, const char *key, const json_t *obj)
     if (json_array_size(st) == 0)
         return;
     heading(h, key);
-    put(h, "<ul>\n");
+    rp_put(h, "<ul>\n");
     size_t i;
     const json_t *s;
     json_array_foreach(st, i, s) tag_text(h, "<li>", json_string_value(s) != NULL ?
                                                       json_string_value(s) : "", "</li>\n");
-    put(h, "</ul>\n");
+    rp_put(h, "</ul>\n");
 }
 
 static void
-section(struct html *h, const json_t *sec)
+section(struct rp_out *h, const json_t *sec)
 {
     tag_text(h, "<h2>", rp_loc(sec, "title", h->lang), "</h2>\n");
     size_t i;
     const json_t *x;
     if (json_array_size(json_object_get(sec, "notes")) > 0) {
-        put(h, "<ul>\n");
+        rp_put(h, "<ul>\n");
         json_array_foreach(json_object_get(sec, "notes"), i, x)
             tag_text(h, "<li>", json_string_value(x) != NULL ? json_string_value(x) : "",
                      "</li>\n");
-        put(h, "</ul>\n");
+        rp_put(h, "</ul>\n");
     }
     json_array_foreach(json_object_get(sec, "charts"), i, x) {
         if (h->e == PS_OK)
@@ -338,29 +318,29 @@ section(struct html *h, const json_t *sec)
         const char *title = rp_loc(x, "title", h->lang);
         if (title[0] != '\0')
             tag_text(h, "<h4>", title, "</h4>\n");
-        put(h, "<table><tr>");
+        rp_put(h, "<table><tr>");
         size_t j;
         const json_t *c;
         json_array_foreach(json_object_get(x, "columns"), j, c)
             tag_text(h, "<th>", json_string_value(c) != NULL ? json_string_value(c) : "",
                      "</th>");
-        put(h, "</tr>\n");
+        rp_put(h, "</tr>\n");
         const json_t *row;
         json_array_foreach(json_object_get(x, "rows"), j, row) {
-            put(h, "<tr>");
+            rp_put(h, "<tr>");
             size_t k;
             json_array_foreach(row, k, c) {
                 char buf[64];
                 td(h, rp_cell(c, buf, sizeof(buf)));
             }
-            put(h, "</tr>\n");
+            rp_put(h, "</tr>\n");
         }
-        put(h, "</table>\n");
+        rp_put(h, "</table>\n");
     }
 }
 
 static void
-checklist(struct html *h, const json_t *cl)
+checklist(struct rp_out *h, const json_t *cl)
 {
     if (json_array_size(cl) == 0)
         return;
@@ -373,22 +353,22 @@ checklist(struct html *h, const json_t *cl)
         char key[40];
         const char *st = rp_str(c, "status");
         snprintf(key, sizeof(key), "status_%s", st);
-        put(h, "<tr>");
+        rp_put(h, "<tr>");
         td(h, ps_tr(h->lang, rp_str(c, "period")));
         td(h, rp_loc(c, "check", h->lang));
-        put(h, "<td class=\"st-");
-        esc(h, st);
-        put(h, "\">");
-        esc(h, ps_tr(h->lang, key));
-        put(h, "</td>");
+        rp_put(h, "<td class=\"st-");
+        rp_esc(h, st);
+        rp_put(h, "\">");
+        rp_esc(h, ps_tr(h->lang, key));
+        rp_put(h, "</td>");
         td(h, rp_loc(c, "detail", h->lang));
-        put(h, "</tr>\n");
+        rp_put(h, "</tr>\n");
     }
-    put(h, "</table>\n");
+    rp_put(h, "</table>\n");
 }
 
 static void
-simple_tables(struct html *h, const json_t *r)
+simple_tables(struct rp_out *h, const json_t *r)
 {
     size_t i, j;
     const json_t *s, *x;
@@ -398,18 +378,18 @@ simple_tables(struct html *h, const json_t *r)
         heading(h, "skipped");
         th_row(h, cols, 3);
         json_array_foreach(sk, i, s) {
-            put(h, "<tr>");
+            rp_put(h, "<tr>");
             td(h, rp_str(s, "rule"));
             td(h, rp_str(s, "class"));
-            put(h, "<td>");
+            rp_put(h, "<td>");
             json_array_foreach(json_object_get(s, "missing"), j, x) {
                 if (j > 0)
-                    put(h, ", ");
-                esc(h, json_string_value(x) != NULL ? json_string_value(x) : "");
+                    rp_put(h, ", ");
+                rp_esc(h, json_string_value(x) != NULL ? json_string_value(x) : "");
             }
-            put(h, "</td></tr>\n");
+            rp_put(h, "</td></tr>\n");
         }
-        put(h, "</table>\n");
+        rp_put(h, "</table>\n");
     }
     const json_t *pr = json_object_get(r, "problems");
     if (json_array_size(pr) > 0) {
@@ -424,16 +404,16 @@ simple_tables(struct html *h, const json_t *r)
                 snprintf(where, sizeof(where), " @%lld", (long long)json_integer_value(off));
             else if (json_is_integer(line))
                 snprintf(where, sizeof(where), ":%lld", (long long)json_integer_value(line));
-            put(h, "<tr>");
+            rp_put(h, "<tr>");
             td(h, rp_str(s, "severity"));
-            put(h, "<td class=\"mono\">");
-            esc(h, rp_str(s, "file"));
-            esc(h, where);
-            put(h, "</td>");
+            rp_put(h, "<td class=\"mono\">");
+            rp_esc(h, rp_str(s, "file"));
+            rp_esc(h, where);
+            rp_put(h, "</td>");
             td(h, rp_str(s, "message"));
-            put(h, "</tr>\n");
+            rp_put(h, "</tr>\n");
         }
-        put(h, "</table>\n");
+        rp_put(h, "</table>\n");
     }
     const json_t *rd = json_object_get(r, "redactions");
     if (json_array_size(rd) > 0) {
@@ -442,12 +422,12 @@ simple_tables(struct html *h, const json_t *r)
         th_row(h, cols, 2);
         json_array_foreach(rd, i, s) {
             char n[32];
-            put(h, "<tr>");
+            rp_put(h, "<tr>");
             td(h, rp_str(s, "file"));
             td(h, rp_cell(json_object_get(s, "count"), n, sizeof(n)));
-            put(h, "</tr>\n");
+            rp_put(h, "</tr>\n");
         }
-        put(h, "</table>\n");
+        rp_put(h, "</table>\n");
     }
     const json_t *kinds = json_object_get(json_object_get(r, "inventory"), "kinds");
     if (json_is_object(kinds)) {
@@ -457,28 +437,28 @@ simple_tables(struct html *h, const json_t *r)
         const char *k;
         json_object_foreach((json_t *)kinds, k, x) {
             char n[32];
-            put(h, "<tr>");
+            rp_put(h, "<tr>");
             td(h, k);
             td(h, rp_cell(x, n, sizeof(n)));
-            put(h, "</tr>\n");
+            rp_put(h, "</tr>\n");
         }
-        put(h, "</table>\n");
+        rp_put(h, "</table>\n");
     }
 }
 
 enum ps_err
 ps_report_render_html(const json_t *r, enum ps_lang lang, struct ps_buf *out)
 {
-    struct html h = {out, lang, PS_OK};
-    put(&h, "<!DOCTYPE html>\n<html lang=\"");
-    put(&h, lang == PS_LANG_KO ? "ko" : "en");
-    put(&h, "\"><head><meta charset=\"utf-8\">\n"
+    struct rp_out h = {out, lang, PS_OK, ps_html_escape};
+    rp_put(&h, "<!DOCTYPE html>\n<html lang=\"");
+    rp_put(&h, lang == PS_LANG_KO ? "ko" : "en");
+    rp_put(&h, "\"><head><meta charset=\"utf-8\">\n"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
             "'none'; style-src 'unsafe-inline'; img-src data:\">\n<title>");
-    esc(&h, ps_tr(lang, "report_title"));
-    put(&h, "</title>\n<style>");
-    put(&h, css);
-    put(&h, "</style></head><body>\n");
+    rp_esc(&h, ps_tr(lang, "report_title"));
+    rp_put(&h, "</title>\n<style>");
+    rp_put(&h, css);
+    rp_put(&h, "</style></head><body>\n");
     verdict(&h, r);
     top_findings(&h, json_object_get(r, "findings"));
     charts(&h, r);
@@ -489,6 +469,6 @@ ps_report_render_html(const json_t *r, enum ps_lang lang, struct ps_buf *out)
     json_array_foreach(json_object_get(r, "sections"), i, sec) section(&h, sec);
     checklist(&h, json_object_get(r, "checklist"));
     simple_tables(&h, r);
-    put(&h, "</body></html>\n");
+    rp_put(&h, "</body></html>\n");
     return h.e;
 }

@@ -9,6 +9,23 @@
 
 #include "promsight/ps_report.h"
 
+/*
+ * A rendering in progress: the output, the reader's language, the first
+ * error (sticky: later writes are skipped), and how bundle text is escaped
+ * for this format (ps_md_escape, ps_html_escape).
+ */
+struct rp_out {
+    struct ps_buf *o;
+    enum ps_lang lang;
+    enum ps_err e;
+    enum ps_err (*escape)(struct ps_buf *out, const char *s);
+};
+
+/* Append s as is (markup). */
+void rp_put(struct rp_out *w, const char *s);
+/* Append bundle text s, escaped for the format. */
+void rp_esc(struct rp_out *w, const char *s);
+
 /* String member or "" (never NULL). */
 const char *rp_str(const json_t *o, const char *key);
 /* Text of a JSON scalar for a table cell: strings as is, numbers with %.6g,

@@ -14,101 +14,81 @@
 #define MAX_TIMELINE_ROWS 80
 #define MAX_EVIDENCE_EVENTS 8
 
-struct md {
-    struct ps_buf *o;
-    enum ps_lang lang;
-    enum ps_err e;
-};
-
 static void
-put(struct md *m, const char *s)
+heading(struct rp_out *m, int level, const char *key)
 {
-    if (m->e == PS_OK)
-        m->e = ps_buf_append(m->o, s, strlen(s));
-}
-
-static void
-esc(struct md *m, const char *s)
-{
-    if (m->e == PS_OK)
-        m->e = ps_md_escape(m->o, s);
-}
-
-static void
-heading(struct md *m, int level, const char *key)
-{
-    put(m, "\n");
+    rp_put(m, "\n");
     for (int i = 0; i < level; i++)
-        put(m, "#");
-    put(m, " ");
-    put(m, ps_tr(m->lang, key));
-    put(m, "\n\n");
+        rp_put(m, "#");
+    rp_put(m, " ");
+    rp_put(m, ps_tr(m->lang, key));
+    rp_put(m, "\n\n");
 }
 
 static void
-table_head(struct md *m, const char *const *keys, size_t n)
+table_head(struct rp_out *m, const char *const *keys, size_t n)
 {
-    put(m, "|");
+    rp_put(m, "|");
     for (size_t i = 0; i < n; i++) {
-        put(m, " ");
-        put(m, ps_tr(m->lang, keys[i]));
-        put(m, " |");
+        rp_put(m, " ");
+        rp_put(m, ps_tr(m->lang, keys[i]));
+        rp_put(m, " |");
     }
-    put(m, "\n|");
+    rp_put(m, "\n|");
     for (size_t i = 0; i < n; i++)
-        put(m, "---|");
-    put(m, "\n");
+        rp_put(m, "---|");
+    rp_put(m, "\n");
 }
 
 static void
-cells(struct md *m, const char *const *vals, size_t n)
+cells(struct rp_out *m, const char *const *vals, size_t n)
 {
-    put(m, "|");
+    rp_put(m, "|");
     for (size_t i = 0; i < n; i++) {
-        put(m, " ");
-        esc(m, vals[i]);
-        put(m, " |");
+        rp_put(m, " ");
+        rp_esc(m, vals[i]);
+        rp_put(m, " |");
     }
-    put(m, "\n");
+    rp_put(m, "\n");
 }
 
 static void
-verdict(struct md *m, const json_t *r)
+verdict(struct rp_out *m, const json_t *r)
 {
     const json_t *v = json_object_get(r, "verdict");
     char key[40];
     snprintf(key, sizeof(key), "status_%s", rp_str(v, "status"));
-    put(m, "# ");
-    put(m, ps_tr(m->lang, "report_title"));
-    put(m, "\n\n**");
-    put(m, ps_tr(m->lang, "verdict"));
-    put(m, ": ");
-    put(m, ps_tr(m->lang, key));
-    put(m, "** — ");
-    esc(m, rp_loc(v, "headline", m->lang));
-    put(m, "\n\n");
+    rp_put(m, "# ");
+    rp_put(m, ps_tr(m->lang, "report_title"));
+    rp_put(m, "\n\n**");
+    rp_put(m, ps_tr(m->lang, "verdict"));
+    rp_put(m, ": ");
+    rp_put(m, ps_tr(m->lang, key));
+    rp_put(m, "** — ");
+    rp_esc(m, rp_loc(v, "headline", m->lang));
+    rp_put(m, "\n\n");
     const json_t *w = json_object_get(r, "window");
     const json_t *b = json_object_get(r, "bundle");
-    put(m, "- ");
-    put(m, ps_tr(m->lang, "window"));
-    put(m, ": ");
-    esc(m, rp_str(w, "start"));
-    put(m, " – ");
-    esc(m, rp_str(w, "end"));
-    put(m, "\n- Bundle: `");
-    esc(m, rp_str(b, "name"));
-    put(m, "`\n- ");
-    put(m, rp_str(r, "generator"));
-    put(m, "\n");
+    rp_put(m, "- ");
+    rp_put(m, ps_tr(m->lang, "window"));
+    rp_put(m, ": ");
+    rp_esc(m, rp_str(w, "start"));
+    rp_put(m, " – ");
+    rp_esc(m, rp_str(w, "end"));
+    rp_put(m, "\n- Bundle: `");
+    rp_esc(m, rp_str(b, "name"));
+    rp_put(m, "`\n- ");
+    rp_put(m, rp_str(r, "generator"));
+    rp_put(m, "\n");
 }
 
 static void
-top_findings(struct md *m, const json_t *findings)
+top_findings(struct rp_out *m, const json_t *findings)
 {
     heading(m, 2, "top_findings");
     if (json_array_size(findings) == 0) {
-        put(m, ps_tr(m->lang, "no_findings"));
-        put(m, "\n");
+        rp_put(m, ps_tr(m->lang, "no_findings"));
+        rp_put(m, "\n");
         return;
     }
     static const char *const cols[] = {"severity", "rule", "class", "first",
@@ -125,7 +105,7 @@ top_findings(struct md *m, const json_t *findings)
 }
 
 static void
-timeline(struct md *m, const json_t *tl)
+timeline(struct rp_out *m, const json_t *tl)
 {
     if (json_array_size(tl) == 0)
         return;
@@ -139,7 +119,7 @@ timeline(struct md *m, const json_t *tl)
             char more[80];
             snprintf(more, sizeof(more), "\n… %zu more in report.json\n",
                      json_array_size(tl) - MAX_TIMELINE_ROWS);
-            put(m, more);
+            rp_put(m, more);
             break;
         }
         const char *v[5] = {rp_str(ev, "time"), rp_sev_text(m->lang, rp_str(ev, "severity")),
@@ -150,31 +130,31 @@ timeline(struct md *m, const json_t *tl)
 }
 
 static void
-evidence(struct md *m, const json_t *ev)
+evidence(struct rp_out *m, const json_t *ev)
 {
     const json_t *series = json_object_get(ev, "series");
     size_t i;
     const json_t *s;
     json_array_foreach(series, i, s) {
-        put(m, "- `");
+        rp_put(m, "- `");
         const json_t *labels = json_object_get(s, "labels");
         const char *k;
         const json_t *lv;
         int first = 1;
-        put(m, "{");
+        rp_put(m, "{");
         json_object_foreach((json_t *)labels, k, lv) {
             if (!first)
-                put(m, ", ");
+                rp_put(m, ", ");
             first = 0;
-            esc(m, k);
-            put(m, "=\"");
-            esc(m, json_string_value(lv) != NULL ? json_string_value(lv) : "");
-            put(m, "\"");
+            rp_esc(m, k);
+            rp_put(m, "=\"");
+            rp_esc(m, json_string_value(lv) != NULL ? json_string_value(lv) : "");
+            rp_put(m, "\"");
         }
-        put(m, "}`");
+        rp_put(m, "}`");
         const json_t *vals = json_object_get(s, "values");
         if (json_array_size(vals) > 0) {
-            put(m, ": ");
+            rp_put(m, ": ");
             size_t j;
             const json_t *p;
             json_array_foreach(vals, j, p) {
@@ -184,10 +164,10 @@ evidence(struct md *m, const json_t *ev)
                 rp_point_time(json_array_get(p, 0), tbuf, sizeof(tbuf));
                 snprintf(buf, sizeof(buf), "%s%.6g @ %s", j ? ", " : "",
                          json_number_value(json_array_get(p, 1)), tbuf + 11);
-                put(m, buf);
+                rp_put(m, buf);
             }
         }
-        put(m, "\n");
+        rp_put(m, "\n");
     }
     const json_t *events = json_object_get(ev, "events");
     const json_t *e;
@@ -196,7 +176,7 @@ evidence(struct md *m, const json_t *ev)
             char more[64];
             snprintf(more, sizeof(more), "- … %zu more events\n",
                      json_array_size(events) - i);
-            put(m, more);
+            rp_put(m, more);
             break;
         }
         char loc[64] = "";
@@ -206,19 +186,19 @@ evidence(struct md *m, const json_t *ev)
             snprintf(loc, sizeof(loc), ":%lld", (long long)json_integer_value(line));
         else if (json_is_integer(off))
             snprintf(loc, sizeof(loc), "@%lld", (long long)json_integer_value(off));
-        put(m, "- ");
-        esc(m, rp_str(e, "time"));
-        put(m, " `");
-        esc(m, rp_str(e, "file"));
-        put(m, loc);
-        put(m, "` ");
-        esc(m, rp_str(e, "message"));
-        put(m, "\n");
+        rp_put(m, "- ");
+        rp_esc(m, rp_str(e, "time"));
+        rp_put(m, " `");
+        rp_esc(m, rp_str(e, "file"));
+        rp_put(m, loc);
+        rp_put(m, "` ");
+        rp_esc(m, rp_str(e, "message"));
+        rp_put(m, "\n");
     }
 }
 
 static void
-finding_details(struct md *m, const json_t *findings)
+finding_details(struct rp_out *m, const json_t *findings)
 {
     if (json_array_size(findings) == 0)
         return;
@@ -226,60 +206,60 @@ finding_details(struct md *m, const json_t *findings)
     size_t i;
     const json_t *f;
     json_array_foreach(findings, i, f) {
-        put(m, "### ");
-        esc(m, rp_sev_text(m->lang, rp_str(f, "severity")));
-        put(m, ": ");
-        esc(m, rp_loc(f, "summary", m->lang));
-        put(m, "\n\n- ");
-        put(m, ps_tr(m->lang, "rule"));
-        put(m, ": `");
-        esc(m, rp_str(f, "rule"));
-        put(m, "` (");
-        esc(m, rp_str(f, "class"));
-        put(m, ")\n- ");
-        put(m, ps_tr(m->lang, "first"));
-        put(m, ": ");
-        esc(m, rp_str(f, "first"));
-        put(m, ", ");
-        put(m, ps_tr(m->lang, "last"));
-        put(m, ": ");
-        esc(m, rp_str(f, "last"));
+        rp_put(m, "### ");
+        rp_esc(m, rp_sev_text(m->lang, rp_str(f, "severity")));
+        rp_put(m, ": ");
+        rp_esc(m, rp_loc(f, "summary", m->lang));
+        rp_put(m, "\n\n- ");
+        rp_put(m, ps_tr(m->lang, "rule"));
+        rp_put(m, ": `");
+        rp_esc(m, rp_str(f, "rule"));
+        rp_put(m, "` (");
+        rp_esc(m, rp_str(f, "class"));
+        rp_put(m, ")\n- ");
+        rp_put(m, ps_tr(m->lang, "first"));
+        rp_put(m, ": ");
+        rp_esc(m, rp_str(f, "first"));
+        rp_put(m, ", ");
+        rp_put(m, ps_tr(m->lang, "last"));
+        rp_put(m, ": ");
+        rp_esc(m, rp_str(f, "last"));
         char peak[64];
-        put(m, ", ");
-        put(m, ps_tr(m->lang, "peak"));
-        put(m, ": ");
-        put(m, rp_cell(json_object_get(f, "peak"), peak, sizeof(peak)));
-        put(m, "\n");
+        rp_put(m, ", ");
+        rp_put(m, ps_tr(m->lang, "peak"));
+        rp_put(m, ": ");
+        rp_put(m, rp_cell(json_object_get(f, "peak"), peak, sizeof(peak)));
+        rp_put(m, "\n");
         const char *d = rp_loc(f, "description", m->lang);
         if (d[0] != '\0') {
-            put(m, "\n");
-            esc(m, d);
-            put(m, "\n");
+            rp_put(m, "\n");
+            rp_esc(m, d);
+            rp_put(m, "\n");
         }
         const char *a = rp_loc(f, "advice", m->lang);
         if (a[0] != '\0') {
-            put(m, "\n**");
-            put(m, ps_tr(m->lang, "advice"));
-            put(m, ":** ");
-            esc(m, a);
-            put(m, "\n");
+            rp_put(m, "\n**");
+            rp_put(m, ps_tr(m->lang, "advice"));
+            rp_put(m, ":** ");
+            rp_esc(m, a);
+            rp_put(m, "\n");
         }
         const char *rb = rp_str(f, "runbook_url");
         if (rb[0] != '\0') {
-            put(m, "\nRunbook: ");
-            esc(m, rb);
-            put(m, "\n");
+            rp_put(m, "\nRunbook: ");
+            rp_esc(m, rb);
+            rp_put(m, "\n");
         }
-        put(m, "\n**");
-        put(m, ps_tr(m->lang, "evidence"));
-        put(m, ":**\n\n");
+        rp_put(m, "\n**");
+        rp_put(m, ps_tr(m->lang, "evidence"));
+        rp_put(m, ":**\n\n");
         evidence(m, json_object_get(f, "evidence"));
-        put(m, "\n");
+        rp_put(m, "\n");
     }
 }
 
 static void
-statements(struct md *m, const char *key, const json_t *obj)
+statements(struct rp_out *m, const char *key, const json_t *obj)
 {
     const json_t *st = json_object_get(obj, m->lang == PS_LANG_KO &&
                                                json_object_get(obj, "statements_ko")
@@ -290,64 +270,64 @@ statements(struct md *m, const char *key, const json_t *obj)
     size_t i;
     const json_t *s;
     json_array_foreach(st, i, s) {
-        put(m, "- ");
-        esc(m, json_string_value(s) != NULL ? json_string_value(s) : "");
-        put(m, "\n");
+        rp_put(m, "- ");
+        rp_esc(m, json_string_value(s) != NULL ? json_string_value(s) : "");
+        rp_put(m, "\n");
     }
 }
 
 /* Generic section: {"id","title","title_ko","notes":[...],
  * "tables":[{"title","columns":[...],"rows":[[...]]}]} */
 static void
-section(struct md *m, const json_t *sec)
+section(struct rp_out *m, const json_t *sec)
 {
-    put(m, "\n## ");
-    esc(m, rp_loc(sec, "title", m->lang));
-    put(m, "\n\n");
+    rp_put(m, "\n## ");
+    rp_esc(m, rp_loc(sec, "title", m->lang));
+    rp_put(m, "\n\n");
     size_t i;
     const json_t *x;
     json_array_foreach(json_object_get(sec, "notes"), i, x) {
-        put(m, "- ");
-        esc(m, json_string_value(x) != NULL ? json_string_value(x) : "");
-        put(m, "\n");
+        rp_put(m, "- ");
+        rp_esc(m, json_string_value(x) != NULL ? json_string_value(x) : "");
+        rp_put(m, "\n");
     }
     json_array_foreach(json_object_get(sec, "tables"), i, x) {
         const char *title = rp_loc(x, "title", m->lang);
         if (title[0] != '\0') {
-            put(m, "\n**");
-            esc(m, title);
-            put(m, "**\n");
+            rp_put(m, "\n**");
+            rp_esc(m, title);
+            rp_put(m, "**\n");
         }
-        put(m, "\n|");
+        rp_put(m, "\n|");
         size_t j;
         const json_t *c;
         const json_t *cols = json_object_get(x, "columns");
         json_array_foreach(cols, j, c) {
-            put(m, " ");
-            esc(m, json_string_value(c) != NULL ? json_string_value(c) : "");
-            put(m, " |");
+            rp_put(m, " ");
+            rp_esc(m, json_string_value(c) != NULL ? json_string_value(c) : "");
+            rp_put(m, " |");
         }
-        put(m, "\n|");
+        rp_put(m, "\n|");
         for (j = 0; j < json_array_size(cols); j++)
-            put(m, "---|");
-        put(m, "\n");
+            rp_put(m, "---|");
+        rp_put(m, "\n");
         const json_t *row;
         json_array_foreach(json_object_get(x, "rows"), j, row) {
-            put(m, "|");
+            rp_put(m, "|");
             size_t k;
             json_array_foreach(row, k, c) {
                 char buf[64];
-                put(m, " ");
-                esc(m, rp_cell(c, buf, sizeof(buf)));
-                put(m, " |");
+                rp_put(m, " ");
+                rp_esc(m, rp_cell(c, buf, sizeof(buf)));
+                rp_put(m, " |");
             }
-            put(m, "\n");
+            rp_put(m, "\n");
         }
     }
 }
 
 static void
-checklist(struct md *m, const json_t *cl)
+checklist(struct rp_out *m, const json_t *cl)
 {
     if (json_array_size(cl) == 0)
         return;
@@ -367,7 +347,7 @@ checklist(struct md *m, const json_t *cl)
 }
 
 static void
-skipped(struct md *m, const json_t *sk)
+skipped(struct rp_out *m, const json_t *sk)
 {
     if (json_array_size(sk) == 0)
         return;
@@ -396,7 +376,7 @@ skipped(struct md *m, const json_t *sk)
 }
 
 static void
-problems(struct md *m, const json_t *pr)
+problems(struct rp_out *m, const json_t *pr)
 {
     if (json_array_size(pr) == 0)
         return;
@@ -423,7 +403,7 @@ problems(struct md *m, const json_t *pr)
 }
 
 static void
-redactions(struct md *m, const json_t *rd)
+redactions(struct rp_out *m, const json_t *rd)
 {
     if (json_array_size(rd) == 0)
         return;
@@ -441,7 +421,7 @@ redactions(struct md *m, const json_t *rd)
 }
 
 static void
-inventory(struct md *m, const json_t *inv)
+inventory(struct rp_out *m, const json_t *inv)
 {
     const json_t *kinds = json_object_get(inv, "kinds");
     if (!json_is_object(kinds))
@@ -461,7 +441,7 @@ inventory(struct md *m, const json_t *inv)
 enum ps_err
 ps_report_render_md(const json_t *r, enum ps_lang lang, struct ps_buf *out)
 {
-    struct md m = {out, lang, PS_OK};
+    struct rp_out m = {out, lang, PS_OK, ps_md_escape};
     verdict(&m, r);
     top_findings(&m, json_object_get(r, "findings"));
     timeline(&m, json_object_get(r, "timeline"));
