@@ -89,3 +89,17 @@ rp_esc(struct rp_out *w, const char *s)
     if (w->e == PS_OK)
         w->e = w->escape(w->o, s);
 }
+
+const char *
+rp_where(const json_t *o, enum rp_where_style st, char *buf, size_t n)
+{
+    const json_t *line = json_object_get(o, "line");
+    const json_t *off = json_object_get(o, "offset");
+    buf[0] = '\0';
+    if (json_is_integer(line) && (st == RP_WHERE_LINE_FIRST || !json_is_integer(off)))
+        snprintf(buf, n, ":%lld", (long long)json_integer_value(line));
+    else if (json_is_integer(off))
+        snprintf(buf, n, "%s@%lld", st == RP_WHERE_OFFSET_FIRST ? " " : "",
+                 (long long)json_integer_value(off));
+    return buf;
+}

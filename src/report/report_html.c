@@ -212,13 +212,8 @@ evidence(struct rp_out *h, const json_t *ev)
         rp_put(h, "</li>\n");
     }
     json_array_foreach(json_object_get(ev, "events"), i, s) {
-        char loc[64] = "";
-        const json_t *line = json_object_get(s, "line");
-        const json_t *off = json_object_get(s, "offset");
-        if (json_is_integer(line))
-            snprintf(loc, sizeof(loc), ":%lld", (long long)json_integer_value(line));
-        else if (json_is_integer(off))
-            snprintf(loc, sizeof(loc), "@%lld", (long long)json_integer_value(off));
+        char loc[64];
+        rp_where(s, RP_WHERE_LINE_FIRST, loc, sizeof(loc));
         rp_put(h, "<li>");
         rp_esc(h, rp_str(s, "time"));
         rp_put(h, " <code>");
@@ -397,13 +392,8 @@ simple_tables(struct rp_out *h, const json_t *r)
         heading(h, "problems");
         th_row(h, cols, 3);
         json_array_foreach(pr, i, s) {
-            char where[64] = "";
-            const json_t *off = json_object_get(s, "offset");
-            const json_t *line = json_object_get(s, "line");
-            if (json_is_integer(off))
-                snprintf(where, sizeof(where), " @%lld", (long long)json_integer_value(off));
-            else if (json_is_integer(line))
-                snprintf(where, sizeof(where), ":%lld", (long long)json_integer_value(line));
+            char where[64];
+            rp_where(s, RP_WHERE_OFFSET_FIRST, where, sizeof(where));
             rp_put(h, "<tr>");
             td(h, rp_str(s, "severity"));
             rp_put(h, "<td class=\"mono\">");

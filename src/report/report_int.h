@@ -26,6 +26,14 @@ void rp_put(struct rp_out *w, const char *s);
 /* Append bundle text s, escaped for the format. */
 void rp_esc(struct rp_out *w, const char *s);
 
+/*
+ * Where in a file an item was found, from its "line"/"offset" members:
+ * evidence prefers the line (":12", else "@4096"); problem lists prefer the
+ * byte offset (" @4096", else ":12"). "" when neither is there.
+ */
+enum rp_where_style { RP_WHERE_LINE_FIRST, RP_WHERE_OFFSET_FIRST };
+const char *rp_where(const json_t *o, enum rp_where_style st, char *buf, size_t n);
+
 /* String member or "" (never NULL). */
 const char *rp_str(const json_t *o, const char *key);
 /* Text of a JSON scalar for a table cell: strings as is, numbers with %.6g,

@@ -179,13 +179,8 @@ evidence(struct rp_out *m, const json_t *ev)
             rp_put(m, more);
             break;
         }
-        char loc[64] = "";
-        const json_t *line = json_object_get(e, "line");
-        const json_t *off = json_object_get(e, "offset");
-        if (json_is_integer(line))
-            snprintf(loc, sizeof(loc), ":%lld", (long long)json_integer_value(line));
-        else if (json_is_integer(off))
-            snprintf(loc, sizeof(loc), "@%lld", (long long)json_integer_value(off));
+        char loc[64];
+        rp_where(e, RP_WHERE_LINE_FIRST, loc, sizeof(loc));
         rp_put(m, "- ");
         rp_esc(m, rp_str(e, "time"));
         rp_put(m, " `");
@@ -386,17 +381,9 @@ problems(struct rp_out *m, const json_t *pr)
     size_t i;
     const json_t *p;
     json_array_foreach(pr, i, p) {
-        char where[96];
-        const json_t *off = json_object_get(p, "offset");
-        const json_t *line = json_object_get(p, "line");
-        if (json_is_integer(off))
-            snprintf(where, sizeof(where), "%s @%lld", rp_str(p, "file"),
-                     (long long)json_integer_value(off));
-        else if (json_is_integer(line))
-            snprintf(where, sizeof(where), "%s:%lld", rp_str(p, "file"),
-                     (long long)json_integer_value(line));
-        else
-            snprintf(where, sizeof(where), "%s", rp_str(p, "file"));
+        char loc[64], where[640];
+        snprintf(where, sizeof(where), "%s%s", rp_str(p, "file"),
+                 rp_where(p, RP_WHERE_OFFSET_FIRST, loc, sizeof(loc)));
         const char *v[3] = {rp_str(p, "severity"), where, rp_str(p, "message")};
         cells(m, v, 3);
     }
