@@ -36,6 +36,7 @@ struct ps_redact_file {
 };
 
 struct ps_ingest {
+    char *bundle_path;                 /* as given; paths in output are relative to it */
     struct ps_facts *facts;
     struct ps_inventory inventory;
     struct ps_diags diags;

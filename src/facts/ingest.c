@@ -151,6 +151,22 @@ visit(void *ctx, const struct ps_entry *e, struct ps_stream *s)
     }
 }
 
+const char *
+ps_ingest_rel_path(const struct ps_ingest *in, const char *p)
+{
+    const char *root = in->bundle_path;
+    if (p == NULL || root == NULL)
+        return p;
+    size_t n = strlen(root);
+    while (n > 0 && root[n - 1] == '/')
+        n--;
+    if (strncmp(p, root, n) != 0)
+        return p;
+    if (p[n] == '/' || p[n] == ':')
+        return p + n + 1;
+    return p[n] == '\0' ? "." : p;
+}
+
 void
 ps_ingest_note_redaction(struct ps_ingest *in, const char *path,
                          const struct ps_redact_stats *st)
@@ -223,7 +239,8 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
     memset(out, 0, sizeof(*out));
     ps_diags_init(&out->diags);
     out->facts = ps_facts_new();
-    if (out->facts == NULL)
+    out->bundle_path = strdup(path);
+    if (out->facts == NULL || out->bundle_path == NULL)
         return PS_E_NOMEM;
     const char *models = opts != NULL && opts->models_dir != NULL ? opts->models_dir
                                                                   : ps_models_dir();
@@ -301,6 +318,7 @@ ps_ingest_free(struct ps_ingest *in)
     if (in == NULL)
         return;
     ps_facts_free(in->facts);
+    free(in->bundle_path);
     ps_inventory_free(&in->inventory);
     ps_diags_free(&in->diags);
     for (size_t i = 0; i < in->nredacted; i++)

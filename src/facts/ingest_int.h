@@ -11,6 +11,15 @@
 
 struct ps_logs_ctx;
 
+/*
+ * p relative to the bundle: "<dir>/x" and "<archive>:x" give "x", the
+ * bundle itself ".", anything else p unchanged (borrowed from p). Readers
+ * that work on paths (TSDB) report them like bundle entry paths, so output
+ * does not depend on where the bundle sits and a directory agrees with its
+ * archive.
+ */
+const char *ps_ingest_rel_path(const struct ps_ingest *in, const char *p);
+
 /* WAL: every WAL directory; summary JSON + promsight_wal_* series. */
 enum ps_err ps_ingest_wal(struct ps_bundle *b, struct ps_ingest *in);
 /* TSDB: every root and block; summary JSON + promsight_block_* series. */

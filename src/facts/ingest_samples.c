@@ -128,19 +128,6 @@ wanted(const struct ctx *c, const char *s, size_t n)
     return 0;
 }
 
-static const char *
-rel(const char *bundle, const char *p)
-{
-    size_t n = strlen(bundle);
-    while (n > 0 && bundle[n - 1] == '/')
-        n--;
-    if (strncmp(p, bundle, n) == 0 && (p[n] == '/' || p[n] == ':'))
-        return p + n + 1;
-    if (strncmp(p, bundle, n) == 0 && p[n] == '\0')
-        return ".";
-    return p;
-}
-
 /* ---- adding samples, with the caps ---- */
 
 static int
@@ -368,7 +355,7 @@ load_block(struct ctx *c, struct ps_tsdb_block *b)
     memset(&s, 0, sizeof(s));
     struct ps_diags scratch;
     ps_diags_init(&scratch);
-    c->src = ps_facts_source(c->in->facts, rel(c->bundle, b->dir));
+    c->src = ps_facts_source(c->in->facts, ps_ingest_rel_path(c->in, b->dir));
     sort_stones(c, b);
     for (uint32_t i = 0; i < cnt && d.err == PS_OK; i++) {
         uint64_t kc = ps_dec_uvarint(&d);
@@ -402,7 +389,7 @@ note_root(struct ctx *c, const char *dir, const char *tenant, int64_t min_valid)
 static void
 load_root(struct ctx *c, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem)
 {
-    c->tsdb = rel(c->bundle, r->dir);
+    c->tsdb = ps_ingest_rel_path(c->in, r->dir);
     c->tenant = r->tenant;
     struct ps_tsdb_block *blocks = calloc(r->nblocks ? r->nblocks : 1, sizeof(*blocks));
     if (blocks == NULL)

@@ -20,32 +20,12 @@
 
 #define TOP_N 10
 
-/* The bundle directory; TSDB paths are reported relative to it, as the
- * bundle layer reports entry paths, so output does not depend on where
- * the bundle sits and a directory agrees with its archive. */
-static const char *bundle_root;
-
-static const char *
-rel(const char *p)
-{
-    if (p == NULL || bundle_root == NULL)
-        return p;
-    size_t n = strlen(bundle_root);
-    while (n > 0 && bundle_root[n - 1] == '/')
-        n--;
-    if (strncmp(p, bundle_root, n) == 0 && (p[n] == '/' || p[n] == ':'))
-        return p + n + 1; /* "<dir>/x" or "<archive>:x" */
-    if (strncmp(p, bundle_root, n) == 0 && p[n] == '\0')
-        return ".";
-    return p;
-}
-
 /* Rewrite the paths of diagnostics [from, d->n) relative to the bundle. */
 static void
-relativize_diags(struct ps_diags *d, size_t from)
+relativize_diags(const struct ps_ingest *in, struct ps_diags *d, size_t from)
 {
     for (size_t i = from; i < d->n; i++) {
-        const char *r = rel(d->v[i].path);
+        const char *r = ps_ingest_rel_path(in, d->v[i].path);
         if (r != NULL && r != d->v[i].path) {
             char *c = strdup(r);
             if (c != NULL) {
@@ -82,7 +62,7 @@ problems_from(struct ps_ingest *in, const struct ps_diags *d, int64_t t,
 {
     for (size_t i = 0; i < d->n; i++) {
         const struct ps_diag *g = &d->v[i];
-        const char *file = g->path != NULL ? rel(g->path) : "";
+        const char *file = g->path != NULL ? ps_ingest_rel_path(in, g->path) : "";
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "check",
                               g->phase != NULL ? g->phase : "tsdb",
                               "severity", ps_sev_name(g->sev), "file", file, "message",
@@ -191,12 +171,12 @@ publish_block(struct ps_ingest *in, const struct ps_tsdb_root *r,
         return;
     struct ps_label l[3];
     size_t n = 0;
-    l[n++] = (struct ps_label){"tsdb", rel(r->dir)};
+    l[n++] = (struct ps_label){"tsdb", ps_ingest_rel_path(in, r->dir)};
     if (r->tenant != NULL)
         l[n++] = (struct ps_label){"tenant", r->tenant};
     l[n++] = (struct ps_label){"block", b->ulid};
     int64_t t = b->meta.max_time;
-    uint32_t src = ps_facts_source(in->facts, rel(b->dir));
+    uint32_t src = ps_facts_source(in->facts, ps_ingest_rel_path(in, b->dir));
     ps_facts_add(in->facts, "promsight_block_series", l, n, t, (double)b->meta.stats.num_series, src);
     ps_facts_add(in->facts, "promsight_block_samples", l, n, t, (double)b->meta.stats.num_samples, src);
     ps_facts_add(in->facts, "promsight_block_chunks", l, n, t, (double)b->meta.stats.num_chunks, src);
@@ -265,7 +245,7 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, j
     problems_from(in, &r->diags, t_last, tenant, json_object_get(out, "problems"));
     head_chunks(in, r, mem, t_last, tenant, out);
     json_array_append_new(json_object_get(out, "roots"), json_pack(
-        "{s:s, s:s, s:I, s:I, s:b}", "dir", rel(r->dir), "tenant", tenant, "blocks",
+        "{s:s, s:s, s:I, s:I, s:b}", "dir", ps_ingest_rel_path(in, r->dir), "tenant", tenant, "blocks",
         (json_int_t)nb, "incomplete", (json_int_t)r->nincomplete, "has_shipper",
         r->has_shipper));
     for (size_t i = 0; i < nb; i++)
@@ -283,14 +263,12 @@ ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
     struct ps_tsdb_scan sc = {0};
     struct ps_tsdb_mem *mem = NULL;
     size_t first_diag = in->diags.n;
-    bundle_root = path;
     enum ps_err e = ps_bundle_is_archive(b) ? ps_tsdb_scan_bundle(b, &sc, &mem, &in->diags)
                                             : ps_tsdb_scan(path, &sc, &in->diags);
     if (e != PS_OK || sc.nroots == 0) {
         ps_tsdb_scan_free(&sc);
         ps_tsdb_mem_free(mem);
-        relativize_diags(&in->diags, first_diag);
-        bundle_root = NULL;
+        relativize_diags(in, &in->diags, first_diag);
         return e == PS_E_NOMEM ? e : PS_OK;
     }
     json_t *out = json_pack("{s:[], s:[], s:[], s:[]}", "roots", "blocks", "problems",
@@ -299,8 +277,7 @@ ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
         do_root(in, &sc.roots[i], mem, out);
     ps_tsdb_scan_free(&sc);
     ps_tsdb_mem_free(mem);
-    relativize_diags(&in->diags, first_diag);
-    bundle_root = NULL;
+    relativize_diags(in, &in->diags, first_diag);
     in->tsdb = out;
     return PS_OK;
 }
