@@ -58,7 +58,8 @@ parse_formats(const char *s, int *mask)
     *mask = 0;
     char buf[128];
     snprintf(buf, sizeof(buf), "%s", s);
-    for (char *tok = strtok(buf, ","); tok != NULL; tok = strtok(NULL, ",")) {
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "json") == 0)
             *mask |= OUT_JSON;
         else if (strcmp(tok, "md") == 0 || strcmp(tok, "markdown") == 0)

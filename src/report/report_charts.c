@@ -281,12 +281,10 @@ rb_data_at_risk(const struct ps_report_inputs *in, const json_t *findings)
     double wal = last_value(f, "prometheus_tsdb_wal_storage_size_bytes", NULL, NULL);
     if (isnan(wal))
         wal = last_value(f, "promsight_wal_bytes", NULL, NULL);
-    double rate = last_value(f, "promsight_wal_replay_bytes_per_second", NULL, NULL);
-    const char *rate_src = "measured in this bundle";
-    if (isnan(rate) || rate <= 0) {
-        rate = DEFAULT_REPLAY_BYTES_PER_S;
-        rate_src = "documented default";
-    }
+    /* no reader measures a replay rate yet (the replay log lines give a
+     * duration, but the bundle rarely says how big the WAL was then) */
+    double rate = DEFAULT_REPLAY_BYTES_PER_S;
+    const char *rate_src = "documented default";
     if (!isnan(wal)) {
         double secs = wal / rate;
         char sz[32], rt[32];
