@@ -20,6 +20,7 @@
 
 #define TIMELINE_RUN_GAP_MS (5 * 60 * 1000)
 #define TIMELINE_TEXT_MAX 400
+#define TIMELINE_RUN_LOOKAHEAD 4096
 
 /* ---- small helpers ---- */
 
@@ -207,7 +208,9 @@ add_event_runs(const struct ps_facts *f, json_t *tl)
         int64_t last = e->t;
         size_t count = 1;
         used[i] = 1;
-        for (size_t j = i + 1; j < n; j++) {
+        /* the lookahead is bounded so a flood of unrelated events inside
+         * one gap cannot make this quadratic */
+        for (size_t j = i + 1; j < n && j - i <= TIMELINE_RUN_LOOKAHEAD; j++) {
             const struct ps_event *g = ps_facts_event(f, j);
             if (g->t - last > TIMELINE_RUN_GAP_MS)
                 break;
