@@ -294,9 +294,12 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
 
     if ((e = ps_ingest_wal(b, out)) != PS_OK)
         goto done;
-    if ((e = ps_ingest_tsdb(b, path, out)) != PS_OK)
-        goto done;
-    if ((e = ps_ingest_samples(b, path, opts, out)) != PS_OK)
+    /* blocks are opened once: the TSDB step checks them and hands them to
+     * the samples step; the WAL/head samples follow */
+    struct ps_samples *samples = ps_ingest_samples_begin(path, opts, out);
+    e = ps_ingest_tsdb(b, path, out, samples);
+    ps_ingest_samples_end(samples, e == PS_OK ? b : NULL);
+    if (e != PS_OK)
         goto done;
     ingest_configs(&w);
     out->config = ps_ingest_config_json(out);

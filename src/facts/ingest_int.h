@@ -10,6 +10,7 @@
 #include "promsight/ps_ingest.h"
 
 struct ps_logs_ctx;
+struct ps_samples;
 
 /*
  * p relative to the bundle: "<dir>/x" and "<archive>:x" give "x", the
@@ -23,10 +24,23 @@ const char *ps_ingest_rel_path(const struct ps_ingest *in, const char *p);
 /* WAL: every WAL directory; summary JSON + promsight_wal_* series. */
 enum ps_err ps_ingest_wal(struct ps_bundle *b, struct ps_ingest *in);
 /* TSDB: every root and block; summary JSON + promsight_block_* series. */
-enum ps_err ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in);
-/* TSDB/WAL samples of the referenced metrics (ingest_samples.c). */
-enum ps_err ps_ingest_samples(struct ps_bundle *b, const char *path,
-                              const struct ps_ingest_opts *opts, struct ps_ingest *in);
+enum ps_err ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in,
+                           struct ps_samples *samples);
+/*
+ * TSDB/WAL samples of the referenced metrics (ingest_samples.c), in three
+ * steps so the TSDB step opens every block once: begin (which metrics;
+ * NULL when the bundle has no block or WAL, or nothing is wanted), one
+ * call per TSDB root with its opened blocks (from ps_ingest_tsdb), end
+ * (the WAL/head part, then release; NULL-safe).
+ */
+struct ps_samples;
+struct ps_tsdb_root;
+struct ps_tsdb_block;
+struct ps_samples *ps_ingest_samples_begin(const char *path, const struct ps_ingest_opts *opts,
+                                           struct ps_ingest *in);
+void ps_ingest_samples_root(struct ps_samples *s, const struct ps_tsdb_root *r,
+                            struct ps_tsdb_block *blocks, size_t nb);
+void ps_ingest_samples_end(struct ps_samples *s, struct ps_bundle *b);
 /* Logs summary JSON (per file: shape, lines, levels, matches). */
 json_t *ps_ingest_logs_json(const struct ps_logs_ctx *c);
 /* Config summary JSON: what the config facts say (promsight_config_*). */

@@ -80,9 +80,11 @@ struct root_info {
     int64_t min_valid;  /* newest block maxTime */
 };
 
-struct ctx {
+struct ps_samples {
     struct ps_ingest *in;
     const char *bundle;
+    struct ps_rules *rules;     /* owns the strings of rnames */
+    const char **rnames;        /* names the built-in rules select */
     const char **names;         /* sorted, distinct */
     size_t nnames;
     uint64_t loaded, capped, hist_skipped;
@@ -109,7 +111,7 @@ cmp_str(const void *a, const void *b)
 
 /* Is [s, s+n) one of the wanted names? */
 static int
-wanted(const struct ctx *c, const char *s, size_t n)
+wanted(const struct ps_samples *c, const char *s, size_t n)
 {
     size_t lo = 0, hi = c->nnames;
     while (lo < hi) {
@@ -131,7 +133,7 @@ wanted(const struct ctx *c, const char *s, size_t n)
 /* ---- adding samples, with the caps ---- */
 
 static int
-add_sample(struct ctx *c, uint32_t id, int64_t t, double v, uint32_t src)
+add_sample(struct ps_samples *c, uint32_t id, int64_t t, double v, uint32_t src)
 {
     if (c->loaded >= MAX_SAMPLES_TOTAL) {
         c->capped++;
@@ -153,7 +155,7 @@ add_sample(struct ctx *c, uint32_t id, int64_t t, double v, uint32_t src)
  * counted strings (the metric name among them). Returns 0 and *id, or -1.
  */
 static int
-fact_series(struct ctx *c, const char *const *nm, const uint32_t *nl, const char *const *vv,
+fact_series(struct ps_samples *c, const char *const *nm, const uint32_t *nl, const char *const *vv,
             const uint32_t *vl, size_t n, uint32_t *id)
 {
     struct ps_label l[MAX_LABELS + 3];
@@ -211,7 +213,7 @@ stone_cmp(const void *a, const void *b)
 /* The block's tombstones sorted by series ref (c->stones), so a series
  * finds its intervals by binary search whatever the file holds. */
 static void
-sort_stones(struct ctx *c, const struct ps_tsdb_block *b)
+sort_stones(struct ps_samples *c, const struct ps_tsdb_block *b)
 {
     free(c->stones);
     c->stones = NULL;
@@ -228,7 +230,7 @@ sort_stones(struct ctx *c, const struct ps_tsdb_block *b)
 
 /* [*lo, *hi): the intervals of series ref in c->stones. */
 static void
-stones_of(const struct ctx *c, uint64_t ref, size_t *lo, size_t *hi)
+stones_of(const struct ps_samples *c, uint64_t ref, size_t *lo, size_t *hi)
 {
     size_t a = 0, z = c->nstones;
     while (a < z) {
@@ -245,7 +247,7 @@ stones_of(const struct ctx *c, uint64_t ref, size_t *lo, size_t *hi)
 }
 
 static int
-tombstoned(const struct ctx *c, size_t lo, size_t hi, int64_t t)
+tombstoned(const struct ps_samples *c, size_t lo, size_t hi, int64_t t)
 {
     for (size_t i = lo; i < hi; i++)
         if (t >= c->stones[i].mint && t <= c->stones[i].maxt)
@@ -254,7 +256,7 @@ tombstoned(const struct ctx *c, size_t lo, size_t hi, int64_t t)
 }
 
 static void
-load_series(struct ctx *c, struct ps_tsdb_block *b, uint32_t ref, struct ps_tsdb_series *s,
+load_series(struct ps_samples *c, struct ps_tsdb_block *b, uint32_t ref, struct ps_tsdb_series *s,
             struct ps_diags *scratch)
 {
     const struct ps_tsdb_index *ix = &b->index;
@@ -301,7 +303,7 @@ load_series(struct ctx *c, struct ps_tsdb_block *b, uint32_t ref, struct ps_tsdb
 
 /* Follow the postings list at off (bounds- and CRC-checked). */
 static void
-load_postings(struct ctx *c, struct ps_tsdb_block *b, uint64_t off, struct ps_tsdb_series *s,
+load_postings(struct ps_samples *c, struct ps_tsdb_block *b, uint64_t off, struct ps_tsdb_series *s,
               struct ps_diags *scratch)
 {
     const struct ps_tsdb_index *ix = &b->index;
@@ -327,7 +329,7 @@ load_postings(struct ctx *c, struct ps_tsdb_block *b, uint64_t off, struct ps_ts
 }
 
 static void
-load_block(struct ctx *c, struct ps_tsdb_block *b)
+load_block(struct ps_samples *c, struct ps_tsdb_block *b)
 {
     const struct ps_tsdb_index *ix = &b->index;
     if (!b->index_ok || ix->p == NULL)
@@ -373,7 +375,7 @@ load_block(struct ctx *c, struct ps_tsdb_block *b)
 }
 
 static void
-note_root(struct ctx *c, const char *dir, const char *tenant, int64_t min_valid)
+note_root(struct ps_samples *c, const char *dir, const char *tenant, int64_t min_valid)
 {
     struct root_info *r = realloc(c->roots, (c->nroots + 1) * sizeof(*r));
     if (r == NULL)
@@ -386,57 +388,30 @@ note_root(struct ctx *c, const char *dir, const char *tenant, int64_t min_valid)
         c->nroots++;
 }
 
-static void
-load_root(struct ctx *c, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem)
+void
+ps_ingest_samples_root(struct ps_samples *c, const struct ps_tsdb_root *r,
+                       struct ps_tsdb_block *blocks, size_t nb)
 {
+    if (c == NULL)
+        return;
     c->tsdb = ps_ingest_rel_path(c->in, r->dir);
     c->tenant = r->tenant;
-    struct ps_tsdb_block *blocks = calloc(r->nblocks ? r->nblocks : 1, sizeof(*blocks));
-    if (blocks == NULL)
-        return;
-    size_t nb = 0;
-    for (size_t i = 0; i < r->nblocks; i++)
-        if ((mem != NULL ? ps_tsdb_block_open_mem(mem, r->block_dirs[i], &blocks[nb])
-                         : ps_tsdb_block_open(r->block_dirs[i], &blocks[nb])) == PS_OK)
-            nb++;
-    ps_tsdb_blocks_sort(blocks, nb);
     int64_t newest = INT64_MIN;
     for (size_t i = 0; i < nb; i++) {
         load_block(c, &blocks[i]);
         if (blocks[i].meta_ok && blocks[i].meta.max_time > newest)
             newest = blocks[i].meta.max_time;
-        ps_tsdb_block_close(&blocks[i]);
     }
-    free(blocks);
     note_root(c, c->tsdb, r->tenant, newest);
 }
 
-static void
-load_blocks(struct ctx *c, struct ps_bundle *b)
-{
-    const size_t *cnt = c->in->inventory.count;
-    if (cnt[PS_KIND_BLOCK_INDEX] == 0)
-        return;
-    struct ps_tsdb_scan sc = {0};
-    struct ps_tsdb_mem *mem = NULL;
-    struct ps_diags scratch; /* the TSDB stage reports scan problems */
-    ps_diags_init(&scratch);
-    enum ps_err e = ps_bundle_is_archive(b) ? ps_tsdb_scan_bundle(b, &sc, &mem, &scratch)
-                                            : ps_tsdb_scan(c->bundle, &sc, &scratch);
-    if (e == PS_OK)
-        for (size_t i = 0; i < sc.nroots; i++)
-            load_root(c, &sc.roots[i], mem);
-    ps_tsdb_scan_free(&sc);
-    ps_tsdb_mem_free(mem);
-    ps_diags_free(&scratch);
-}
 
 /* ---- WAL ---- */
 
 static void
 on_series(void *ctx, const struct ps_wal_series *s, size_t n)
 {
-    struct ctx *c = ctx;
+    struct ps_samples *c = ctx;
     for (size_t i = 0; i < n; i++) {
         const struct ps_wal_series *x = &s[i];
         int want = 0;
@@ -461,7 +436,7 @@ on_series(void *ctx, const struct ps_wal_series *s, size_t n)
 static void
 on_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
 {
-    struct ctx *c = ctx;
+    struct ps_samples *c = ctx;
     for (size_t i = 0; i < n; i++) {
         uint64_t id;
         if (ps_map64_get(&c->map, s[i].ref, &id) && s[i].t >= c->min_valid)
@@ -472,7 +447,7 @@ on_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
 static void
 on_histograms(void *ctx, const struct ps_wal_histogram *h, size_t n)
 {
-    struct ctx *c = ctx;
+    struct ps_samples *c = ctx;
     uint64_t id;
     for (size_t i = 0; i < n; i++)
         if (ps_map64_get(&c->map, h[i].ref, &id))
@@ -482,7 +457,7 @@ on_histograms(void *ctx, const struct ps_wal_histogram *h, size_t n)
 static void
 on_record(void *ctx, const struct ps_wal_record *r)
 {
-    struct ctx *c = ctx;
+    struct ps_samples *c = ctx;
     if (r->len == 0)
         return;
     unsigned t = r->data[0];
@@ -542,7 +517,7 @@ wal_dir(const struct ps_entry *e)
 }
 
 static void
-load_wal_root(struct ctx *c, struct ps_bundle *b, const struct ps_entry **v, size_t n)
+load_wal_root(struct ps_samples *c, struct ps_bundle *b, const struct ps_entry **v, size_t n)
 {
     const char *root = v[0]->tsdb_root;
     int64_t ckpt = -1;
@@ -589,7 +564,7 @@ load_wal_root(struct ctx *c, struct ps_bundle *b, const struct ps_entry **v, siz
 }
 
 static void
-load_wals(struct ctx *c, struct ps_bundle *b)
+load_wals(struct ps_samples *c, struct ps_bundle *b)
 {
     const struct ps_inventory *inv = &c->in->inventory;
     const struct ps_entry **v = malloc((inv->n ? inv->n : 1) * sizeof(*v));
@@ -616,22 +591,21 @@ load_wals(struct ctx *c, struct ps_bundle *b)
 
 /* ---- the step ---- */
 
-enum ps_err
-ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_opts *opts,
-                  struct ps_ingest *in)
+struct ps_samples *
+ps_ingest_samples_begin(const char *path, const struct ps_ingest_opts *opts,
+                        struct ps_ingest *in)
 {
     const size_t *cnt = in->inventory.count;
     if (cnt[PS_KIND_BLOCK_INDEX] + cnt[PS_KIND_WAL_SEGMENT] + cnt[PS_KIND_CHECKPOINT_SEGMENT] +
             cnt[PS_KIND_WBL_SEGMENT] == 0)
-        return PS_OK;
-    struct ctx c;
-    memset(&c, 0, sizeof(c));
-    c.in = in;
-    c.bundle = path;
+        return NULL;
+    struct ps_samples *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->in = in;
+    c->bundle = path;
     /* the capacity planner's metrics always (analyze plans over these facts),
      * plus the caller's list, else what the rules in <models>/rules select */
-    struct ps_rules *rules = NULL;
-    const char **rnames = NULL;
     const char *const *given = NULL;
     size_t ngiven = 0;
     if (opts != NULL && opts->tsdb_metrics != NULL) {
@@ -644,55 +618,60 @@ ps_ingest_samples(struct ps_bundle *b, const char *path, const struct ps_ingest_
         snprintf(dir, sizeof(dir), "%s/rules", models);
         struct ps_diags scratch; /* rule problems are the rules stage's */
         ps_diags_init(&scratch);
-        rules = ps_rules_new();
-        if (rules != NULL && ps_rules_load_dir(rules, dir, &scratch) != PS_E_NOMEM)
-            ngiven = ps_rules_metric_names(rules, &rnames);
-        given = rnames;
+        c->rules = ps_rules_new();
+        if (c->rules != NULL && ps_rules_load_dir(c->rules, dir, &scratch) != PS_E_NOMEM)
+            ngiven = ps_rules_metric_names(c->rules, &c->rnames);
+        given = c->rnames;
         ps_diags_free(&scratch);
     }
     size_t ncap = sizeof(capacity_metrics) / sizeof(capacity_metrics[0]);
-    c.names = malloc((ncap + ngiven) * sizeof(*c.names));
-    if (c.names == NULL) {
-        free(rnames);
-        ps_rules_free(rules);
-        return PS_E_NOMEM;
+    c->names = malloc((ncap + ngiven) * sizeof(*c->names));
+    if (c->names == NULL) {
+        ps_ingest_samples_end(c, NULL);
+        return NULL;
     }
     for (size_t i = 0; i < ncap; i++)
-        c.names[c.nnames++] = capacity_metrics[i];
+        c->names[c->nnames++] = capacity_metrics[i];
     for (size_t i = 0; i < ngiven; i++)
         if (given[i] != NULL)
-            c.names[c.nnames++] = given[i];
-    if (c.nnames > 1)
-        qsort(c.names, c.nnames, sizeof(*c.names), cmp_str);
+            c->names[c->nnames++] = given[i];
+    if (c->nnames > 1)
+        qsort(c->names, c->nnames, sizeof(*c->names), cmp_str);
     size_t k = 0;
-    for (size_t i = 0; i < c.nnames; i++)
-        if (k == 0 || strcmp(c.names[k - 1], c.names[i]) != 0)
-            c.names[k++] = c.names[i];
-    c.nnames = k;
-    if (c.nnames > 0) {
-        load_blocks(&c, b);
-        load_wals(&c, b);
-    }
-    if (c.capped > 0)
-        ps_diag_add(&in->diags, PS_SEV_WARN, PS_E_LIMIT, path, PS_OFF_NONE, 0, PH,
+    for (size_t i = 0; i < c->nnames; i++)
+        if (k == 0 || strcmp(c->names[k - 1], c->names[i]) != 0)
+            c->names[k++] = c->names[i];
+    c->nnames = k;
+    return c;
+}
+
+void
+ps_ingest_samples_end(struct ps_samples *c, struct ps_bundle *b)
+{
+    if (c == NULL)
+        return;
+    if (b != NULL && c->nnames > 0)
+        load_wals(c, b);
+    if (c->capped > 0)
+        ps_diag_add(&c->in->diags, PS_SEV_WARN, PS_E_LIMIT, c->bundle, PS_OFF_NONE, 0, PH,
                     "%llu TSDB/WAL samples not loaded (limits: %llu in total, %zu per series)",
-                    (unsigned long long)c.capped, (unsigned long long)MAX_SAMPLES_TOTAL,
+                    (unsigned long long)c->capped, (unsigned long long)MAX_SAMPLES_TOTAL,
                     MAX_SAMPLES_SERIES);
-    if (c.hist_skipped > 0)
-        ps_diag_add(&in->diags, PS_SEV_NOTE, PS_E_UNSUPPORTED, path, PS_OFF_NONE, 0, PH,
+    if (c->hist_skipped > 0)
+        ps_diag_add(&c->in->diags, PS_SEV_NOTE, PS_E_UNSUPPORTED, c->bundle, PS_OFF_NONE, 0, PH,
                     "%llu histogram samples of referenced metrics not loaded (floats only)",
-                    (unsigned long long)c.hist_skipped);
-    for (size_t i = 0; i < c.nroots; i++) {
-        free(c.roots[i].dir);
-        free(c.roots[i].tenant);
+                    (unsigned long long)c->hist_skipped);
+    for (size_t i = 0; i < c->nroots; i++) {
+        free(c->roots[i].dir);
+        free(c->roots[i].tenant);
     }
-    free(c.roots);
-    ps_map64_free(&c.map);
-    free(c.stones);
-    ps_wal_decoder_free(&c.dec);
-    ps_buf_free(&c.lbuf);
-    free(c.names);
-    free(rnames);
-    ps_rules_free(rules);
-    return PS_OK;
+    free(c->roots);
+    ps_map64_free(&c->map);
+    free(c->stones);
+    ps_wal_decoder_free(&c->dec);
+    ps_buf_free(&c->lbuf);
+    free(c->names);
+    free(c->rnames);
+    ps_rules_free(c->rules);
+    free(c);
 }

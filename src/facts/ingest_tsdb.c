@@ -193,7 +193,8 @@ shipped(const struct ps_tsdb_root *r, const char *ulid)
 }
 
 static void
-do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, json_t *out)
+do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem,
+        struct ps_samples *samples, json_t *out)
 {
     struct ps_tsdb_block *blocks = calloc(r->nblocks ? r->nblocks : 1, sizeof(*blocks));
     if (blocks == NULL)
@@ -205,6 +206,8 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, j
             nb++;
     ps_tsdb_blocks_sort(blocks, nb);
     ps_tsdb_root_check(r, blocks, nb);
+    /* the referenced metrics' samples, from the same opened blocks */
+    ps_ingest_samples_root(samples, r, blocks, nb);
     const char *tenant = r->tenant != NULL ? r->tenant : "";
     /* a block's age is measured from the newest data in the TSDB, not from
      * file mtimes, which archives keep with different precision (zip: 2 s) */
@@ -254,7 +257,8 @@ do_root(struct ps_ingest *in, struct ps_tsdb_root *r, struct ps_tsdb_mem *mem, j
 }
 
 enum ps_err
-ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
+ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in,
+               struct ps_samples *samples)
 {
     const size_t *cnt = in->inventory.count;
     if (cnt[PS_KIND_BLOCK_META] + cnt[PS_KIND_BLOCK_INDEX] + cnt[PS_KIND_BLOCK_CHUNKS] +
@@ -274,7 +278,7 @@ ps_ingest_tsdb(struct ps_bundle *b, const char *path, struct ps_ingest *in)
     json_t *out = json_pack("{s:[], s:[], s:[], s:[]}", "roots", "blocks", "problems",
                             "unshipped");
     for (size_t i = 0; i < sc.nroots; i++)
-        do_root(in, &sc.roots[i], mem, out);
+        do_root(in, &sc.roots[i], mem, samples, out);
     ps_tsdb_scan_free(&sc);
     ps_tsdb_mem_free(mem);
     relativize_diags(in, &in->diags, first_diag);
