@@ -9,7 +9,9 @@
  * short copies (varint deltas and 8-byte floats), where libsnappy 1.1.9
  * calls memmove for many elements; with a few bytes of slack after the
  * output this decoder copies 16 bytes unconditionally for every element
- * of up to 16 bytes instead. On the remote-write bench WAL it is the
+ * of up to 16 bytes instead, and it tests for the commonest elements
+ * first, in an order that keeps the input position off the critical path
+ * (see the loop). On the remote-write bench WAL it is the
  * largest single cost of a read (docs/format-wal.md, Benchmark).
  *
  * Block layout (github.com/google/snappy format_description.txt):
@@ -60,18 +62,16 @@ wal_snappy_decode(const uint8_t *ip, size_t n, uint8_t *dst, size_t out)
     while (ip < end) {
         uint8_t tag = *ip++;
         size_t len, off;
-        /* The commonest elements of WAL records first (60% and 36% of
-         * them on the remote-write bench WAL): a 1-byte-offset copy of
-         * 4..11 bytes from at least 16 bytes back, a literal of 1..16. */
-        if ((tag & 3) == 0 && tag < (16 << 2)) {
-            len = (size_t)(tag >> 2) + 1;
-            if (end - ip >= 16 && len <= (size_t)(oend - op)) {
-                memcpy(op, ip, 16);
-                op += len;
-                ip += len;
-                continue;
-            }
-        } else if ((tag & 3) == 1 && ip < end) {
+        /* The commonest elements of WAL records first (on the
+         * remote-write bench WAL 56% 1-byte-offset copies of 4..11 bytes,
+         * 34% one-byte literals, 3% other short literals). Decoding is
+         * bound by the chain "input position -> next tag -> input
+         * position"; in these fast paths the input advances by a constant
+         * (1 after a copy's offset byte, 1 after a one-byte literal), so
+         * the next tag's load depends only on a predicted branch, not on
+         * this tag's value (20% less time than one literal path for all
+         * lengths, measured on that WAL). */
+        if ((tag & 3) == 1 && ip < end) {
             len = 4 + ((tag >> 2) & 7);
             off = ((size_t)(tag >> 5) << 8) | *ip;
             if (off >= 16 && off <= (size_t)(op - dst) &&
@@ -79,6 +79,19 @@ wal_snappy_decode(const uint8_t *ip, size_t n, uint8_t *dst, size_t out)
                 memcpy(op, op - off, 16);
                 op += len;
                 ip++;
+                continue;
+            }
+        } else if (tag == 0) { /* a literal of one byte */
+            if (ip < end && op < oend) {
+                *op++ = *ip++;
+                continue;
+            }
+        } else if ((tag & 3) == 0 && tag < (16 << 2)) {
+            len = (size_t)(tag >> 2) + 1;
+            if (end - ip >= 16 && len <= (size_t)(oend - op)) {
+                memcpy(op, ip, 16);
+                op += len;
+                ip += len;
                 continue;
             }
         }
