@@ -22,11 +22,44 @@ uint32_t wal_crc32c(const void *p, size_t n);
  * overwritten). 0 on success, -1 on any input libsnappy rejects. */
 int wal_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t out);
 
+/*
+ * What the statistics need of a samples record (type 2): each sample's
+ * ref and timestamp, how many values are stale markers, the time range.
+ * wal_decode_samples_rt accepts exactly the records ps_wal_decode accepts
+ * and yields the same refs and timestamps, written to out (room for
+ * wal_samples_rt_max(n) entries); on failure it returns ps_wal_decode's
+ * error (the caller then takes the general path, which reports it).
+ */
+/* A float sample's value bits that mark a series stale. */
+#define WAL_STALE_NAN_BITS 0x7ff0000000000002ULL
+
+struct wal_rt {
+    uint64_t ref;
+    int64_t t;
+};
+struct wal_rt_batch {
+    const struct wal_rt *v;
+    size_t n;
+    uint64_t stale;
+    int64_t min_t, max_t;      /* INT64_MAX / INT64_MIN when n == 0 */
+};
+size_t wal_samples_rt_max(size_t n);
+enum ps_err wal_decode_samples_rt(const uint8_t *rec, size_t n,
+                                  struct wal_rt *out, struct wal_rt_batch *b);
+
+/* For tests: which thread decodes samples records when there are two
+ * (wal_stats.c, reader_decodes): 0 the worker unless it is behind (the
+ * default), 1 always the reading thread, 2 always the worker. */
+void wal_stats_decode_policy(struct ps_wal_stats *s, int policy);
+
 struct wal_pipe;
 
-/* Called on the worker thread, in order, with exactly one of r / c set. */
+/* Called on the worker thread, in order, with exactly one of r / c set;
+ * b is set only with r, for a samples record the reading thread decoded
+ * already (r->data is then NULL). */
 typedef void (*wal_pipe_fn)(void *ctx, const struct ps_wal_record *r,
-                            const struct ps_wal_corruption *c);
+                            const struct ps_wal_corruption *c,
+                            const struct wal_rt_batch *b);
 
 /* Start a worker; NULL if threads are unavailable (caller goes on alone). */
 struct wal_pipe *wal_pipe_start(wal_pipe_fn fn, void *ctx);
@@ -34,9 +67,18 @@ struct wal_pipe *wal_pipe_start(wal_pipe_fn fn, void *ctx);
  * write there and wal_pipe_record() then skips the copy. NULL on OOM.
  * Valid until the next call on p. */
 uint8_t *wal_pipe_reserve(struct wal_pipe *p, size_t n);
+/* The same for n decoded samples, for wal_pipe_rt(). */
+struct wal_rt *wal_pipe_reserve_rt(struct wal_pipe *p, size_t n);
 /* Queue a copy of r / c (c->segment is not copied: the worker fills it). */
 void wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r);
 void wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c);
+/* Queue the decoded samples record r (its data is not queued); b->v must
+ * be what wal_pipe_reserve_rt() returned just before. */
+void wal_pipe_rt(struct wal_pipe *p, const struct ps_wal_record *r,
+                 const struct wal_rt_batch *b);
+/* Buffers queued and not yet taken by the worker (0..4): a high value
+ * means the worker is behind. */
+size_t wal_pipe_backlog(struct wal_pipe *p);
 /* Hand over what is queued, wait for the worker to finish, free p.
  * Returns the number of messages lost to allocation failure. */
 size_t wal_pipe_finish(struct wal_pipe *p);

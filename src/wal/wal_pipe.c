@@ -8,7 +8,9 @@
  * the buffer into one of NSLOTS slots (no copy) and the worker swaps it
  * out again, so memory is bounded by NSLOTS+2 buffers of about SLOT_BYTES
  * (a single record larger than that travels alone). Message layout in a
- * buffer: struct msg, then msg.len record bytes, back to back.
+ * buffer: struct msg, then its payload (a record's msg.len bytes, or
+ * msg.nrt struct wal_rt), padded to 8 bytes so every message and every
+ * wal_rt array is aligned; back to back.
  */
 #include "wal_int.h"
 
@@ -20,7 +22,7 @@
 #define NSLOTS 4
 #define SLOT_BYTES ((size_t)2 << 20)
 
-enum { MSG_REC, MSG_CORR };
+enum { MSG_REC, MSG_CORR, MSG_RT };
 
 struct msg {
     int kind;
@@ -28,8 +30,25 @@ struct msg {
     enum ps_wal_compr compr;
     uint64_t offset, end_offset;
     unsigned nfragments;
+    size_t nrt;                /* MSG_RT: samples following */
+    uint64_t stale;
+    int64_t min_t, max_t;
     struct ps_wal_corruption corr;
 };
+_Static_assert(sizeof(struct msg) % 8 == 0, "messages stay 8-byte aligned");
+
+static inline size_t
+pad8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static size_t
+payload(const struct msg *m)
+{
+    return m->kind == MSG_REC ? m->len
+           : m->kind == MSG_RT ? m->nrt * sizeof(struct wal_rt) : 0;
+}
 
 struct wal_pipe {
     pthread_t th;
@@ -54,20 +73,31 @@ run_buffer(struct wal_pipe *p, const struct ps_buf *b)
         struct msg m;
         memcpy(&m, b->p + off, sizeof(m));
         off += sizeof(m);
+        const uint8_t *data = b->p + off;
+        off += pad8(payload(&m));
+        if (m.kind == MSG_CORR) {
+            p->fn(p->ctx, NULL, &m.corr, NULL);
+            continue;
+        }
+        struct ps_wal_record r;
+        memset(&r, 0, sizeof(r));
+        r.len = m.len;
+        r.stored_len = m.stored_len;
+        r.compr = m.compr;
+        r.offset = m.offset;
+        r.end_offset = m.end_offset;
+        r.nfragments = m.nfragments;
         if (m.kind == MSG_REC) {
-            struct ps_wal_record r;
-            memset(&r, 0, sizeof(r));
-            r.data = b->p + off;
-            r.len = m.len;
-            r.stored_len = m.stored_len;
-            r.compr = m.compr;
-            r.offset = m.offset;
-            r.end_offset = m.end_offset;
-            r.nfragments = m.nfragments;
-            off += m.len;
-            p->fn(p->ctx, &r, NULL);
+            r.data = data;
+            p->fn(p->ctx, &r, NULL, NULL);
         } else {
-            p->fn(p->ctx, NULL, &m.corr);
+            struct wal_rt_batch rb;
+            rb.v = (const struct wal_rt *)(const void *)data;
+            rb.n = m.nrt;
+            rb.stale = m.stale;
+            rb.min_t = m.min_t;
+            rb.max_t = m.max_t;
+            p->fn(p->ctx, &r, NULL, &rb);
         }
     }
 }
@@ -143,12 +173,15 @@ publish(struct wal_pipe *p)
 static void
 push(struct wal_pipe *p, const struct msg *m, const uint8_t *data)
 {
-    if (ps_buf_reserve(&p->fill, sizeof(*m) + m->len) != PS_OK) {
+    size_t pl = payload(m);
+    if (ps_buf_reserve(&p->fill, sizeof(*m) + pad8(pl)) != PS_OK) {
         p->lost++;
         return;
     }
     ps_buf_append(&p->fill, m, sizeof(*m));
-    ps_buf_append(&p->fill, data, m->len);
+    if (pl > 0)
+        memcpy(p->fill.p + p->fill.n, data, pl);
+    p->fill.n += pad8(pl);
     if (p->fill.n >= SLOT_BYTES)
         publish(p);
 }
@@ -157,8 +190,8 @@ uint8_t *
 wal_pipe_reserve(struct wal_pipe *p, size_t n)
 {
     p->reserved = NULL;
-    if (n > SIZE_MAX - sizeof(struct msg) ||
-        ps_buf_reserve(&p->fill, sizeof(struct msg) + n) != PS_OK)
+    if (n > SIZE_MAX - sizeof(struct msg) - 8 ||
+        ps_buf_reserve(&p->fill, sizeof(struct msg) + pad8(n)) != PS_OK)
         return NULL;
     uint8_t *at = p->fill.p + p->fill.n + sizeof(struct msg);
     p->reserved = at;
@@ -180,7 +213,7 @@ wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
     if (r->data != NULL && r->data == p->reserved) {
         /* already in place after the header slot: no copy */
         memcpy(p->fill.p + p->fill.n, &m, sizeof(m));
-        p->fill.n += sizeof(m) + m.len;
+        p->fill.n += sizeof(m) + pad8(m.len);
         p->reserved = NULL;
         if (p->fill.n >= SLOT_BYTES)
             publish(p);
@@ -188,6 +221,52 @@ wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
     }
     p->reserved = NULL;
     push(p, &m, r->data);
+}
+
+struct wal_rt *
+wal_pipe_reserve_rt(struct wal_pipe *p, size_t n)
+{
+    if (n > SIZE_MAX / 2 / sizeof(struct wal_rt))
+        return NULL;
+    return (struct wal_rt *)(void *)wal_pipe_reserve(p, n * sizeof(struct wal_rt));
+}
+
+void
+wal_pipe_rt(struct wal_pipe *p, const struct ps_wal_record *r,
+            const struct wal_rt_batch *b)
+{
+    struct msg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = MSG_RT;
+    m.len = r->len;
+    m.stored_len = r->stored_len;
+    m.compr = r->compr;
+    m.offset = r->offset;
+    m.end_offset = r->end_offset;
+    m.nfragments = r->nfragments;
+    m.nrt = b->n;
+    m.stale = b->stale;
+    m.min_t = b->min_t;
+    m.max_t = b->max_t;
+    if ((const uint8_t *)b->v == p->reserved) {
+        memcpy(p->fill.p + p->fill.n, &m, sizeof(m));
+        p->fill.n += sizeof(m) + pad8(payload(&m));
+        p->reserved = NULL;
+        if (p->fill.n >= SLOT_BYTES)
+            publish(p);
+        return;
+    }
+    p->reserved = NULL;
+    push(p, &m, (const uint8_t *)b->v);
+}
+
+size_t
+wal_pipe_backlog(struct wal_pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    size_t n = p->count;
+    pthread_mutex_unlock(&p->mu);
+    return n;
 }
 
 void

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "promsight/ps_dec.h"
+#include "wal_int.h"
 
 #define CUSTOM_BUCKETS_SCHEMA (-53)
 
@@ -243,6 +244,103 @@ dec_samples(struct ps_wal_decoder *d, struct ps_dec *dd,
     *nitems = n;
     if (v != NULL && v->samples != NULL && n > 0)
         v->samples(v->ctx, d->items, n);
+    return PS_OK;
+}
+
+size_t
+wal_samples_rt_max(size_t n)
+{
+    /* type byte and 16-byte header, then at least 10 bytes per sample */
+    return n > 17 ? (n - 17) / 10 + 1 : 0;
+}
+
+/* Zigzag varint with at least 10 readable bytes at *pp (no bounds test
+ * on the common one- to three-byte shapes); same results as fast_varint. */
+static inline int
+varint_in_zone(const uint8_t **pp, const uint8_t *end, int64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t u;
+    if (p[0] < 0x80) {
+        u = p[0];
+        *pp = p + 1;
+    } else if (p[1] < 0x80) {
+        u = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        *pp = p + 2;
+    } else if (p[2] < 0x80) {
+        u = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+            (uint64_t)p[2] << 14;
+        *pp = p + 3;
+    } else {
+        int n = ps_uvarint(p, end, &u);
+        if (n <= 0)
+            return n == 0 ? -1 : -2;
+        *pp = p + n;
+    }
+    *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+    return 0;
+}
+
+/*
+ * The statistics' view of a samples record (wal_int.h): the same bytes
+ * accepted and the same refs and timestamps as dec_samples, without the
+ * values (only whether each is a stale marker) and without start times.
+ * While a whole sample (at most 10 + 10 + 8 bytes) is sure to fit, the
+ * varints are read without bounds tests.
+ */
+enum ps_err
+wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
+                      struct wal_rt_batch *b)
+{
+    b->v = out;
+    b->n = 0;
+    b->stale = 0;
+    b->min_t = INT64_MAX;
+    b->max_t = INT64_MIN;
+    if (n == 0 || rec[0] != PS_WAL_REC_SAMPLES)
+        return PS_E_UNSUPPORTED;
+    const uint8_t *p = rec + 1, *end = rec + n;
+    if (p == end)
+        return PS_OK;
+    if (end - p < 16)
+        return PS_E_TRUNCATED;
+    uint64_t base_ref = ps_get_be64(p);
+    int64_t base_t = (int64_t)ps_get_be64(p + 8);
+    p += 16;
+    size_t k = 0;
+    uint64_t stale = 0;
+    int64_t mn = INT64_MAX, mx = INT64_MIN;
+    for (;;) {
+        int64_t dref, dt;
+        int rc;
+        if (end - p >= 28) {
+            rc = varint_in_zone(&p, end, &dref);
+            if (rc == 0)
+                rc = varint_in_zone(&p, end, &dt);
+        } else {
+            if (p == end)
+                break;
+            rc = fast_varint(&p, end, &dref);
+            if (rc == 0)
+                rc = fast_varint(&p, end, &dt);
+            if (rc == 0 && end - p < 8)
+                return PS_E_TRUNCATED;
+        }
+        if (rc != 0)
+            return rc == -1 ? PS_E_TRUNCATED : PS_E_CORRUPT;
+        stale += ps_get_be64(p) == WAL_STALE_NAN_BITS;
+        p += 8;
+        int64_t t = add_i64(base_t, dt);
+        mn = t < mn ? t : mn;
+        mx = t > mx ? t : mx;
+        out[k].ref = base_ref + (uint64_t)dref;
+        out[k].t = t;
+        k++;
+    }
+    b->n = k;
+    b->stale = stale;
+    b->min_t = mn;
+    b->max_t = mx;
     return PS_OK;
 }
 

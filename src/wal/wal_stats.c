@@ -18,12 +18,16 @@
  *
  * Speed: every sample of the WAL passes through accept(), so what it
  * touches per sample is kept small. The fields read and written for every
- * sample (last timestamp, count, delta counter) live in a separate dense
- * array of 24-byte struct series_hot, 20000 series = 480 KiB, which stays
- * in L2 cache; the rest of a label set (struct series_rec, 136 bytes) is
- * touched only on a new label set, a series' first sample and the rare
- * reservoir writes. Samples are accepted a record at a time with the
- * segment counters in locals.
+ * sample (last timestamp, count, next reservoir position) live in a
+ * separate dense array of 16-byte struct series_hot, 20000 series = 320
+ * KiB, which stays in L2 cache; the rest of a label set (struct
+ * series_rec) is touched only on a new label set, a series' first sample
+ * and the rare reservoir writes. Samples are accepted a record at a time
+ * with the segment counters in locals. Samples records (type 2), nearly
+ * all of a WAL, take a shorter road when no user visitor wants them:
+ * wal_decode_samples_rt keeps only refs and timestamps (and counts stale
+ * markers and the time range as it goes), on either thread (see
+ * rd_record), and accept_rt() runs over that.
  */
 #include "promsight/ps_wal.h"
 
@@ -36,14 +40,15 @@
 #include "wal_int.h"
 
 #define RESERVOIR 16
-#define STALE_NAN_BITS 0x7ff0000000000002ULL
+#define STALE_NAN_BITS WAL_STALE_NAN_BITS
 
-/* Per label set, touched for every sample (see "Speed" above). */
+/* Per label set, touched for every sample (see "Speed" above). Deltas
+ * seen = kept samples - 1, so delta number k (0-based) is the one that
+ * arrives with the count at k + 1 (mod 2^32, as the count's low half). */
 struct series_hot {
     int64_t last_t;            /* of kept samples */
-    uint64_t samples;          /* kept samples + histograms */
-    uint32_t ndeltas;          /* deltas seen */
-    uint8_t stride_log2;       /* res holds every 2^stride_log2-th delta */
+    uint32_t samples;          /* kept samples + histograms, low 32 bits */
+    uint32_t next_keep;        /* number of the next delta res keeps */
 };
 
 /* Per label set, touched rarely; same index as its struct series_hot. */
@@ -53,6 +58,8 @@ struct series_rec {
     uint32_t lab_len;
     uint32_t name_id;
     int64_t first_t;           /* of kept samples */
+    uint32_t samples_hi;       /* kept samples >> 32 (series_hot.samples) */
+    uint8_t stride_log2;       /* res holds every 2^stride_log2-th delta */
     uint8_t nres;              /* deltas held in res */
     uint32_t res[RESERVOIR];   /* systematic sample of scrape deltas (ms) */
 };
@@ -63,6 +70,7 @@ struct ps_wal_series_state {
     size_t n, cap, hot_cap;
     struct ps_buf labels;      /* canonical label bytes, back to back */
     struct ps_buf scratch;
+    struct ps_buf rt;          /* struct wal_rt of one record (on_record) */
     struct ps_map64 by_hash;   /* label hash -> index */
     struct ps_map64 by_ref;    /* series ref -> index (sparse refs) */
     uint32_t *dense;           /* ref -> index+1 for small refs (0: none) */
@@ -72,6 +80,8 @@ struct ps_wal_series_state {
     size_t names_cap;
     struct ps_wal_visitor user;
     int has_user;
+    int reader_decodes;        /* reading thread only: see rd_reserve */
+    int decode_policy;         /* wal_stats_decode_policy() */
     enum ps_err oom;
 };
 
@@ -129,6 +139,7 @@ ps_wal_stats_free(struct ps_wal_stats *s)
         free(s->st->hot);
         ps_buf_free(&s->st->labels);
         ps_buf_free(&s->st->scratch);
+        ps_buf_free(&s->st->rt);
         ps_map64_free(&s->st->by_hash);
         ps_map64_free(&s->st->by_ref);
         free(s->st->dense);
@@ -301,6 +312,13 @@ ref_get(const struct ps_wal_series_state *st, uint64_t ref, uint64_t *idx)
     return st->by_ref.n != 0 && ps_map64_get(&st->by_ref, ref, idx);
 }
 
+static inline int
+ref_known(const struct ps_wal_series_state *st, uint64_t ref)
+{
+    uint64_t idx;
+    return ref_get(st, ref, &idx);
+}
+
 static void
 on_series(void *ctx, const struct ps_wal_series *ser, size_t n)
 {
@@ -364,11 +382,18 @@ batch_end(struct ps_wal_stats *s, const struct batch *b, size_t n)
     }
 }
 
+/* Kept samples of label set i (both halves of the count). */
+static inline uint64_t
+kept(const struct ps_wal_series_state *st, size_t i)
+{
+    return (uint64_t)st->v[i].samples_hi << 32 | st->hot[i].samples;
+}
+
 /* Systematic sample of scrape deltas: keep every 2^k-th delta; when the
  * buffer is full, keep every other one and double the stride. Uniform
- * over the whole series, O(1), no division. Called only for the deltas
- * whose number k is a multiple of the current stride (rare), so it is
- * kept out of line. */
+ * over the whole series, O(1), no division. Called only for delta number
+ * h->next_keep, the next multiple of the current stride (rare), so it is
+ * kept out of line; it moves next_keep on to the following multiple. */
 static __attribute__((noinline)) void
 keep_delta(struct series_rec *r, struct series_hot *h, uint32_t k, uint32_t d32)
 {
@@ -376,48 +401,61 @@ keep_delta(struct series_rec *r, struct series_hot *h, uint32_t k, uint32_t d32)
         for (unsigned i = 0; i < RESERVOIR / 2; i++)
             r->res[i] = r->res[2 * i];
         r->nres = RESERVOIR / 2;
-        if (h->stride_log2 < 31)
-            h->stride_log2++;
+        if (r->stride_log2 < 31)
+            r->stride_log2++;
     }
-    if ((k & ((1u << h->stride_log2) - 1)) == 0)
+    uint32_t mask = (1u << r->stride_log2) - 1;
+    if ((k & mask) == 0)
         r->res[r->nres++] = d32;
+    h->next_keep = (k | mask) + 1;
 }
 
-/* Head-replay acceptance of one sample or histogram (the hot path). */
+/* Counters of one record's samples, kept in locals while it runs. */
+struct acc {
+    uint64_t unknown_ref, duplicate, out_of_order;
+};
+
+/* Head-replay acceptance of one sample or histogram of a WAL or
+ * checkpoint segment (the hot path; a WBL's samples only need ref_get). */
 static inline void
-accept(struct ps_wal_series_state *st, struct batch *b, int wbl, uint64_t ref,
-       int64_t t)
+accept(struct ps_wal_series_state *st, struct acc *a, uint64_t ref, int64_t t)
 {
-    if (t < b->min_t)
-        b->min_t = t;
-    if (t > b->max_t)
-        b->max_t = t;
     uint64_t idx;
     if (!ref_get(st, ref, &idx)) {
-        b->unknown_ref++;
+        a->unknown_ref++;
         return;
     }
-    if (wbl)
-        return; /* out-of-order by design; the OOO head keeps them apart */
     struct series_hot *h = &st->hot[idx];
-    if (h->samples > 0) {
+    uint32_t cnt = h->samples;
+    if (__builtin_expect(cnt == 0, 0) && st->v[idx].samples_hi == 0) {
+        st->v[idx].first_t = t;
+    } else {
         if (t <= h->last_t) {
             if (t == h->last_t)
-                b->duplicate++;
+                a->duplicate++;
             else
-                b->out_of_order++;
+                a->out_of_order++;
             return;
         }
-        uint64_t d = (uint64_t)t - (uint64_t)h->last_t;
-        uint32_t k = h->ndeltas++;
-        if ((k & ((1u << h->stride_log2) - 1)) == 0)
+        uint32_t k = cnt - 1;
+        if (k == h->next_keep) {
+            uint64_t d = (uint64_t)t - (uint64_t)h->last_t;
             keep_delta(&st->v[idx], h, k,
                        d > UINT32_MAX ? UINT32_MAX : (uint32_t)d);
-    } else {
-        st->v[idx].first_t = t;
+        }
     }
     h->last_t = t;
-    h->samples++;
+    h->samples = cnt + 1;
+    if (__builtin_expect(cnt + 1 == 0, 0))
+        st->v[idx].samples_hi++;
+}
+
+static inline void
+acc_end(struct batch *b, const struct acc *a)
+{
+    b->unknown_ref += a->unknown_ref;
+    b->duplicate += a->duplicate;
+    b->out_of_order += a->out_of_order;
 }
 
 static void
@@ -427,14 +465,49 @@ on_samples(void *ctx, const struct ps_wal_sample *sm, size_t n)
     struct ps_wal_series_state *st = s->st;
     int wbl = s->cur->kind == PS_WAL_SEG_WBL;
     struct batch b;
+    struct acc a = {0, 0, 0};
     batch_begin(&b);
     s->cur->samples += n;
     for (size_t i = 0; i < n; i++) {
         uint64_t bits;
+        int64_t t = sm[i].t;
         memcpy(&bits, &sm[i].v, sizeof(bits));
         b.stale += bits == STALE_NAN_BITS;
-        accept(st, &b, wbl, sm[i].ref, sm[i].t);
+        if (t < b.min_t)
+            b.min_t = t;
+        if (t > b.max_t)
+            b.max_t = t;
+        if (!wbl)
+            accept(st, &a, sm[i].ref, t);
+        else if (!ref_known(st, sm[i].ref))
+            a.unknown_ref++; /* out-of-order by design; the OOO head keeps them apart */
     }
+    acc_end(&b, &a);
+    batch_end(s, &b, n);
+}
+
+/* A samples record decoded by wal_decode_samples_rt (either thread). */
+static void
+accept_rt(struct ps_wal_stats *s, const struct wal_rt_batch *rb)
+{
+    struct ps_wal_series_state *st = s->st;
+    const struct wal_rt *v = rb->v;
+    size_t n = rb->n;
+    struct batch b;
+    struct acc a = {0, 0, 0};
+    batch_begin(&b);
+    b.min_t = rb->min_t;
+    b.max_t = rb->max_t;
+    b.stale = rb->stale;
+    s->cur->samples += n;
+    if (s->cur->kind != PS_WAL_SEG_WBL) {
+        for (size_t i = 0; i < n; i++)
+            accept(st, &a, v[i].ref, v[i].t);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            a.unknown_ref += !ref_known(st, v[i].ref);
+    }
+    acc_end(&b, &a);
     batch_end(s, &b, n);
 }
 
@@ -445,10 +518,21 @@ on_histograms(void *ctx, const struct ps_wal_histogram *h, size_t n)
     struct ps_wal_series_state *st = s->st;
     int wbl = s->cur->kind == PS_WAL_SEG_WBL;
     struct batch b;
+    struct acc a = {0, 0, 0};
     batch_begin(&b);
     s->cur->histograms += n;
-    for (size_t i = 0; i < n; i++)
-        accept(st, &b, wbl, h[i].ref, h[i].t);
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = h[i].t;
+        if (t < b.min_t)
+            b.min_t = t;
+        if (t > b.max_t)
+            b.max_t = t;
+        if (!wbl)
+            accept(st, &a, h[i].ref, t);
+        else if (!ref_known(st, h[i].ref))
+            a.unknown_ref++;
+    }
+    acc_end(&b, &a);
     batch_end(s, &b, n);
 }
 
@@ -505,13 +589,20 @@ fw_mmap_markers(void *ctx, const struct ps_wal_mmap_marker *x, size_t n)
         s->st->user.mmap_markers(s->st->user.ctx, x, n);
 }
 
-static void
-on_record(void *ctx, const struct ps_wal_record *rec)
+/* Does a samples record go the short way (wal_decode_samples_rt)? Not
+ * when the user's visitor wants the samples themselves. */
+static inline int
+rt_ok(const struct ps_wal_stats *s)
 {
-    struct ps_wal_stats *s = ctx;
+    return !s->st->has_user || s->st->user.samples == NULL;
+}
+
+/* The per-record counters of a record of the given slot. */
+static void
+count_record(struct ps_wal_stats *s, const struct ps_wal_record *rec,
+             unsigned slot)
+{
     struct ps_wal_seg_stats *g = s->cur;
-    unsigned type = rec->len > 0 ? rec->data[0] : 0;
-    unsigned slot = ps_wal_rec_slot(type);
     g->records[slot]++;
     g->stored_bytes += rec->stored_len;
     g->raw_bytes += rec->len;
@@ -521,6 +612,34 @@ on_record(void *ctx, const struct ps_wal_record *rec)
         g->records_zstd++;
     if (repair_hits(s))
         s->repair_records++;
+}
+
+static void
+on_record(void *ctx, const struct ps_wal_record *rec)
+{
+    struct ps_wal_stats *s = ctx;
+    struct ps_wal_seg_stats *g = s->cur;
+    unsigned type = rec->len > 0 ? rec->data[0] : 0;
+    unsigned slot = ps_wal_rec_slot(type);
+    if (slot == PS_WAL_REC_SAMPLES && rt_ok(s)) {
+        struct ps_wal_series_state *st = s->st;
+        size_t most = wal_samples_rt_max(rec->len);
+        struct wal_rt_batch rb;
+        if (ps_buf_reserve(&st->rt, most * sizeof(struct wal_rt)) != PS_OK) {
+            st->oom = PS_E_NOMEM;
+            return;
+        }
+        if (wal_decode_samples_rt(rec->data, rec->len,
+                                  (struct wal_rt *)(void *)st->rt.p,
+                                  &rb) == PS_OK) {
+            count_record(s, rec, slot);
+            if (rb.n > 0)
+                accept_rt(s, &rb);
+            return;
+        }
+        /* does not decode: the general path below reports it */
+    }
+    count_record(s, rec, slot);
     if (slot == PS_WAL_REC_UNKNOWN) {
         struct ps_wal_corruption c;
         memset(&c, 0, sizeof(c));
@@ -569,14 +688,54 @@ on_record(void *ctx, const struct ps_wal_record *rec)
 }
 
 /* Reader callbacks (reading thread): queue to the worker, or run here. */
+/*
+ * Who decodes a samples record when there are two threads: the worker,
+ * unless it is behind (three or four buffers waiting for it), in which case
+ * the reading thread decodes it (wal_decode_samples_rt) and queues the
+ * refs and timestamps instead of the record. This balances the threads
+ * whatever the WAL: for uncompressed records reading is cheap and the
+ * worker falls behind, so the reader takes on decoding; snappy records
+ * keep the reader busy and the worker decodes them all. Either way the
+ * same records are counted in the same order, so the results match one
+ * thread exactly.
+ */
+static int
+reader_decodes(struct ps_wal_stats *s)
+{
+    if (!rt_ok(s) || s->st->decode_policy == 2)
+        return 0;
+    return s->st->decode_policy == 1 || wal_pipe_backlog(s->pipe) >= 3;
+}
+
+void
+wal_stats_decode_policy(struct ps_wal_stats *s, int policy)
+{
+    s->st->decode_policy = policy;
+}
+
 static void
 rd_record(void *ctx, const struct ps_wal_record *r)
 {
     struct ps_wal_stats *s = ctx;
-    if (s->pipe != NULL)
-        wal_pipe_record(s->pipe, r);
-    else
+    if (s->pipe == NULL) {
         on_record(s, r);
+        return;
+    }
+    int mine = r->compr == PS_WAL_COMPR_NONE ? reader_decodes(s)
+                                              : s->st->reader_decodes;
+    s->st->reader_decodes = 0;
+    if (mine && r->len > 0 && r->data[0] == PS_WAL_REC_SAMPLES) {
+        struct wal_rt *v =
+            wal_pipe_reserve_rt(s->pipe, wal_samples_rt_max(r->len));
+        struct wal_rt_batch rb;
+        if (v != NULL &&
+            wal_decode_samples_rt(r->data, r->len, v, &rb) == PS_OK) {
+            wal_pipe_rt(s->pipe, r, &rb);
+            return;
+        }
+        /* no memory, or damaged: the worker's general path handles it */
+    }
+    wal_pipe_record(s->pipe, r);
 }
 
 static void
@@ -589,19 +748,29 @@ rd_corruption(void *ctx, const struct ps_wal_corruption *c)
         add_corruption(s, c);
 }
 
+/* Where a compressed record is decompressed: straight into the queue,
+ * unless this thread will decode it (then the reader's own buffer). */
 static uint8_t *
 rd_reserve(void *ctx, size_t n)
 {
     struct ps_wal_stats *s = ctx;
-    return s->pipe != NULL ? wal_pipe_reserve(s->pipe, n) : NULL;
+    if (s->pipe == NULL)
+        return NULL;
+    s->st->reader_decodes = reader_decodes(s);
+    return s->st->reader_decodes ? NULL : wal_pipe_reserve(s->pipe, n);
 }
 
 /* Worker thread: the same handlers, in the reader's order. */
 static void
-pipe_fn(void *ctx, const struct ps_wal_record *r, const struct ps_wal_corruption *c)
+pipe_fn(void *ctx, const struct ps_wal_record *r,
+        const struct ps_wal_corruption *c, const struct wal_rt_batch *b)
 {
     struct ps_wal_stats *s = ctx;
-    if (r != NULL) {
+    if (b != NULL) {
+        count_record(s, r, PS_WAL_REC_SAMPLES);
+        if (b->n > 0)
+            accept_rt(s, b);
+    } else if (r != NULL) {
         on_record(s, r);
     } else {
         struct ps_wal_corruption cc = *c;
@@ -692,13 +861,6 @@ ps_wal_stats_end_segment(struct ps_wal_stats *s)
 
 /* ---- derived statistics ---- */
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Median scrape delta of one label set, -1 without deltas. */
 static int64_t
 series_median(const struct series_rec *r)
@@ -707,8 +869,14 @@ series_median(const struct series_rec *r)
     if (k == 0)
         return -1;
     uint32_t tmp[RESERVOIR];
-    memcpy(tmp, r->res, k * sizeof(uint32_t));
-    qsort(tmp, k, sizeof(uint32_t), cmp_u32);
+    /* insertion sort: at most 16 values, for every label set (qsort's
+     * calls were a few percent of a whole WAL read) */
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t x = r->res[i], j = i;
+        for (; j > 0 && tmp[j - 1] > x; j--)
+            tmp[j] = tmp[j - 1];
+        tmp[j] = x;
+    }
     return ((int64_t)tmp[(k - 1) / 2] + (int64_t)tmp[k / 2]) / 2;
 }
 
@@ -737,10 +905,11 @@ ps_wal_stats_summary(const struct ps_wal_stats *s, struct ps_wal_summary *o)
     size_t nm = 0;
     for (size_t i = 0; i < st->n; i++) {
         const struct series_rec *r = &st->v[i];
-        if (st->hot[i].samples == 0)
+        uint64_t k = kept(st, i);
+        if (k == 0)
             continue;
         o->head_series++;
-        o->head_samples += st->hot[i].samples;
+        o->head_samples += k;
         int64_t m = series_median(r);
         if (m >= 0 && med != NULL)
             med[nm++] = m;
@@ -764,7 +933,7 @@ ps_wal_stats_summary(const struct ps_wal_stats *s, struct ps_wal_summary *o)
                             : 60000;
         for (size_t i = 0; i < st->n; i++) {
             const struct series_rec *r = &st->v[i];
-            if (st->hot[i].samples > 0 && r->first_t > t->min_t + grace)
+            if (kept(st, i) > 0 && r->first_t > t->min_t + grace)
                 o->series_created_after_start++;
         }
         o->series_created_per_hour = (double)o->series_created_after_start /
@@ -820,7 +989,7 @@ ps_wal_stats_top(const struct ps_wal_stats *s, int by_samples,
     }
     /* samples per name are summed here, not per sample on the hot path */
     for (size_t i = 0; i < st->n; i++)
-        v[st->v[i].name_id].samples += st->hot[i].samples;
+        v[st->v[i].name_id].samples += kept(st, i);
     qsort(v, n, sizeof(*v), by_samples ? cmp_top_samples : cmp_top_series);
     size_t k = n < max ? n : max;
     for (size_t i = 0; i < k; i++) {
@@ -892,7 +1061,7 @@ ps_wal_stats_churn(const struct ps_wal_stats *s, struct ps_wal_hour_count **out,
     *n = 0;
     for (size_t i = 0; i < st->n; i++) {
         const struct series_rec *r = &st->v[i];
-        if (st->hot[i].samples == 0)
+        if (kept(st, i) == 0)
             continue;
         int64_t h = r->first_t >= 0 ? r->first_t / 3600000
                                     : -((-r->first_t + 3599999) / 3600000);

@@ -15,6 +15,7 @@
 
 #include "promsight/ps_bundle.h"
 #include "promsight/ps_wal.h"
+#include "wal/wal_int.h"
 
 struct seen {
     size_t nseries, nsamples, nhist, nex, ntomb, nmeta, nmmap;
@@ -192,6 +193,113 @@ test_samples_signed_deltas_from_first(void **state)
     tw_u8(&e, 0x01);
     assert_int_equal(decode(&e, &x, &k), PS_E_CORRUPT);
     ps_buf_free(&e);
+    ps_buf_free(&b);
+}
+
+/* ---- the statistics' short road for samples records ---- */
+
+struct all_samples {
+    struct ps_wal_sample *s;
+    size_t n, cap;
+};
+
+static void
+v_all_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
+{
+    struct all_samples *a = ctx;
+    assert_int_equal(ps_grow((void **)&a->s, &a->cap, a->n + n, sizeof(*s)), PS_OK);
+    memcpy(a->s + a->n, s, n * sizeof(*s));
+    a->n += n;
+}
+
+/* wal_decode_samples_rt against ps_wal_decode on one input: the same
+ * verdict, and on success the same refs and timestamps, stale markers
+ * and time range. */
+static void
+rt_agrees(const uint8_t *p, size_t n)
+{
+    static struct ps_wal_decoder d;
+    struct all_samples a = {0};
+    struct ps_wal_visitor v = {0};
+    v.samples = v_all_samples;
+    v.ctx = &a;
+    enum ps_err e1 = ps_wal_decode(&d, p, n, &v, NULL);
+    size_t most = wal_samples_rt_max(n);
+    struct wal_rt *rt = malloc((most > 0 ? most : 1) * sizeof(*rt));
+    assert_non_null(rt);
+    struct wal_rt_batch b;
+    enum ps_err e2 = wal_decode_samples_rt(p, n, rt, &b);
+    assert_int_equal(e1, e2);
+    if (e1 == PS_OK) {
+        assert_int_equal(b.n, a.n);
+        assert_true(b.n <= most);
+        uint64_t stale = 0;
+        int64_t mn = INT64_MAX, mx = INT64_MIN;
+        for (size_t i = 0; i < a.n; i++) {
+            assert_int_equal(b.v[i].ref, a.s[i].ref);
+            assert_int_equal(b.v[i].t, a.s[i].t);
+            uint64_t bits;
+            memcpy(&bits, &a.s[i].v, 8);
+            stale += bits == WAL_STALE_NAN_BITS;
+            mn = a.s[i].t < mn ? a.s[i].t : mn;
+            mx = a.s[i].t > mx ? a.s[i].t : mx;
+        }
+        assert_int_equal(b.stale, stale);
+        assert_int_equal(b.min_t, mn);
+        assert_int_equal(b.max_t, mx);
+    }
+    free(rt);
+    free(a.s);
+    ps_wal_decoder_free(&d);
+}
+
+static void
+test_samples_rt_agrees_with_decoder(void **state)
+{
+    (void)state;
+    double stale;
+    uint64_t sb = WAL_STALE_NAN_BITS;
+    memcpy(&stale, &sb, 8);
+    /* deltas of one to ten varint bytes, both signs, stale markers, more
+     * than one 28-byte stretch so both of the decoder's loops run */
+    struct tw_sample s[] = {
+        {1000, 5000, 1},           {1001, 5000, stale},
+        {1000 + 60, 5001, 2},      {1000 + 8000, 4999, 3},
+        {1000 - 999, 5000 + 70000, stale}, {1000 + (1u << 20), 5000, 4},
+        {(uint64_t)1 << 62, INT64_MIN / 2, 5}, {7, INT64_MAX / 2, NAN},
+        {1000, 5000, 0},           {1000 + 200000, 5000 - 3000000, stale},
+    };
+    struct ps_buf b = {0};
+    for (size_t k = 0; k <= 10; k++) {
+        b.n = 0;
+        tw_samples(&b, s, k);
+        /* every prefix, and every byte set to values that change a varint's
+         * length or make it overlong */
+        for (size_t n = 0; n <= b.n; n++)
+            rt_agrees(b.p, n);
+        static const uint8_t vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
+        for (size_t i = 1; i < b.n; i++) {
+            uint8_t keep = b.p[i];
+            for (size_t j = 0; j < sizeof(vals); j++) {
+                b.p[i] = vals[j];
+                rt_agrees(b.p, b.n);
+                rt_agrees(b.p, b.n - 1);
+            }
+            b.p[i] = keep;
+        }
+    }
+    /* long runs of 0xff: overlong varints inside the fast stretch */
+    b.n = 0;
+    tw_samples(&b, s, 2);
+    for (int i = 0; i < 40; i++)
+        tw_u8(&b, 0xff);
+    rt_agrees(b.p, b.n);
+    /* not a samples record */
+    uint8_t one = 1;
+    struct wal_rt rt[1];
+    struct wal_rt_batch rb;
+    assert_int_equal(wal_decode_samples_rt(&one, 1, rt, &rb), PS_E_UNSUPPORTED);
+    assert_int_equal(wal_decode_samples_rt(&one, 0, rt, &rb), PS_E_UNSUPPORTED);
     ps_buf_free(&b);
 }
 
@@ -532,6 +640,101 @@ test_stats_repair_impact_and_decode_error(void **state)
     tw_free(&w);
 }
 
+/*
+ * One thread, or two with either thread decoding the samples records
+ * (wal_stats_decode_policy): the same statistics, to the byte of the
+ * JSON, on a WAL with damage of every kind the stats see (a bad
+ * checksum, a truncated samples body, an unknown type) and records of
+ * every compression, plus a WBL segment.
+ */
+static char *
+stats_json(const uint8_t *seg, size_t n, int mode)
+{
+    struct ps_wal_stats st;
+    assert_int_equal(ps_wal_stats_init(&st, "t/wal"), PS_OK);
+    st.no_threads = mode == 0;
+    if (mode > 0)
+        wal_stats_decode_policy(&st, mode - 1);
+    for (int k = 0; k < 2; k++) {
+        enum ps_wal_seg_kind kind = k == 0 ? PS_WAL_SEG_WAL : PS_WAL_SEG_WBL;
+        assert_int_equal(ps_wal_stats_begin_segment(
+                             &st, k == 0 ? "t/wal/00000000" : "t/wbl/00000000",
+                             kind, 0), PS_OK);
+        /* odd chunks, so records end anywhere in a feed */
+        for (size_t off = 0; off < n; off += 5000)
+            ps_wal_stats_feed(&st, seg + off, n - off < 5000 ? n - off : 5000);
+        assert_int_equal(ps_wal_stats_end_segment(&st), PS_OK);
+    }
+    json_t *j = ps_wal_stats_json(&st);
+    char *out = json_dumps(j, JSON_SORT_KEYS);
+    json_decref(j);
+    ps_wal_stats_free(&st);
+    assert_non_null(out);
+    return out;
+}
+
+static void
+test_stats_same_on_either_thread(void **state)
+{
+    (void)state;
+    struct tw w = {0};
+    struct ps_buf b = {0};
+    static const char *const la[] = {"__name__", "a", NULL};
+    static const char *const lb[] = {"__name__", "b", "x", "1", NULL};
+    tw_u8(&b, 1);
+    tw_series(&b, 1, la);
+    tw_series(&b, 2, lb);
+    log_buf(&w, &b, TW_NONE);
+    struct tw_sample s[600];
+    size_t bad_at = 0;
+    for (int r = 0; r < 60; r++) {
+        size_t n = 1 + (size_t)(r * 37) % 600;
+        for (size_t i = 0; i < n; i++) {
+            s[i].ref = 1 + (i + (size_t)r) % 3; /* ref 3 has no series */
+            s[i].t = 1000 * r + (int64_t)(i % 7) * 100 - 300;
+            s[i].v = (double)i;
+        }
+        tw_samples(&b, s, n);
+        if (r == 20)
+            b.n -= 5;                  /* truncated body */
+        if (r == 40)
+            tw_u8(&b, 0);              /* one byte too many */
+        size_t at = tw_log(&w, b.p, b.n, (enum tw_compr)(r % 3));
+        if (r == 30)
+            bad_at = at;
+        b.n = 0;
+        if (r == 45) {
+            tw_u8(&b, 77); /* unknown type */
+            log_buf(&w, &b, TW_NONE);
+        }
+    }
+    /* a checksum mismatch: flip a payload byte of record 30 */
+    w.seg.p[bad_at + 7 + 20] ^= 0x40;
+    char *want = stats_json(w.seg.p, w.seg.n, 0);
+    assert_non_null(strstr(want, "checksum_mismatch"));
+    assert_non_null(strstr(want, "truncated_record_body"));
+    for (int mode = 1; mode <= 3; mode++) {
+        char *got = stats_json(w.seg.p, w.seg.n, mode);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    free(want);
+    /* and a real receiver segment (snappy) */
+    size_t n = 0;
+    uint8_t *p = ps_test_read_file("testdata/wal/receive-cp7-seg8/wal/00000008", &n);
+    assert_non_null(p);
+    want = stats_json(p, n, 0);
+    for (int mode = 1; mode <= 3; mode++) {
+        char *got = stats_json(p, n, mode);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    free(want);
+    free(p);
+    ps_buf_free(&b);
+    tw_free(&w);
+}
+
 /* A caller's visitor sees every decoded record after the stats did, on
  * either thread; totals agree with the stats. */
 struct vis_count {
@@ -660,6 +863,8 @@ main(void)
         cmocka_unit_test(test_real_receiver_checkpoint_and_segment),
         cmocka_unit_test(test_real_segment_chunking),
         cmocka_unit_test(test_user_visitor),
+        cmocka_unit_test(test_samples_rt_agrees_with_decoder),
+        cmocka_unit_test(test_stats_same_on_either_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
