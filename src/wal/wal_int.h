@@ -61,8 +61,19 @@ typedef void (*wal_pipe_fn)(void *ctx, const struct ps_wal_record *r,
                             const struct ps_wal_corruption *c,
                             const struct wal_rt_batch *b);
 
-/* Start a worker; NULL if threads are unavailable (caller goes on alone). */
-struct wal_pipe *wal_pipe_start(wal_pipe_fn fn, void *ctx);
+/* The queue's buffers, kept from one segment to the next: a freed buffer
+ * of a few MiB goes back to the kernel, and the next segment's would pay
+ * for its pages again (about 3% of a read). */
+#define WAL_PIPE_NBUF 6
+struct wal_pipe_bufs {
+    struct ps_buf b[WAL_PIPE_NBUF];
+};
+
+/* Start a worker; NULL if threads are unavailable (caller goes on alone).
+ * keep (may be NULL) lends its buffers to the pipe, which gives them back
+ * (emptied) in wal_pipe_finish; the caller frees them with ps_buf_free. */
+struct wal_pipe *wal_pipe_start(wal_pipe_fn fn, void *ctx,
+                                struct wal_pipe_bufs *keep);
 /* Room for a record of n bytes inside the queue, so a decompressor can
  * write there and wal_pipe_record() then skips the copy. NULL on OOM.
  * Valid until the next call on p. */

@@ -20,7 +20,8 @@
 #include <string.h>
 
 #define NSLOTS 4
-#define SLOT_BYTES ((size_t)2 << 20)
+_Static_assert(NSLOTS + 2 == WAL_PIPE_NBUF, "wal_int.h counts the buffers");
+#define SLOT_BYTES ((size_t)512 << 10)
 
 enum { MSG_REC, MSG_CORR, MSG_RT };
 
@@ -63,6 +64,7 @@ struct wal_pipe {
     void *ctx;
     size_t lost;             /* messages dropped for lack of memory */
     const uint8_t *reserved; /* wal_pipe_reserve's answer, or NULL */
+    struct wal_pipe_bufs *keep; /* where the buffers go at the end */
 };
 
 static void
@@ -127,13 +129,22 @@ worker(void *arg)
 }
 
 struct wal_pipe *
-wal_pipe_start(wal_pipe_fn fn, void *ctx)
+wal_pipe_start(wal_pipe_fn fn, void *ctx, struct wal_pipe_bufs *keep)
 {
     struct wal_pipe *p = calloc(1, sizeof(*p));
     if (p == NULL)
         return NULL;
     p->fn = fn;
     p->ctx = ctx;
+    p->keep = keep;
+    if (keep != NULL) {
+        /* buffers of the previous segment: their pages are mapped already */
+        for (int i = 0; i < NSLOTS; i++)
+            p->slot[i] = keep->b[i];
+        p->fill = keep->b[NSLOTS];
+        p->work = keep->b[NSLOTS + 1];
+        memset(keep, 0, sizeof(*keep));
+    }
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         return NULL;
@@ -292,10 +303,20 @@ wal_pipe_finish(struct wal_pipe *p)
     pthread_cond_signal(&p->cv_data);
     pthread_mutex_unlock(&p->mu);
     pthread_join(p->th, NULL);
+    struct ps_buf *all[WAL_PIPE_NBUF];
     for (int i = 0; i < NSLOTS; i++)
-        ps_buf_free(&p->slot[i]);
-    ps_buf_free(&p->fill);
-    ps_buf_free(&p->work);
+        all[i] = &p->slot[i];
+    all[NSLOTS] = &p->fill;
+    all[NSLOTS + 1] = &p->work;
+    for (int i = 0; i < WAL_PIPE_NBUF; i++) {
+        /* one that grew for a huge record is not kept */
+        if (p->keep != NULL && all[i]->cap <= 2 * SLOT_BYTES) {
+            p->keep->b[i] = *all[i];
+            p->keep->b[i].n = 0;
+        } else {
+            ps_buf_free(all[i]);
+        }
+    }
     pthread_cond_destroy(&p->cv_data);
     pthread_cond_destroy(&p->cv_room);
     pthread_mutex_destroy(&p->mu);

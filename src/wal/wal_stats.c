@@ -82,6 +82,7 @@ struct ps_wal_series_state {
     int has_user;
     int reader_decodes;        /* reading thread only: see rd_reserve */
     int decode_policy;         /* wal_stats_decode_policy() */
+    struct wal_pipe_bufs bufs; /* the queue's buffers between segments */
     enum ps_err oom;
 };
 
@@ -140,6 +141,8 @@ ps_wal_stats_free(struct ps_wal_stats *s)
         ps_buf_free(&s->st->labels);
         ps_buf_free(&s->st->scratch);
         ps_buf_free(&s->st->rt);
+        for (int i = 0; i < WAL_PIPE_NBUF; i++)
+            ps_buf_free(&s->st->bufs.b[i]);
         ps_map64_free(&s->st->by_hash);
         ps_map64_free(&s->st->by_ref);
         free(s->st->dense);
@@ -801,7 +804,7 @@ ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
     }
     ps_wal_reader_begin(&s->rd, g->name, kind, index);
     if (!s->no_threads && s->pipe == NULL)
-        s->pipe = wal_pipe_start(pipe_fn, s); /* NULL: read on this thread */
+        s->pipe = wal_pipe_start(pipe_fn, s, &s->st->bufs); /* NULL: read here */
     return PS_OK;
 }
 
