@@ -260,12 +260,24 @@ void ps_tsdb_xor_init(struct ps_tsdb_xor_it *it, const uint8_t *p, size_t n);
 enum ps_err ps_tsdb_xor_next(struct ps_tsdb_xor_it *it, int64_t *t, double *v);
 
 /*
+ * The differences between neighbouring timestamps of the samples decoded
+ * (t[i] - t[i-1] with 64-bit wrap-around), summarised: meaningful when at
+ * least 2 samples were decoded. `wrapped` is set when a timestamp
+ * overflowed int64 on the way.
+ */
+struct ps_tsdb_tdelta {
+    int64_t min, max;
+    int wrapped;
+};
+
+/*
  * Decode a whole XOR chunk: up to cap samples into t[] (and v[] unless
- * NULL); *got gets the number decoded. PS_OK when all numSamples samples
- * were read (cap permitting), else the error that stopped decoding.
+ * NULL); *got gets the number decoded, *dl (unless NULL) their deltas.
+ * PS_OK when all numSamples samples were read (cap permitting), else the
+ * error that stopped decoding.
  */
 enum ps_err ps_tsdb_xor_decode(const uint8_t *p, size_t n, int64_t *t, double *v,
-                               size_t cap, size_t *got);
+                               size_t cap, size_t *got, struct ps_tsdb_tdelta *dl);
 
 /*
  * Timestamps of a histogram (2) or float histogram (3) chunk: every sample
@@ -373,10 +385,17 @@ struct ps_tsdb_analysis {
     uint64_t series_errors;       /* series entries that did not decode */
 };
 
+struct ps_pool;
+
 struct ps_tsdb_opts {
     int decode;                   /* decode XOR chunks fully (default 1) */
     int gaps;                     /* run the gap check (needs decode) */
     size_t limit;                 /* entries kept per top list; 0 = all */
+    int threads;                  /* series walked on up to this many threads;
+                                     0 = one per online CPU. The result does
+                                     not depend on it. */
+    struct ps_pool *pool;         /* borrowed: threads to use instead of
+                                     starting `threads` for each block */
 };
 
 /*

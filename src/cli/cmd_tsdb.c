@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "promsight/ps_bundle.h"
+#include "promsight/ps_pool.h"
 #include "promsight/ps_tsdb.h"
 #include "promsight/ps_util.h"
 
@@ -35,6 +36,8 @@ struct opts {
     const char *path, *ulid;
     size_t limit;
     int extended, no_decode;
+    int threads;                  /* 0: one per online CPU */
+    struct ps_pool *pool;         /* analyze, verify: started before loading */
 };
 
 struct rootdata {
@@ -68,6 +71,9 @@ usage(FILE *out)
             "  --limit N           entries per top list (default 20, 0 = all)\n"
             "  --extended          analyze: chunk fullness and size statistics\n"
             "  --no-decode         analyze: do not decode chunk samples (no gaps)\n"
+            "  --threads N         analyze, verify: walk a block's series on up to N\n"
+            "                      threads (default 0: one per CPU); the output is\n"
+            "                      the same for any N\n"
             "  -h, --help          this help\n");
 }
 
@@ -273,7 +279,7 @@ scan_head(struct rootdata *x)
 static int
 analyze_all(const struct opts *o, struct ps_tsdb_scan *sc, struct rootdata *rd)
 {
-    struct ps_tsdb_opts to = {!o->no_decode, !o->no_decode, o->limit};
+    struct ps_tsdb_opts to = {!o->no_decode, !o->no_decode, o->limit, o->threads, o->pool};
     for (size_t i = 0; i < sc->nroots; i++) {
         struct rootdata *x = &rd[i];
         x->a = calloc(x->nb ? x->nb : 1, sizeof(*x->a));
@@ -838,7 +844,7 @@ dump_block(struct ps_tsdb_block *b)
 int
 ps_cmd_tsdb(int argc, char **argv)
 {
-    struct opts o = {M_ANALYZE, PS_FMT_TEXT, NULL, NULL, 20, 0, 0};
+    struct opts o = {M_ANALYZE, PS_FMT_TEXT, NULL, NULL, 20, 0, 0, 0, NULL};
     int i = 1;
     if (i < argc) {
         if (strcmp(argv[i], "list") == 0)
@@ -864,6 +870,12 @@ ps_cmd_tsdb(int argc, char **argv)
             if (v == NULL || *end != 0 || n < 0)
                 return ps_cli_usage_error("tsdb", "--limit needs a number >= 0");
             o.limit = (size_t)n;
+        } else if (ps_cli_opt_value(argc, argv, &i, "threads", &v)) {
+            char *end = NULL;
+            long n = v != NULL ? strtol(v, &end, 10) : -1;
+            if (v == NULL || *end != 0 || n < 0 || n > 1024)
+                return ps_cli_usage_error("tsdb", "--threads needs a number from 0 to 1024");
+            o.threads = (int)n;
         } else if (strcmp(a, "--extended") == 0) {
             o.extended = 1;
         } else if (strcmp(a, "--no-decode") == 0) {
@@ -889,6 +901,10 @@ ps_cmd_tsdb(int argc, char **argv)
     struct rootdata *rd = NULL;
     int rc = PS_EXIT_OK;
     memset(&sc, 0, sizeof(sc));
+    /* the threads start now, while the blocks are found and opened: an
+       idle CPU of a virtual machine can take milliseconds to wake */
+    if ((o.mode == M_ANALYZE || o.mode == M_VERIFY) && o.threads != 1)
+        o.pool = ps_pool_new(o.threads);
     if (load(&o, &sc, &rd, &d) != 0) {
         ps_cli_print_diags(&d);
         rc = PS_EXIT_ERROR;
@@ -916,6 +932,7 @@ ps_cmd_tsdb(int argc, char **argv)
     if (o.mode == M_VERIFY && nerr > 0 && rc == PS_EXIT_OK)
         rc = PS_EXIT_CRITICAL;
 out:
+    ps_pool_free(o.pool);
     unload(&sc, rd);
     ps_diags_free(&d);
     return rc;

@@ -17,162 +17,35 @@
  *     Ties: promtool sorts with Go's unstable sort.Slice over map order, so
  *     equal counts come out in arbitrary order; we order ties by name (for
  *     pairs: by name, then value), which is deterministic.
- *   - chunk statistics (samples, bytes per chunk and per sample);
- *   - the per-block health checks (diagnostics with phase "tsdb/<check>");
- *   - the gap check: each series' expected interval is the median of its
- *     sample deltas; a delta above 1.5x that is a gap of
- *     round(delta/interval)-1 missed samples.
+ *   - chunk statistics (samples, bytes per chunk and per sample), the
+ *     per-block health checks (diagnostics with phase "tsdb/<check>") and
+ *     the gap check, per series: analyze_range.c.
+ *
+ * Blocks of many series are cut into RANGES_MAX contiguous ranges of the
+ * all-postings list at most, each range run on its own (on a thread when
+ * there are cores for it) and merged in list order, so the findings come
+ * out in the order one front-to-back pass gives, and the floating-point
+ * sums depend on the block only, not on the thread count. The ranges
+ * share nothing but the read-only block, except one assumption: a range
+ * starts with no chunk read yet, where one pass would carry on from the
+ * end of the previous range's last chunk (the ref-order check). The merge
+ * proves the assumption changed nothing; where it did (refs running
+ * backwards across a boundary - a damaged index), the block is analysed
+ * again as one range.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "promsight/ps_pool.h"
 #include "promsight/ps_tsdb.h"
 #include "promsight/ps_util.h"
+#include "tsdb/analyze_int.h"
 #include "tsdb/tsdb_int.h"
 
-#define MAX_SAMPLES_PER_CHUNK 120
-#define MAX_GAP_INTERVALS 1000000
-
-struct agg {            /* per label pair or label name */
-    uint64_t key;
-    uint64_t uncovered;
-    uint64_t count;
-};
-
-struct gapiv {
-    int64_t start, end;
-};
-
-struct ctx {
-    struct ps_tsdb_block *b;
-    const struct ps_tsdb_opts *o;
-    struct ps_tsdb_analysis *a;
-    struct ps_map64 pairs, names;      /* key -> index+1 into agg arrays */
-    struct agg *pv, *nv;
-    size_t npv, pcap, nnv, ncap;
-    int64_t *ts;                       /* timestamps of the current series */
-    size_t nts, tscap;
-    int64_t *deltas;
-    size_t dcap;
-    struct gapiv *gaps;
-    size_t ngaps, gcap;
-    uint32_t *prev_lbl;
-    size_t prev_n, prev_cap;
-    int have_prev;
-    uint64_t *seg_hi;                  /* per segment: end of the last chunk read */
-    uint64_t *pt_unc;                  /* per postings table row */
-    uint32_t *pt_cnt;
-    struct pcache {                    /* per label position: last pair */
-        uint64_t key;
-        int64_t row;                   /* pt row, or -(extra index)-2 */
-        uint32_t name_idx;
-    } pc[64];
-};
-
-static void
-mm_add(struct ps_tsdb_minmax *m, double x)
-{
-    if (m->n == 0 || x < m->min)
-        m->min = x;
-    if (m->n == 0 || x > m->max)
-        m->max = x;
-    m->sum += x;
-    m->n++;
-}
-
-static struct agg *
-agg_get(struct ps_map64 *m, struct agg **v, size_t *n, size_t *cap, uint64_t key)
-{
-    int ins = 0;
-    uint64_t *slot = ps_map64_slot(m, key, &ins);
-    if (slot == NULL)
-        return NULL;
-    if (ins) {
-        if (*n == *cap && ps_grow((void **)v, cap, *n + 1, sizeof(struct agg)) != PS_OK)
-            return NULL;
-        (*v)[*n].key = key;
-        (*v)[*n].uncovered = 0;
-        (*v)[*n].count = 0;
-        *slot = ++*n;
-    }
-    return &(*v)[*slot - 1];
-}
-
-/* k-th smallest of v[0..n) (Hoare's selection; reorders v). */
-static int64_t
-select_k(int64_t *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int64_t piv = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < piv)
-                i++;
-            while (v[j] > piv)
-                j--;
-            if (i <= j) {
-                int64_t t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            break;
-    }
-    return v[k];
-}
-
-static void
-series_gaps(struct ctx *c)
-{
-    size_t n = c->nts;
-    if (n < 3)
-        return;
-    if (n - 1 > c->dcap &&
-        ps_grow((void **)&c->deltas, &c->dcap, n - 1, sizeof(int64_t)) != PS_OK)
-        return;
-    int same = 1;
-    for (size_t i = 1; i < n; i++) {
-        c->deltas[i - 1] = c->ts[i] - c->ts[i - 1];
-        same &= c->deltas[i - 1] == c->deltas[0];
-    }
-    if (same)
-        return; /* a perfectly regular series has no gap */
-    int64_t exp = select_k(c->deltas, n - 1, (n - 2) / 2);
-    if (exp <= 0)
-        return;
-    int had = 0;
-    for (size_t i = 1; i < n; i++) {
-        int64_t d = c->ts[i] - c->ts[i - 1];
-        if (d <= exp + exp / 2)
-            continue;
-        had = 1;
-        c->a->gaps++;
-        c->a->gap_missed_samples += (uint64_t)((d + exp / 2) / exp - 1);
-        c->a->gap_ms += d - exp;
-        if (c->ngaps < MAX_GAP_INTERVALS) {
-            if (c->ngaps == c->gcap &&
-                ps_grow((void **)&c->gaps, &c->gcap, c->ngaps + 1, sizeof(*c->gaps)) !=
-                    PS_OK)
-                continue;
-            c->gaps[c->ngaps].start = c->ts[i - 1];
-            c->gaps[c->ngaps].end = c->ts[i];
-            c->ngaps++;
-        }
-    }
-    if (had)
-        c->a->gap_series++;
-}
+/* A range is at least this many series; a block gets at most RANGES_MAX. */
+#define RANGE_MIN_SERIES 1024
+#define RANGES_MAX 8
 
 struct ev {
     int64_t t;
@@ -190,218 +63,31 @@ cmp_ev(const void *x, const void *y)
 
 /* The window shared by the most gaps (open intervals). */
 static void
-common_gap(struct ctx *c)
+common_gap(const struct an_gap *gaps, size_t ngaps, struct ps_tsdb_analysis *a)
 {
-    if (c->ngaps == 0)
+    if (ngaps == 0)
         return;
-    struct ev *e = malloc(c->ngaps * 2 * sizeof(*e));
+    struct ev *e = malloc(ngaps * 2 * sizeof(*e));
     if (e == NULL)
         return;
-    for (size_t i = 0; i < c->ngaps; i++) {
-        e[2 * i].t = c->gaps[i].start;
+    for (size_t i = 0; i < ngaps; i++) {
+        e[2 * i].t = gaps[i].start;
         e[2 * i].d = 1;
-        e[2 * i + 1].t = c->gaps[i].end;
+        e[2 * i + 1].t = gaps[i].end;
         e[2 * i + 1].d = -1;
     }
-    qsort(e, c->ngaps * 2, sizeof(*e), cmp_ev);
+    qsort(e, ngaps * 2, sizeof(*e), cmp_ev);
     int64_t cur = 0, best = 0;
-    for (size_t i = 0; i + 1 < c->ngaps * 2; i++) {
+    for (size_t i = 0; i + 1 < ngaps * 2; i++) {
         cur += e[i].d;
         if (cur > best) {
             best = cur;
-            c->a->common_gap_start = e[i].t;
-            c->a->common_gap_end = e[i + 1].t;
+            a->common_gap_start = e[i].t;
+            a->common_gap_end = e[i + 1].t;
         }
     }
-    c->a->common_gap_series = (uint64_t)best;
+    a->common_gap_series = (uint64_t)best;
     free(e);
-}
-
-static void
-check_labels(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
-{
-    struct ps_tsdb_block *b = c->b;
-    for (size_t i = 1; i < s->nlabels; i++) {
-        if (s->lbl[2 * i] <= s->lbl[2 * i - 2]) {
-            struct ps_tsdb_str n1 = ps_tsdb_index_sym(&b->index, s->lbl[2 * i - 2]);
-            struct ps_tsdb_str n2 = ps_tsdb_index_sym(&b->index, s->lbl[2 * i]);
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path, s->off, 0,
-                        "tsdb/label-order", "series %u: label '%.*s' follows '%.*s' "
-                        "(names must be sorted and unique)", ref, (int)n2.n, n2.p,
-                        (int)n1.n, n1.p);
-            break;
-        }
-    }
-    /* series must be sorted by label set: ordinals follow string order */
-    if (c->have_prev) {
-        size_t m = c->prev_n < 2 * s->nlabels ? c->prev_n : 2 * s->nlabels;
-        int cmp = 0;
-        for (size_t i = 0; i < m && cmp == 0; i++)
-            cmp = (s->lbl[i] > c->prev_lbl[i]) - (s->lbl[i] < c->prev_lbl[i]);
-        if (cmp == 0)
-            cmp = (2 * s->nlabels > c->prev_n) - (2 * s->nlabels < c->prev_n);
-        if (cmp <= 0)
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path, s->off, 0,
-                        cmp == 0 ? "tsdb/duplicate-series" : "tsdb/series-order",
-                        cmp == 0 ? "series %u has the same label set as the one before"
-                                 : "series %u sorts before the series listed before it",
-                        ref);
-    }
-    c->have_prev = 1;
-    if (2 * s->nlabels > c->prev_cap &&
-        ps_grow((void **)&c->prev_lbl, &c->prev_cap, 2 * s->nlabels, sizeof(uint32_t)) !=
-            PS_OK)
-        return;
-    if (s->nlabels > 0)
-        memcpy(c->prev_lbl, s->lbl, 2 * s->nlabels * sizeof(uint32_t));
-    c->prev_n = 2 * s->nlabels;
-}
-
-static void
-do_chunks(struct ctx *c, const struct ps_tsdb_series *s, uint32_t ref)
-{
-    struct ps_tsdb_block *b = c->b;
-    struct ps_tsdb_analysis *a = c->a;
-    const struct ps_tsdb_meta *m = &b->meta;
-    c->nts = 0;
-    for (size_t i = 0; i < s->nchunks; i++) {
-        const struct ps_tsdb_chunk_meta *cm = &s->chk[i];
-        if (cm->max_time < cm->min_time)
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path, s->off, 0,
-                        "tsdb/chunk-order", "series %u chunk %zu: maxt %lld before "
-                        "mint %lld", ref, i, (long long)cm->max_time,
-                        (long long)cm->min_time);
-        if (i > 0) {
-            const struct ps_tsdb_chunk_meta *pm = &s->chk[i - 1];
-            if (cm->min_time == pm->min_time && cm->max_time == pm->max_time)
-                ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path,
-                            s->off, 0, "tsdb/duplicate-chunk",
-                            "series %u chunk %zu: same time range as chunk %zu", ref, i,
-                            i - 1);
-            else if (cm->min_time <= pm->max_time)
-                ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path,
-                            s->off, 0, "tsdb/chunk-order",
-                            "series %u chunk %zu: mint %lld not after the previous "
-                            "chunk's maxt %lld (out of order or overlapping)", ref, i,
-                            (long long)cm->min_time, (long long)pm->max_time);
-        }
-        if (b->meta_ok && (cm->min_time < m->min_time || cm->max_time > m->max_time))
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path, s->off, 0,
-                        "tsdb/chunk-outside-block", "series %u chunk %zu: [%lld, %lld] "
-                        "outside the block's [%lld, %lld)", ref, i,
-                        (long long)cm->min_time, (long long)cm->max_time,
-                        (long long)m->min_time, (long long)m->max_time);
-        a->chunks++;
-        uint64_t sg = cm->ref >> 32, off = cm->ref & 0xffffffffu;
-        if (sg >= b->nsegs || b->segs[sg].p == NULL) {
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path, s->off, 0,
-                        "tsdb/chunk-missing-segment",
-                        "series %u chunk %zu: ref 0x%llx names segment index %llu, "
-                        "but chunks/ has %zu readable file(s)", ref, i,
-                        (unsigned long long)cm->ref, (unsigned long long)sg, b->nsegs);
-            continue;
-        }
-        /* Writers lay chunks out in series order, so refs only grow and
-           chunks never overlap. A ref into an already read range is a
-           finding and is not read again: that bounds the work to the size
-           of the chunk files whatever the index says. */
-        if (c->seg_hi != NULL && off < c->seg_hi[sg]) {
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->index_path, s->off, 0,
-                        "tsdb/chunk-ref-order",
-                        "series %u chunk %zu: ref 0x%llx points before the end of the "
-                        "previous chunk read from segment %llu (offset %llu); not read "
-                        "again", ref, i, (unsigned long long)cm->ref,
-                        (unsigned long long)sg, (unsigned long long)c->seg_hi[sg]);
-            continue;
-        }
-        struct ps_tsdb_chunk ch;
-        if (ps_tsdb_chunk_at(&b->segs[sg], off, &ch) != PS_OK) {
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_TRUNCATED, b->segs[sg].path, off, 0,
-                        "tsdb/chunk-ref", "series %u chunk %zu: no complete chunk at "
-                        "offset %llu (file has %zu bytes)", ref, i,
-                        (unsigned long long)off, b->segs[sg].n);
-            continue;
-        }
-        if (c->seg_hi != NULL)
-            c->seg_hi[sg] = off + ch.total;
-        if (!ch.crc_ok) {
-            a->crc_failures++;
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->segs[sg].path,
-                        off + ch.total - 4, 0, "tsdb/chunk-crc",
-                        "chunk at offset %llu (series %u): CRC32C mismatch",
-                        (unsigned long long)off, ref);
-        }
-        a->chunks_by_enc[ch.enc <= 6 ? ch.enc : 7]++;
-        a->chunk_bytes += ch.len;
-        int ns = ps_tsdb_chunk_num_samples(ch.enc, ch.data, ch.len);
-        if (ns < 0) {
-            if (ch.enc == PS_TSDB_ENC_THANOS_AGGR)
-                continue; /* counted, never decoded as something else */
-            ps_diag_add(&b->diags, PS_SEV_WARN, PS_E_UNSUPPORTED, b->segs[sg].path, off,
-                        0, "tsdb/chunk-encoding", "chunk encoding %u (%s) is not known",
-                        ch.enc, ps_tsdb_enc_name(ch.enc));
-            continue;
-        }
-        a->samples += (uint64_t)ns;
-        if (ch.enc == PS_TSDB_ENC_XOR || ch.enc == PS_TSDB_ENC_XOR2)
-            a->float_samples += (uint64_t)ns;
-        else
-            a->histogram_samples += (uint64_t)ns;
-        mm_add(&a->samples_per_chunk, ns);
-        mm_add(&a->bytes_per_chunk, (double)ch.len);
-        if (ns > 0) {
-            mm_add(&a->bytes_per_sample, (double)ch.len / ns);
-            double sz = fmin((double)ns, MAX_SAMPLES_PER_CHUNK);
-            int bucket = (int)ceil(PS_TSDB_HIST_BUCKETS * sz / MAX_SAMPLES_PER_CHUNK) - 1;
-            if (bucket >= 0 && bucket < PS_TSDB_HIST_BUCKETS)
-                a->fullness[bucket]++;
-        }
-        if (!c->o->decode ||
-            (ch.enc != PS_TSDB_ENC_XOR && ch.enc != PS_TSDB_ENC_HISTOGRAM &&
-             ch.enc != PS_TSDB_ENC_FLOAT_HISTOGRAM))
-            continue;
-        const char *ename = ps_tsdb_enc_name(ch.enc);
-        size_t need = c->nts + (size_t)ns;
-        if (need > c->tscap &&
-            ps_grow((void **)&c->ts, &c->tscap, need, sizeof(int64_t)) != PS_OK)
-            continue;
-        int64_t *t = c->ts + c->nts, first = 0, last = 0;
-        size_t k = 0;
-        enum ps_err e = ch.enc == PS_TSDB_ENC_XOR
-                            ? ps_tsdb_xor_decode(ch.data, ch.len, t, NULL, (size_t)ns, &k)
-                            : ps_tsdb_hist_timestamps(ch.enc, ch.data, ch.len, t,
-                                                      (size_t)ns, &k);
-        int bad_order = 0;
-        for (size_t q = 1; q < k; q++)
-            bad_order |= t[q] <= t[q - 1];
-        if (k > 0) {
-            first = t[0];
-            last = t[k - 1];
-        }
-        if (c->o->gaps)
-            c->nts += k;
-        if (e == PS_OK)
-            e = PS_DONE;
-        a->samples_decoded += k;
-        if (e != PS_DONE) {
-            a->decode_errors++;
-            ps_diag_add(&b->diags, PS_SEV_ERROR, e, b->segs[sg].path, off, 0,
-                        "tsdb/chunk-decode", "%s chunk (series %u): %s after %llu of "
-                        "%d samples", ename, ref, ps_strerror(e), (unsigned long long)k, ns);
-        } else if (bad_order) {
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->segs[sg].path, off, 0,
-                        "tsdb/sample-order", "%s chunk (series %u): timestamps not "
-                        "strictly increasing", ename, ref);
-        } else if (k > 0 && (first != cm->min_time || last != cm->max_time)) {
-            ps_diag_add(&b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->segs[sg].path, off, 0,
-                        "tsdb/chunk-meta-mismatch", "%s chunk (series %u): samples "
-                        "span [%lld, %lld], the index says [%lld, %lld]", ename, ref,
-                        (long long)first, (long long)last, (long long)cm->min_time,
-                        (long long)cm->max_time);
-        }
-    }
-    if (c->o->gaps)
-        series_gaps(c);
 }
 
 struct sortrec {
@@ -459,12 +145,10 @@ make_top(struct ps_tsdb_top *top, struct sortrec *r, size_t n, size_t limit,
 
 /* Lists that come from the postings offset table. */
 static void
-table_lists(struct ctx *c)
+table_lists(const struct ps_tsdb_index *ix, size_t limit, struct ps_tsdb_analysis *a)
 {
-    const struct ps_tsdb_index *ix = &c->b->index;
-    struct ps_tsdb_analysis *a = c->a;
     struct ps_map64 names = {0};
-    struct agg *v = NULL; /* uncovered = value length sum, count = #values */
+    struct an_agg *v = NULL; /* uncovered = value length sum, count = #values */
     size_t nv = 0, cap = 0;
     struct sortrec *mr = calloc(ix->npt ? ix->npt : 1, sizeof(*mr));
     size_t nm = 0;
@@ -477,7 +161,7 @@ table_lists(struct ctx *c)
         struct ps_tsdb_str val = ps_tsdb_index_sym(ix, e->value);
         if (n.n == 0 || e->value == UINT32_MAX)
             continue;
-        struct agg *g = agg_get(&names, &v, &nv, &cap, e->name);
+        struct an_agg *g = an_agg_get(&names, &v, &nv, &cap, e->name);
         if (g == NULL)
             break;
         g->uncovered += val.n;
@@ -494,13 +178,13 @@ table_lists(struct ctx *c)
     if (r != NULL) {
         for (size_t i = 0; i < nv; i++)
             r[i] = (struct sortrec){v[i].uncovered, v[i].key, i};
-        make_top(&a->value_lengths, r, nv, c->o->limit, ix, 0);
+        make_top(&a->value_lengths, r, nv, limit, ix, 0);
         for (size_t i = 0; i < nv; i++)
             r[i] = (struct sortrec){v[i].count, v[i].key, i};
-        make_top(&a->cardinality_labels, r, nv, c->o->limit, ix, 0);
+        make_top(&a->cardinality_labels, r, nv, limit, ix, 0);
         free(r);
     }
-    make_top(&a->cardinality_metrics, mr, nm, c->o->limit, ix, 0);
+    make_top(&a->cardinality_metrics, mr, nm, limit, ix, 0);
 out:
     free(mr);
     free(v);
@@ -575,18 +259,219 @@ files_check(struct ps_tsdb_block *b)
     }
 }
 
+/* ---- ranges, threads, merge -------------------------------------- */
+
+static void
+mm_merge(struct ps_tsdb_minmax *d, const struct ps_tsdb_minmax *s)
+{
+    if (s->n == 0)
+        return;
+    if (d->n == 0 || s->min < d->min)
+        d->min = s->min;
+    if (d->n == 0 || s->max > d->max)
+        d->max = s->max;
+    d->sum += s->sum;
+    d->n += s->n;
+}
+
+/* Add the counters and statistics of one range (called in list order). */
+static void
+counters_add(struct ps_tsdb_analysis *d, const struct ps_tsdb_analysis *s)
+{
+    d->postings_entries += s->postings_entries;
+    for (int i = 0; i < PS_TSDB_HIST_BUCKETS; i++)
+        d->fullness[i] += s->fullness[i];
+    d->series += s->series;
+    d->chunks += s->chunks;
+    d->samples += s->samples;
+    d->float_samples += s->float_samples;
+    d->histogram_samples += s->histogram_samples;
+    d->chunk_bytes += s->chunk_bytes;
+    for (int i = 0; i < 8; i++)
+        d->chunks_by_enc[i] += s->chunks_by_enc[i];
+    d->samples_decoded += s->samples_decoded;
+    mm_merge(&d->samples_per_chunk, &s->samples_per_chunk);
+    mm_merge(&d->bytes_per_chunk, &s->bytes_per_chunk);
+    mm_merge(&d->bytes_per_sample, &s->bytes_per_sample);
+    d->crc_failures += s->crc_failures;
+    d->gap_series += s->gap_series;
+    d->gaps += s->gaps;
+    d->gap_missed_samples += s->gap_missed_samples;
+    d->gap_ms += s->gap_ms;
+    d->decode_errors += s->decode_errors;
+    d->series_errors += s->series_errors;
+}
+
+/* Fold worker src's integer sums into dst (order does not matter). */
+static enum ps_err
+worker_add(struct an_worker *dst, const struct an_worker *src, size_t npt)
+{
+    for (size_t i = 0; i < npt; i++) {
+        dst->pt_unc[i] += src->pt_unc[i];
+        dst->pt_cnt[i] += src->pt_cnt[i];
+    }
+    for (size_t i = 0; i < src->npv; i++) {
+        struct an_agg *g = an_agg_get(&dst->pairs, &dst->pv, &dst->npv, &dst->pcap,
+                                      src->pv[i].key);
+        if (g == NULL)
+            return PS_E_NOMEM;
+        g->uncovered += src->pv[i].uncovered;
+        g->count += src->pv[i].count;
+    }
+    for (size_t i = 0; i < src->nnv; i++) {
+        struct an_agg *g = an_agg_get(&dst->names, &dst->nv, &dst->nnv, &dst->ncap,
+                                      src->nv[i].key);
+        if (g == NULL)
+            return PS_E_NOMEM;
+        g->uncovered += src->nv[i].uncovered;
+        g->count += src->nv[i].count;
+    }
+    return PS_OK;
+}
+
+/*
+ * Would one front-to-back pass have read the same chunks? Each range
+ * started its ref-order check with nothing read; one pass would have
+ * started from the end of the last chunk the ranges before it read. That
+ * made no difference exactly when no ref a range checked lies before
+ * that point (analyze_range.c keeps the lowest ref checked per segment).
+ */
+static int
+ranges_independent(const struct an_range *r, size_t nr, size_t nsegs)
+{
+    for (size_t sg = 0; sg < nsegs; sg++) {
+        uint64_t carry = 0;
+        for (size_t i = 0; i < nr; i++) {
+            if (r[i].seg_min[sg] < carry)
+                return 0;
+            if (r[i].seg_hi[sg] != 0)
+                carry = r[i].seg_hi[sg];
+        }
+    }
+    return 1;
+}
+
+struct run_ctx {
+    const struct ps_tsdb_block *b;
+    const struct ps_tsdb_opts *o;
+    struct an_range *r;
+    struct an_worker *w;              /* one per pool thread */
+    int *w_ready;
+};
+
+static void
+run_one(void *ctx, size_t i, size_t thread)
+{
+    struct run_ctx *c = ctx;
+    if (!c->w_ready[thread]) {
+        if (an_worker_init(&c->w[thread], c->b) != PS_OK) {
+            c->r[i].rc = PS_E_NOMEM;
+            return;
+        }
+        c->w_ready[thread] = 1;
+    }
+    an_range_run(c->b, c->o, &c->w[thread], &c->r[i]);
+}
+
+/*
+ * Run the block's series as nr ranges on the threads of o->pool (or of a
+ * pool of o->threads made for this block). On PS_OK, r[] holds the
+ * per-range results and *w every thread's sums (the caller frees both);
+ * on failure nothing is left to free.
+ */
+static enum ps_err
+run_ranges(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
+           struct an_range *r, size_t nr, struct an_worker *w)
+{
+    size_t nall = b->index.nall;
+    for (size_t i = 0; i < nr; i++)
+        if (an_range_init(&r[i], b, nall * i / nr, nall * (i + 1) / nr) != PS_OK) {
+            for (size_t k = 0; k < i; k++)
+                an_range_free(&r[k]);
+            return PS_E_NOMEM;
+        }
+    struct ps_pool *own = NULL, *pool = o->pool;
+    if (pool == NULL && nr > 1 && o->threads != 1)
+        pool = own = ps_pool_new(o->threads);
+    size_t nt = ps_pool_size(pool);
+    struct run_ctx c = {b, o, r, calloc(nt, sizeof(struct an_worker)),
+                        calloc(nt, sizeof(int))};
+    /* thread 0's sums take everyone else's, so it exists even if the
+       other threads run every range */
+    enum ps_err rc = c.w != NULL && c.w_ready != NULL ? an_worker_init(&c.w[0], b)
+                                                      : PS_E_NOMEM;
+    if (rc == PS_OK) {
+        c.w_ready[0] = 1;
+        ps_pool_run(pool, run_one, &c, nr);
+    }
+    ps_pool_free(own);
+    for (size_t i = 0; rc == PS_OK && i < nr; i++)
+        rc = r[i].rc;
+    for (size_t i = 1; rc == PS_OK && i < nt; i++)
+        if (c.w_ready[i])
+            rc = worker_add(&c.w[0], &c.w[i], b->index.npt);
+    for (size_t i = 0; i < nt && c.w_ready != NULL; i++)
+        if (c.w_ready[i] && (i > 0 || rc != PS_OK))
+            an_worker_free(&c.w[i]);
+    if (rc == PS_OK)
+        *w = c.w[0];
+    else
+        for (size_t i = 0; i < nr; i++)
+            an_range_free(&r[i]);
+    free(c.w);
+    free(c.w_ready);
+    return rc;
+}
+
+/* The top lists made from the label-pair and label-name sums. */
+static void
+pair_lists(const struct ps_tsdb_index *ix, const struct an_worker *w, uint64_t dur,
+           size_t limit, struct ps_tsdb_analysis *a)
+{
+    size_t np = w->npv;
+    for (size_t i = 0; i < ix->npt; i++)
+        np += w->pt_cnt[i] > 0;
+    a->postings_unique = np;
+    double fd = (double)(int64_t)dur;
+    struct sortrec *r = calloc(np ? np : 1, sizeof(*r));
+    if (r != NULL) {
+        size_t k = 0;
+        for (size_t i = 0; i < ix->npt; i++)
+            if (w->pt_cnt[i] > 0)
+                r[k++] = (struct sortrec){(uint64_t)((double)w->pt_unc[i] / fd),
+                                          (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
+        for (size_t i = 0; i < w->npv; i++)
+            r[k++] = (struct sortrec){(uint64_t)((double)w->pv[i].uncovered / fd),
+                                      w->pv[i].key, i};
+        make_top(&a->churn_pairs, r, np, limit, ix, 1);
+        k = 0;
+        for (size_t i = 0; i < ix->npt; i++)
+            if (w->pt_cnt[i] > 0)
+                r[k++] = (struct sortrec){w->pt_cnt[i],
+                                          (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
+        for (size_t i = 0; i < w->npv; i++)
+            r[k++] = (struct sortrec){w->pv[i].count, w->pv[i].key, i};
+        make_top(&a->common_pairs, r, np, limit, ix, 1);
+        free(r);
+    }
+    r = calloc(w->nnv ? w->nnv : 1, sizeof(*r));
+    if (r != NULL) {
+        for (size_t i = 0; i < w->nnv; i++)
+            r[i] = (struct sortrec){(uint64_t)((double)w->nv[i].uncovered / fd),
+                                    w->nv[i].key, i};
+        make_top(&a->churn_names, r, w->nnv, limit, ix, 0);
+        free(r);
+    }
+}
+
 enum ps_err
 ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
                       struct ps_tsdb_analysis *a)
 {
     memset(a, 0, sizeof(*a));
-    struct ps_tsdb_opts defo = {1, 1, 20};
+    struct ps_tsdb_opts defo = {.decode = 1, .gaps = 1, .limit = 20};
     if (o == NULL)
         o = &defo;
-    struct ctx c = {0};
-    c.b = b;
-    c.o = o;
-    c.a = a;
     a->duration_ms = b->meta.max_time - b->meta.min_time;
     a->series_meta = b->meta.stats.num_series;
     files_check(b);
@@ -596,130 +481,41 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
     }
     const struct ps_tsdb_index *ix = &b->index;
     uint64_t dur = (uint64_t)(b->meta.max_time - b->meta.min_time);
-    struct ps_tsdb_series s = {0};
-    enum ps_err rc = PS_OK;
-    c.pt_unc = calloc(ix->npt ? ix->npt : 1, sizeof(uint64_t));
-    c.pt_cnt = calloc(ix->npt ? ix->npt : 1, sizeof(uint32_t));
-    if (c.pt_unc == NULL || c.pt_cnt == NULL) {
-        free(c.pt_unc);
-        free(c.pt_cnt);
-        return PS_E_NOMEM;
+    size_t nr = ix->nall / RANGE_MIN_SERIES;
+    nr = nr < 1 ? 1 : nr > RANGES_MAX ? RANGES_MAX : nr;
+    struct an_range r[RANGES_MAX];
+    struct an_worker w;
+    enum ps_err rc = run_ranges(b, o, r, nr, &w);
+    if (rc == PS_OK && nr > 1 && !ranges_independent(r, nr, b->nsegs)) {
+        for (size_t i = 0; i < nr; i++)
+            an_range_free(&r[i]);
+        an_worker_free(&w);
+        nr = 1;
+        rc = run_ranges(b, o, r, nr, &w);
     }
-    for (size_t l = 0; l < 64; l++)
-        c.pc[l].row = -1;
-    c.seg_hi = calloc(b->nsegs ? b->nsegs : 1, sizeof(uint64_t));
-    for (size_t i = 0; i < ix->nall; i++) {
-        if ((i & 4095) == 4095) {
-            /* the series section and the chunks are read front to back:
-               let the pages already done leave the RSS */
-            if (b->index_mapped && s.off > ix->toc.series)
-                ps_tsdb_drop_pages(b->index_p, (size_t)ix->toc.series, (size_t)s.off);
-            for (size_t k = 0; c.seg_hi != NULL && k < b->nsegs; k++)
-                if (b->seg_mapped[k])
-                    ps_tsdb_drop_pages(b->seg_p[k], PS_TSDB_SEG_HEADER,
-                                       (size_t)c.seg_hi[k]);
+    if (rc != PS_OK)
+        return rc;
+    /* in list order: findings, counters and sums, gap intervals */
+    struct an_gap *gaps = NULL;
+    size_t ngaps = 0, gcap = 0;
+    for (size_t i = 0; i < nr; i++) {
+        ps_diags_merge(&b->diags, &r[i].diags);
+        counters_add(a, &r[i].a);
+        size_t take = r[i].ngaps;
+        if (take > AN_MAX_GAP_INTERVALS - ngaps)
+            take = AN_MAX_GAP_INTERVALS - ngaps;
+        if (take > 0 &&
+            ps_grow((void **)&gaps, &gcap, ngaps + take, sizeof(*gaps)) == PS_OK) {
+            memcpy(gaps + ngaps, r[i].gaps, take * sizeof(*gaps));
+            ngaps += take;
         }
-        uint32_t ref = ix->all[i];
-        enum ps_err e = ps_tsdb_index_series(ix, ref, &s, &b->diags);
-        if (e == PS_E_NOMEM) {
-            rc = e;
-            break;
-        }
-        if (e != PS_OK) {
-            a->series_errors++;
-            continue;
-        }
-        a->series++;
-        check_labels(&c, &s, ref);
-        if (s.nchunks == 0) {
-            ps_diag_add(&b->diags, PS_SEV_WARN, PS_E_CORRUPT, b->index_path, s.off, 0,
-                        "tsdb/series-no-chunks", "series %u has no chunks", ref);
-            continue;
-        }
-        uint64_t unc = dur - (uint64_t)(s.chk[s.nchunks - 1].max_time - s.chk[0].min_time);
-        for (size_t l = 0; l < s.nlabels; l++) {
-            uint32_t nm = s.lbl[2 * l], vl = s.lbl[2 * l + 1];
-            uint64_t key = (uint64_t)nm << 32 | vl;
-            struct pcache *pc = l < 64 ? &c.pc[l] : NULL;
-            int64_t row;
-            uint32_t ni;
-            if (pc != NULL && pc->row != -1 && pc->key == key) {
-                row = pc->row;
-                ni = pc->name_idx;
-            } else {
-                row = ps_tsdb_index_pair(ix, nm, vl);
-                if (row < 0) { /* a pair with no postings list: damaged index */
-                    struct agg *g = agg_get(&c.pairs, &c.pv, &c.npv, &c.pcap, key);
-                    if (g == NULL) {
-                        rc = PS_E_NOMEM;
-                        break;
-                    }
-                    row = -(int64_t)(g - c.pv) - 2;
-                }
-                struct agg *h = agg_get(&c.names, &c.nv, &c.nnv, &c.ncap, nm);
-                if (h == NULL) {
-                    rc = PS_E_NOMEM;
-                    break;
-                }
-                ni = (uint32_t)(h - c.nv);
-                if (pc != NULL) {
-                    pc->key = key;
-                    pc->row = row;
-                    pc->name_idx = ni;
-                }
-            }
-            if (row >= 0) {
-                c.pt_unc[row] += unc;
-                c.pt_cnt[row]++;
-            } else {
-                c.pv[-row - 2].uncovered += unc;
-                c.pv[-row - 2].count++;
-            }
-            c.nv[ni].uncovered += unc;
-            a->postings_entries++;
-        }
-        do_chunks(&c, &s, ref);
+        an_range_free(&r[i]);
     }
-    ps_tsdb_series_free(&s);
-    size_t np = c.npv;
-    for (size_t i = 0; i < ix->npt; i++)
-        np += c.pt_cnt[i] > 0;
-    a->postings_unique = np;
-    double fd = (double)(int64_t)dur;
-    struct sortrec *r = calloc(np ? np : 1, sizeof(*r));
-    if (r != NULL) {
-        size_t k = 0;
-        for (size_t i = 0; i < ix->npt; i++)
-            if (c.pt_cnt[i] > 0)
-                r[k++] = (struct sortrec){(uint64_t)((double)c.pt_unc[i] / fd),
-                                          (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
-        for (size_t i = 0; i < c.npv; i++)
-            r[k++] = (struct sortrec){(uint64_t)((double)c.pv[i].uncovered / fd),
-                                      c.pv[i].key, i};
-        make_top(&a->churn_pairs, r, np, o->limit, ix, 1);
-        k = 0;
-        for (size_t i = 0; i < ix->npt; i++)
-            if (c.pt_cnt[i] > 0)
-                r[k++] = (struct sortrec){c.pt_cnt[i],
-                                          (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
-        for (size_t i = 0; i < c.npv; i++)
-            r[k++] = (struct sortrec){c.pv[i].count, c.pv[i].key, i};
-        make_top(&a->common_pairs, r, np, o->limit, ix, 1);
-        free(r);
-    }
-    free(c.pt_unc);
-    free(c.pt_cnt);
-    free(c.seg_hi);
-    r = calloc(c.nnv ? c.nnv : 1, sizeof(*r));
-    if (r != NULL) {
-        for (size_t i = 0; i < c.nnv; i++)
-            r[i] = (struct sortrec){(uint64_t)((double)c.nv[i].uncovered / fd),
-                                    c.nv[i].key, i};
-        make_top(&a->churn_names, r, c.nnv, o->limit, ix, 0);
-        free(r);
-    }
-    table_lists(&c);
-    common_gap(&c);
+    pair_lists(ix, &w, dur, o->limit, a);
+    an_worker_free(&w);
+    table_lists(ix, o->limit, a);
+    common_gap(gaps, ngaps, a);
+    free(gaps);
     stats_check(b, a);
     /* newer and Thanos encodings: counted, flagged, never mis-read */
     static const char *const late[] = {"XOR2 (4)", "histogramST (5)",
@@ -731,15 +527,7 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
                         "tsdb/chunk-encoding", "%llu %s chunks counted from their "
                         "headers, not decoded", (unsigned long long)a->chunks_by_enc[e],
                         late[e - 4]);
-    ps_map64_free(&c.pairs);
-    ps_map64_free(&c.names);
-    free(c.pv);
-    free(c.nv);
-    free(c.ts);
-    free(c.deltas);
-    free(c.gaps);
-    free(c.prev_lbl);
-    return rc;
+    return PS_OK;
 }
 
 static void
@@ -764,3 +552,4 @@ ps_tsdb_analysis_free(struct ps_tsdb_analysis *a)
     top_free(&a->cardinality_labels);
     top_free(&a->cardinality_metrics);
 }
+

@@ -5,6 +5,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "promsight/ps_err.h"
 #include "promsight/ps_tsdb.h"
@@ -19,15 +20,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ps_tsdb_xor_it it;
     int64_t t;
     double v;
+    static int64_t ts[65536], its[65536];
+    static uint64_t ivs[65536];
+    static double vs[65536];
     ps_tsdb_xor_init(&it, data, size);
     size_t n = 0, got = 0;
-    while (ps_tsdb_xor_next(&it, &t, &v) == PS_OK)
+    while (ps_tsdb_xor_next(&it, &t, &v) == PS_OK) {
+        its[n] = t;
+        memcpy(&ivs[n], &v, sizeof(v));
         n++;
-    static int64_t ts[65536];
-    static double vs[65536];
-    ps_tsdb_xor_decode(data, size, ts, vs, 65536, &got);
-    if (got != n)
-        __builtin_trap(); /* the two decoders must agree */
+    }
+    struct ps_tsdb_tdelta dl;
+    enum ps_err e = ps_tsdb_xor_decode(data, size, ts, vs, 65536, &got, &dl);
+    /* the two decoders must agree on every sample, bit for bit, and on
+       whether the chunk ended cleanly */
+    if (got != n || (e == PS_OK) != (it.err == PS_OK))
+        __builtin_trap();
+    for (size_t i = 0; i < n; i++) {
+        uint64_t vb;
+        memcpy(&vb, &vs[i], sizeof(vb));
+        if (ts[i] != its[i] || vb != ivs[i])
+            __builtin_trap();
+    }
+    /* the delta summary of a cleanly decoded chunk matches the samples */
+    if (e == PS_OK && n >= 2) {
+        int64_t mn = 0, mx = 0;
+        int wr = 0;
+        for (size_t i = 1; i < n; i++) {
+            int64_t dd = (int64_t)((uint64_t)its[i] - (uint64_t)its[i - 1]);
+            mn = i == 1 || dd < mn ? dd : mn;
+            mx = i == 1 || dd > mx ? dd : mx;
+            wr |= (its[i] < its[i - 1]) != (dd < 0);
+        }
+        if (dl.min != mn || dl.max != mx || dl.wrapped != wr)
+            __builtin_trap();
+    }
     ps_diags_free(&d);
     return 0;
 }

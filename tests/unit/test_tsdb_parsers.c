@@ -150,9 +150,19 @@ test_xor_roundtrip(void **state)
     int64_t dt[200];
     double dvv[200];
     size_t got = 0;
-    assert_int_equal(ps_tsdb_xor_decode(buf, len, dt, dvv, 200, &got), PS_OK);
+    struct ps_tsdb_tdelta dl;
+    assert_int_equal(ps_tsdb_xor_decode(buf, len, dt, dvv, 200, &got, &dl), PS_OK);
     assert_int_equal(got, 200);
     assert_memory_equal(dt, t, sizeof(dt));
+    /* and the range of the timestamp deltas, computed here from t[] */
+    int64_t dmin = t[1] - t[0], dmax = dmin;
+    for (int i = 2; i < 200; i++) {
+        dmin = t[i] - t[i - 1] < dmin ? t[i] - t[i - 1] : dmin;
+        dmax = t[i] - t[i - 1] > dmax ? t[i] - t[i - 1] : dmax;
+    }
+    assert_int_equal(dl.min, dmin);
+    assert_int_equal(dl.max, dmax);
+    assert_int_equal(dl.wrapped, 0);
     for (int i = 0; i < 200; i++)
         if (!isnan(v[i]))
             assert_memory_equal(&dvv[i], &v[i], 8);
@@ -167,10 +177,51 @@ test_xor_roundtrip(void **state)
             got++;
         assert_true(e == PS_E_TRUNCATED || e == PS_E_CORRUPT || got == 200);
         size_t got2 = 0;
-        enum ps_err e2 = ps_tsdb_xor_decode(p, cut, dt, dvv, 200, &got2);
+        enum ps_err e2 = ps_tsdb_xor_decode(p, cut, dt, dvv, 200, &got2, NULL);
         assert_int_equal(got2, got);
         assert_int_equal(e2 == PS_OK, got == 200);
         free(p);
+    }
+}
+
+/* The decoder's summary of timestamp deltas: what the sample-order check
+ * (min <= 0) and the gap check's regular-series shortcut (min == max) use
+ * instead of a pass over the samples. Chunks: regular, a repeated
+ * timestamp, a step back, and one irregular delta among regular ones. */
+static void
+test_xor_tdelta(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t t0, step;
+        int at;          /* sample whose delta differs (0: none) */
+        int64_t delta;   /* its delta */
+        int64_t min, max;
+    } c[] = {
+        {1000, 15000, 0, 0, 15000, 15000},
+        {1000, 15000, 50, 0, 0, 15000},
+        {1000, 15000, 7, -3, -3, 15000},
+        {-7000, 30000, 119, 31000, 30000, 31000},
+        {1000, 15000, 1, 15001, 15000, 15001},
+    };
+    for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+        int64_t t[120], dt[120];
+        double v[120];
+        t[0] = c[k].t0;
+        v[0] = 1;
+        for (int i = 1; i < 120; i++) {
+            t[i] = t[i - 1] + (i == c[k].at ? c[k].delta : c[k].step);
+            v[i] = i % 4 == 0 ? v[i - 1] : i * 1.5;
+        }
+        uint8_t buf[4096];
+        size_t len = xor_encode(buf, t, v, 120), got = 0;
+        struct ps_tsdb_tdelta dl;
+        assert_int_equal(ps_tsdb_xor_decode(buf, len, dt, NULL, 120, &got, &dl), PS_OK);
+        assert_int_equal(got, 120);
+        assert_memory_equal(dt, t, sizeof(t));
+        assert_int_equal(dl.min, c[k].min);
+        assert_int_equal(dl.max, c[k].max);
+        assert_int_equal(dl.wrapped, 0);
     }
 }
 
@@ -587,7 +638,7 @@ test_block_analyze_corpus(void **state)
     assert_true(b.meta_ok && b.index_ok);
     assert_int_equal(b.nsegs, 1);
     assert_int_equal(b.size_bytes, 530954); /* promtool list: SIZE */
-    struct ps_tsdb_opts o = {1, 1, 20};
+    struct ps_tsdb_opts o = {1, 1, 20, 0, NULL};
     struct ps_tsdb_analysis a;
     assert_int_equal(ps_tsdb_block_analyze(&b, &o, &a), PS_OK);
     assert_int_equal(b.diags.n, 0);
@@ -653,6 +704,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xor_roundtrip),
+        cmocka_unit_test(test_xor_tdelta),
         cmocka_unit_test(test_histogram_timestamps),
         cmocka_unit_test(test_meta_corpus),
         cmocka_unit_test(test_meta_bad),
