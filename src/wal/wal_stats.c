@@ -315,13 +315,6 @@ ref_get(const struct ps_wal_series_state *st, uint64_t ref, uint64_t *idx)
     return st->by_ref.n != 0 && ps_map64_get(&st->by_ref, ref, idx);
 }
 
-static inline int
-ref_known(const struct ps_wal_series_state *st, uint64_t ref)
-{
-    uint64_t idx;
-    return ref_get(st, ref, &idx);
-}
-
 static void
 on_series(void *ctx, const struct ps_wal_series *ser, size_t n)
 {
@@ -395,10 +388,10 @@ kept(const struct ps_wal_series_state *st, size_t i)
 /* Systematic sample of scrape deltas: keep every 2^k-th delta; when the
  * buffer is full, keep every other one and double the stride. Uniform
  * over the whole series, O(1), no division. Called only for delta number
- * h->next_keep, the next multiple of the current stride (rare), so it is
- * kept out of line; it moves next_keep on to the following multiple. */
-static __attribute__((noinline)) void
-keep_delta(struct series_rec *r, struct series_hot *h, uint32_t k, uint32_t d32)
+ * next_keep, the next multiple of the current stride (rare), so it is
+ * kept out of line; returns the following multiple (the new next_keep). */
+static __attribute__((noinline)) uint32_t
+keep_delta(struct series_rec *r, uint32_t k, uint32_t d32)
 {
     if (r->nres == RESERVOIR) {
         for (unsigned i = 0; i < RESERVOIR / 2; i++)
@@ -410,7 +403,28 @@ keep_delta(struct series_rec *r, struct series_hot *h, uint32_t k, uint32_t d32)
     uint32_t mask = (1u << r->stride_log2) - 1;
     if ((k & mask) == 0)
         r->res[r->nres++] = d32;
-    h->next_keep = (k | mask) + 1;
+    return (k | mask) + 1;
+}
+
+/* Label set index of ref, or SIZE_MAX if ref has no series: the dense
+ * array first (passed in from locals of the caller's loop, so that stores
+ * to the series state do not make the compiler reload it), the map for
+ * the rest, out of line. */
+static __attribute__((noinline)) size_t
+sparse_index(const struct ps_wal_series_state *st, uint64_t ref)
+{
+    uint64_t idx;
+    if (st->by_ref.n != 0 && ps_map64_get(&st->by_ref, ref, &idx))
+        return (size_t)idx;
+    return SIZE_MAX;
+}
+
+static inline size_t
+index_of(const struct ps_wal_series_state *st, const uint32_t *dense,
+         size_t ndense, uint64_t ref)
+{
+    uint32_t d = ref < ndense ? dense[ref] : 0;
+    return d != 0 ? (size_t)d - 1 : sparse_index(st, ref);
 }
 
 /* Counters of one record's samples, kept in locals while it runs. */
@@ -418,20 +432,21 @@ struct acc {
     uint64_t unknown_ref, duplicate, out_of_order;
 };
 
-/* Head-replay acceptance of one sample or histogram of a WAL or
- * checkpoint segment (the hot path; a WBL's samples only need ref_get). */
+/*
+ * Head-replay acceptance of one sample or histogram of a WAL or
+ * checkpoint segment (the hot path; a WBL's samples only need their ref
+ * looked up). h is the label set's struct series_hot, or a copy in locals:
+ * remote-write records hold runs of samples of one series, and updating
+ * the array in memory for each would chain every sample of a run to the
+ * previous one's stores; accept_rt() loads it once per run.
+ */
 static inline void
-accept(struct ps_wal_series_state *st, struct acc *a, uint64_t ref, int64_t t)
+accept(struct series_hot *h, struct series_rec *rec, size_t idx, struct acc *a,
+       int64_t t)
 {
-    uint64_t idx;
-    if (!ref_get(st, ref, &idx)) {
-        a->unknown_ref++;
-        return;
-    }
-    struct series_hot *h = &st->hot[idx];
     uint32_t cnt = h->samples;
-    if (__builtin_expect(cnt == 0, 0) && st->v[idx].samples_hi == 0) {
-        st->v[idx].first_t = t;
+    if (__builtin_expect(cnt == 0, 0) && rec[idx].samples_hi == 0) {
+        rec[idx].first_t = t;
     } else {
         if (t <= h->last_t) {
             if (t == h->last_t)
@@ -443,14 +458,29 @@ accept(struct ps_wal_series_state *st, struct acc *a, uint64_t ref, int64_t t)
         uint32_t k = cnt - 1;
         if (k == h->next_keep) {
             uint64_t d = (uint64_t)t - (uint64_t)h->last_t;
-            keep_delta(&st->v[idx], h, k,
-                       d > UINT32_MAX ? UINT32_MAX : (uint32_t)d);
+            h->next_keep = keep_delta(&rec[idx], k,
+                                      d > UINT32_MAX ? UINT32_MAX : (uint32_t)d);
         }
     }
     h->last_t = t;
     h->samples = cnt + 1;
     if (__builtin_expect(cnt + 1 == 0, 0))
-        st->v[idx].samples_hi++;
+        rec[idx].samples_hi++;
+}
+
+/* One sample or histogram through the generic visitor path. */
+static inline void
+accept_one(struct ps_wal_series_state *st, struct acc *a, int wbl,
+           uint64_t ref, int64_t t)
+{
+    uint64_t idx;
+    if (!ref_get(st, ref, &idx)) {
+        a->unknown_ref++;
+        return;
+    }
+    if (wbl)
+        return; /* out-of-order by design; the OOO head keeps them apart */
+    accept(&st->hot[idx], st->v, (size_t)idx, a, t);
 }
 
 static inline void
@@ -480,10 +510,7 @@ on_samples(void *ctx, const struct ps_wal_sample *sm, size_t n)
             b.min_t = t;
         if (t > b.max_t)
             b.max_t = t;
-        if (!wbl)
-            accept(st, &a, sm[i].ref, t);
-        else if (!ref_known(st, sm[i].ref))
-            a.unknown_ref++; /* out-of-order by design; the OOO head keeps them apart */
+        accept_one(st, &a, wbl, sm[i].ref, t);
     }
     acc_end(&b, &a);
     batch_end(s, &b, n);
@@ -503,12 +530,31 @@ accept_rt(struct ps_wal_stats *s, const struct wal_rt_batch *rb)
     b.max_t = rb->max_t;
     b.stale = rb->stale;
     s->cur->samples += n;
-    if (s->cur->kind != PS_WAL_SEG_WBL) {
-        for (size_t i = 0; i < n; i++)
-            accept(st, &a, v[i].ref, v[i].t);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            a.unknown_ref += !ref_known(st, v[i].ref);
+    int wbl = s->cur->kind == PS_WAL_SEG_WBL;
+    struct series_hot *hot = st->hot;
+    struct series_rec *rec = st->v;
+    const uint32_t *dense = st->dense;
+    size_t ndense = st->ndense;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t ref = v[i].ref;
+        size_t idx = index_of(st, dense, ndense, ref);
+        if (idx == SIZE_MAX) {
+            a.unknown_ref++;
+            continue;
+        }
+        if (wbl)
+            continue;
+        struct series_hot *hp = &hot[idx];
+        if (i + 1 < n && v[i + 1].ref == ref) {
+            /* a run of samples of this ref: its state in locals */
+            struct series_hot h = *hp;
+            accept(&h, rec, idx, &a, v[i].t);
+            while (i + 1 < n && v[i + 1].ref == ref)
+                accept(&h, rec, idx, &a, v[++i].t);
+            *hp = h;
+        } else {
+            accept(hp, rec, idx, &a, v[i].t);
+        }
     }
     acc_end(&b, &a);
     batch_end(s, &b, n);
@@ -530,10 +576,7 @@ on_histograms(void *ctx, const struct ps_wal_histogram *h, size_t n)
             b.min_t = t;
         if (t > b.max_t)
             b.max_t = t;
-        if (!wbl)
-            accept(st, &a, h[i].ref, t);
-        else if (!ref_known(st, h[i].ref))
-            a.unknown_ref++;
+        accept_one(st, &a, wbl, h[i].ref, t);
     }
     acc_end(&b, &a);
     batch_end(s, &b, n);

@@ -642,19 +642,33 @@ test_stats_repair_impact_and_decode_error(void **state)
 
 /*
  * One thread, or two with either thread decoding the samples records
- * (wal_stats_decode_policy): the same statistics, to the byte of the
- * JSON, on a WAL with damage of every kind the stats see (a bad
- * checksum, a truncated samples body, an unknown type) and records of
- * every compression, plus a WBL segment.
+ * (wal_stats_decode_policy), or the general decoder (a user visitor that
+ * wants the samples turns the short road off): the same statistics, to
+ * the byte of the JSON, on a WAL with damage of every kind the stats see
+ * (a bad checksum, a truncated samples body, an unknown type), records of
+ * every compression, runs of samples of one series with duplicates and
+ * out-of-order ones, plus a WBL segment.
  */
+static void
+v_none(void *ctx, const struct ps_wal_sample *s, size_t n)
+{
+    (void)ctx;
+    (void)s;
+    (void)n;
+}
+
 static char *
 stats_json(const uint8_t *seg, size_t n, int mode)
 {
     struct ps_wal_stats st;
     assert_int_equal(ps_wal_stats_init(&st, "t/wal"), PS_OK);
-    st.no_threads = mode == 0;
-    if (mode > 0)
+    st.no_threads = mode == 0 || mode == 4;
+    if (mode > 0 && mode < 4)
         wal_stats_decode_policy(&st, mode - 1);
+    struct ps_wal_visitor uv = {0};
+    uv.samples = v_none;
+    if (mode == 4)
+        ps_wal_stats_set_visitor(&st, &uv);
     for (int k = 0; k < 2; k++) {
         enum ps_wal_seg_kind kind = k == 0 ? PS_WAL_SEG_WAL : PS_WAL_SEG_WBL;
         assert_int_equal(ps_wal_stats_begin_segment(
@@ -690,7 +704,8 @@ test_stats_same_on_either_thread(void **state)
     for (int r = 0; r < 60; r++) {
         size_t n = 1 + (size_t)(r * 37) % 600;
         for (size_t i = 0; i < n; i++) {
-            s[i].ref = 1 + (i + (size_t)r) % 3; /* ref 3 has no series */
+            /* runs of 1..4 samples per ref; ref 3 has no series */
+            s[i].ref = 1 + (i / (1 + (size_t)r % 4) + (size_t)r) % 3;
             s[i].t = 1000 * r + (int64_t)(i % 7) * 100 - 300;
             s[i].v = (double)i;
         }
@@ -713,7 +728,7 @@ test_stats_same_on_either_thread(void **state)
     char *want = stats_json(w.seg.p, w.seg.n, 0);
     assert_non_null(strstr(want, "checksum_mismatch"));
     assert_non_null(strstr(want, "truncated_record_body"));
-    for (int mode = 1; mode <= 3; mode++) {
+    for (int mode = 1; mode <= 4; mode++) {
         char *got = stats_json(w.seg.p, w.seg.n, mode);
         assert_string_equal(got, want);
         free(got);
@@ -724,7 +739,7 @@ test_stats_same_on_either_thread(void **state)
     uint8_t *p = ps_test_read_file("testdata/wal/receive-cp7-seg8/wal/00000008", &n);
     assert_non_null(p);
     want = stats_json(p, n, 0);
-    for (int mode = 1; mode <= 3; mode++) {
+    for (int mode = 1; mode <= 4; mode++) {
         char *got = stats_json(p, n, mode);
         assert_string_equal(got, want);
         free(got);
