@@ -138,6 +138,11 @@ struct ps_wal_reader {
      * the reader's own buffer). Lets a consumer receive records without
      * a copy; the bytes must stay valid until on_record returns. */
     uint8_t *(*out_reserve)(void *ctx, size_t n);
+    /* Optional, private to src/wal/ (the two-thread statistics): asked
+     * before a compressed record of n stored bytes is decompressed; 1 =
+     * hand it to on_record still compressed (data/len the stored bytes,
+     * compr says how), the consumer decompresses it. NULL: never. */
+    int (*keep_compressed)(void *ctx, size_t n);
     /* private */
     const char *seg;
     int64_t seg_index;

@@ -49,17 +49,36 @@ enum ps_err wal_decode_samples_rt(const uint8_t *rec, size_t n,
 
 /* For tests: which thread decodes samples records when there are two
  * (wal_stats.c, reader_decodes): 0 the worker unless it is behind (the
- * default), 1 always the reading thread, 2 always the worker. */
+ * default), 1 always the reading thread, 2 always the worker; and who
+ * decompresses: 0 the reader unless the worker waits for work, 3 always
+ * the worker (which then also decodes), 4 always the reader. */
 void wal_stats_decode_policy(struct ps_wal_stats *s, int policy);
+
+/*
+ * Decompress the stored record src[0..n) (compr: snappy or zstd) with
+ * promsight's limits: snappy into reserve(rctx, size) when that is given
+ * and does not return NULL, else into plain; zstd into plain (*zstd is
+ * its context, created on first use; wal_decompress_free releases it).
+ * 0: *out_p and *out_n hold the record; -1: the input is corrupt; -2: over a
+ * limit or out of memory; *why says which (Prometheus' words where it has
+ * them). The container reader and the worker thread use the same code, so
+ * either reports the same failure.
+ */
+int wal_decompress(enum ps_wal_compr compr, const uint8_t *src, size_t n,
+                   struct ps_buf *plain, void **zstd,
+                   uint8_t *(*reserve)(void *ctx, size_t n), void *rctx,
+                   const uint8_t **out_p, size_t *out_n, const char **why);
+void wal_decompress_free(void **zstd);
 
 struct wal_pipe;
 
 /* Called on the worker thread, in order, with exactly one of r / c set;
  * b is set only with r, for a samples record the reading thread decoded
- * already (r->data is then NULL). */
+ * already (r->data is then NULL); stored = 1 for a record queued with
+ * wal_pipe_stored (r->data still compressed). */
 typedef void (*wal_pipe_fn)(void *ctx, const struct ps_wal_record *r,
                             const struct ps_wal_corruption *c,
-                            const struct wal_rt_batch *b);
+                            const struct wal_rt_batch *b, int stored);
 
 /* The queue's buffers, kept from one segment to the next: a freed buffer
  * of a few MiB goes back to the kernel, and the next segment's would pay
@@ -83,6 +102,8 @@ struct wal_rt *wal_pipe_reserve_rt(struct wal_pipe *p, size_t n);
 /* Queue a copy of r / c (c->segment is not copied: the worker fills it). */
 void wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r);
 void wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c);
+/* Queue a copy of a record still compressed (the worker decompresses). */
+void wal_pipe_stored(struct wal_pipe *p, const struct ps_wal_record *r);
 /* Queue the decoded samples record r (its data is not queued); b->v must
  * be what wal_pipe_reserve_rt() returned just before. */
 void wal_pipe_rt(struct wal_pipe *p, const struct ps_wal_record *r,

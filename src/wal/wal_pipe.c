@@ -23,7 +23,7 @@
 _Static_assert(NSLOTS + 2 == WAL_PIPE_NBUF, "wal_int.h counts the buffers");
 #define SLOT_BYTES ((size_t)512 << 10)
 
-enum { MSG_REC, MSG_CORR, MSG_RT };
+enum { MSG_REC, MSG_STORED, MSG_CORR, MSG_RT };
 
 struct msg {
     int kind;
@@ -47,7 +47,7 @@ pad8(size_t n)
 static size_t
 payload(const struct msg *m)
 {
-    return m->kind == MSG_REC ? m->len
+    return m->kind == MSG_REC || m->kind == MSG_STORED ? m->len
            : m->kind == MSG_RT ? m->nrt * sizeof(struct wal_rt) : 0;
 }
 
@@ -78,7 +78,7 @@ run_buffer(struct wal_pipe *p, const struct ps_buf *b)
         const uint8_t *data = b->p + off;
         off += pad8(payload(&m));
         if (m.kind == MSG_CORR) {
-            p->fn(p->ctx, NULL, &m.corr, NULL);
+            p->fn(p->ctx, NULL, &m.corr, NULL, 0);
             continue;
         }
         struct ps_wal_record r;
@@ -89,9 +89,9 @@ run_buffer(struct wal_pipe *p, const struct ps_buf *b)
         r.offset = m.offset;
         r.end_offset = m.end_offset;
         r.nfragments = m.nfragments;
-        if (m.kind == MSG_REC) {
+        if (m.kind != MSG_RT) {
             r.data = data;
-            p->fn(p->ctx, &r, NULL, NULL);
+            p->fn(p->ctx, &r, NULL, NULL, m.kind == MSG_STORED);
         } else {
             struct wal_rt_batch rb;
             rb.v = (const struct wal_rt *)(const void *)data;
@@ -99,7 +99,7 @@ run_buffer(struct wal_pipe *p, const struct ps_buf *b)
             rb.stale = m.stale;
             rb.min_t = m.min_t;
             rb.max_t = m.max_t;
-            p->fn(p->ctx, &r, NULL, &rb);
+            p->fn(p->ctx, &r, NULL, &rb, 0);
         }
     }
 }
@@ -209,12 +209,12 @@ wal_pipe_reserve(struct wal_pipe *p, size_t n)
     return at;
 }
 
-void
-wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
+static void
+queue_record(struct wal_pipe *p, const struct ps_wal_record *r, int kind)
 {
     struct msg m;
     memset(&m, 0, sizeof(m));
-    m.kind = MSG_REC;
+    m.kind = kind;
     m.len = r->len;
     m.stored_len = r->stored_len;
     m.compr = r->compr;
@@ -232,6 +232,18 @@ wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
     }
     p->reserved = NULL;
     push(p, &m, r->data);
+}
+
+void
+wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r)
+{
+    queue_record(p, r, MSG_REC);
+}
+
+void
+wal_pipe_stored(struct wal_pipe *p, const struct ps_wal_record *r)
+{
+    queue_record(p, r, MSG_STORED);
 }
 
 struct wal_rt *

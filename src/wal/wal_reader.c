@@ -103,9 +103,7 @@ ps_wal_reader_free(struct ps_wal_reader *r)
         return;
     ps_buf_free(&r->stored);
     ps_buf_free(&r->plain);
-    if (r->zstd != NULL)
-        ZSTD_freeDCtx(r->zstd);
-    r->zstd = NULL;
+    wal_decompress_free(&r->zstd);
 }
 
 static void
@@ -158,13 +156,15 @@ ps_wal_reader_begin(struct ps_wal_reader *r, const char *name,
     reset_record(r);
 }
 
-/* Decompress [src, src+n) into r->plain with a bounded output. */
-static int
-decompress(struct ps_wal_reader *r, const uint8_t *src, size_t n,
-           const char **why)
+/* See wal_int.h. */
+int
+wal_decompress(enum ps_wal_compr compr, const uint8_t *src, size_t n,
+               struct ps_buf *plain, void **zstd,
+               uint8_t *(*reserve)(void *ctx, size_t n), void *rctx,
+               const uint8_t **out_p, size_t *out_n, const char **why)
 {
-    r->plain.n = 0;
-    if (r->compr == PS_WAL_COMPR_SNAPPY) {
+    plain->n = 0;
+    if (compr == PS_WAL_COMPR_SNAPPY) {
         size_t out = 0;
         if (snappy_uncompressed_length((const char *)src, n,
                                        &out) != SNAPPY_OK) {
@@ -184,48 +184,48 @@ decompress(struct ps_wal_reader *r, const uint8_t *src, size_t n,
         /* wal_snappy_decode (not libsnappy's snappy_uncompress, which it
          * matches) for speed; it needs WAL_SNAPPY_SLACK spare bytes. */
         size_t room = out + WAL_SNAPPY_SLACK;
-        uint8_t *dst = r->out_reserve != NULL ? r->out_reserve(r->ctx, room) : NULL;
+        uint8_t *dst = reserve != NULL ? reserve(rctx, room) : NULL;
         if (dst == NULL) {
-            if (ps_buf_reserve(&r->plain, room) != PS_OK) {
+            if (ps_buf_reserve(plain, room) != PS_OK) {
                 *why = "out of memory";
                 return -2;
             }
-            dst = r->plain.p;
+            dst = plain->p;
         }
         if (wal_snappy_decode(src, n, dst, out) != 0) {
             *why = "snappy: corrupt input";
             return -1;
         }
-        r->out = dst;
-        r->out_n = out;
+        *out_p = dst;
+        *out_n = out;
         return 0;
     }
     /* zstd: stream into a buffer that grows up to the limit. */
-    if (r->zstd == NULL) {
-        r->zstd = ZSTD_createDCtx();
-        if (r->zstd == NULL) {
+    if (*zstd == NULL) {
+        *zstd = ZSTD_createDCtx();
+        if (*zstd == NULL) {
             *why = "out of memory";
             return -2;
         }
     }
-    ZSTD_DCtx_reset(r->zstd, ZSTD_reset_session_only);
+    ZSTD_DCtx_reset(*zstd, ZSTD_reset_session_only);
     ZSTD_inBuffer in = {src, n, 0};
     for (;;) {
-        if (r->plain.cap - r->plain.n < 65536) {
-            if (r->plain.n >= PS_WAL_MAX_RECORD) {
+        if (plain->cap - plain->n < 65536) {
+            if (plain->n >= PS_WAL_MAX_RECORD) {
                 *why = "zstd: decoded length over promsight's record limit";
                 return -2;
             }
-            if (ps_buf_reserve(&r->plain, 65536) != PS_OK) {
+            if (ps_buf_reserve(plain, 65536) != PS_OK) {
                 *why = "out of memory";
                 return -2;
             }
         }
-        ZSTD_outBuffer out = {r->plain.p, r->plain.cap, r->plain.n};
-        size_t rc = ZSTD_decompressStream(r->zstd, &out, &in);
-        r->plain.n = out.pos;
-        r->out = r->plain.p;
-        r->out_n = r->plain.n;
+        ZSTD_outBuffer out = {plain->p, plain->cap, plain->n};
+        size_t rc = ZSTD_decompressStream(*zstd, &out, &in);
+        plain->n = out.pos;
+        *out_p = plain->p;
+        *out_n = plain->n;
         if (ZSTD_isError(rc)) {
             *why = ZSTD_getErrorName(rc);
             return -1;
@@ -244,6 +244,14 @@ decompress(struct ps_wal_reader *r, const uint8_t *src, size_t n,
             return -1;
         }
     }
+}
+
+void
+wal_decompress_free(void **zstd)
+{
+    if (*zstd != NULL)
+        ZSTD_freeDCtx(*zstd);
+    *zstd = NULL;
 }
 
 /* The record's stored bytes are [src, src+n): r->stored, or the page
@@ -265,9 +273,21 @@ finish_record(struct ps_wal_reader *r, const uint8_t *src, size_t n,
         reset_record(r);
         return;
     }
+    if (r->compr != PS_WAL_COMPR_NONE && n > 0 && r->keep_compressed != NULL &&
+        r->keep_compressed(r->ctx, n)) {
+        /* the consumer decompresses it (wal_decompress) */
+        rec.data = src;
+        rec.len = n;
+        if (r->on_record != NULL)
+            r->on_record(r->ctx, &rec);
+        reset_record(r);
+        return;
+    }
     if (r->compr != PS_WAL_COMPR_NONE && n > 0) {
         const char *why = "";
-        int rc = decompress(r, src, n, &why);
+        int rc = wal_decompress(r->compr, src, n, &r->plain, &r->zstd,
+                                r->out_reserve, r->ctx, &r->out, &r->out_n,
+                                &why);
         if (rc != 0) {
             report(r, rc == -1 ? PS_WAL_C_DECOMPRESS : PS_WAL_C_TOO_LARGE,
                    r->rec_off, end_off, rc == -1, "%s", why);

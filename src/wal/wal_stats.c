@@ -81,7 +81,10 @@ struct ps_wal_series_state {
     struct ps_wal_visitor user;
     int has_user;
     int reader_decodes;        /* reading thread only: see rd_reserve */
+    int stored_next;           /* reading thread only: see rd_keep */
     int decode_policy;         /* wal_stats_decode_policy() */
+    struct ps_buf wplain;      /* worker thread: decompressed record */
+    void *wzstd;               /* worker thread: zstd context */
     struct wal_pipe_bufs bufs; /* the queue's buffers between segments */
     enum ps_err oom;
 };
@@ -141,6 +144,8 @@ ps_wal_stats_free(struct ps_wal_stats *s)
         ps_buf_free(&s->st->labels);
         ps_buf_free(&s->st->scratch);
         ps_buf_free(&s->st->rt);
+        ps_buf_free(&s->st->wplain);
+        wal_decompress_free(&s->st->wzstd);
         for (int i = 0; i < WAL_PIPE_NBUF; i++)
             ps_buf_free(&s->st->bufs.b[i]);
         ps_map64_free(&s->st->by_hash);
@@ -748,7 +753,7 @@ on_record(void *ctx, const struct ps_wal_record *rec)
 static int
 reader_decodes(struct ps_wal_stats *s)
 {
-    if (!rt_ok(s) || s->st->decode_policy == 2)
+    if (!rt_ok(s) || s->st->decode_policy >= 2)
         return 0;
     return s->st->decode_policy == 1 || wal_pipe_backlog(s->pipe) >= 3;
 }
@@ -759,12 +764,36 @@ wal_stats_decode_policy(struct ps_wal_stats *s, int policy)
     s->st->decode_policy = policy;
 }
 
+/*
+ * And who decompresses: the reading thread, unless the worker has nothing
+ * queued (it waits, or is about to), in which case the record goes over
+ * still compressed and the worker decompresses it. With snappy records
+ * decompression is the largest single cost and would keep the reading
+ * thread the busier one; this hands the worker its share.
+ */
+static int
+rd_keep(void *ctx, size_t n)
+{
+    (void)n;
+    struct ps_wal_stats *s = ctx;
+    int p = s->st->decode_policy;
+    if (s->pipe == NULL || (p != 0 && p != 3))
+        return 0;
+    s->st->stored_next = p == 3 || wal_pipe_backlog(s->pipe) == 0;
+    return s->st->stored_next;
+}
+
 static void
 rd_record(void *ctx, const struct ps_wal_record *r)
 {
     struct ps_wal_stats *s = ctx;
     if (s->pipe == NULL) {
         on_record(s, r);
+        return;
+    }
+    if (s->st->stored_next) {
+        s->st->stored_next = 0;
+        wal_pipe_stored(s->pipe, r);
         return;
     }
     int mine = r->compr == PS_WAL_COMPR_NONE ? reader_decodes(s)
@@ -807,12 +836,43 @@ rd_reserve(void *ctx, size_t n)
 }
 
 /* Worker thread: the same handlers, in the reader's order. */
+/* A record the reader handed over still compressed: decompressed here
+ * with the reader's code, and a failure reported as the reader would. */
+static void
+on_stored(struct ps_wal_stats *s, const struct ps_wal_record *r)
+{
+    struct ps_wal_series_state *st = s->st;
+    struct ps_wal_record d = *r;
+    const char *why = "";
+    int rc = wal_decompress(r->compr, r->data, r->len, &st->wplain,
+                            &st->wzstd, NULL, NULL, &d.data, &d.len, &why);
+    if (rc != 0) {
+        struct ps_wal_seg_stats *g = s->cur;
+        struct ps_wal_corruption c;
+        memset(&c, 0, sizeof(c));
+        c.kind = rc == -1 ? PS_WAL_C_DECOMPRESS : PS_WAL_C_TOO_LARGE;
+        c.segment = g->name;
+        c.seg_index = g->index;
+        c.seg_kind = g->kind;
+        c.fragment_offset = r->offset;
+        c.prom_offset = r->end_offset;
+        c.triggers_repair = rc == -1;
+        snprintf(c.message, sizeof(c.message), "%s", why);
+        add_corruption(s, &c);
+        return;
+    }
+    on_record(s, &d);
+}
+
 static void
 pipe_fn(void *ctx, const struct ps_wal_record *r,
-        const struct ps_wal_corruption *c, const struct wal_rt_batch *b)
+        const struct ps_wal_corruption *c, const struct wal_rt_batch *b,
+        int stored)
 {
     struct ps_wal_stats *s = ctx;
-    if (b != NULL) {
+    if (stored) {
+        on_stored(s, r);
+    } else if (b != NULL) {
         count_record(s, r, PS_WAL_REC_SAMPLES);
         if (b->n > 0)
             accept_rt(s, b);
@@ -844,6 +904,7 @@ ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
     if (s->rd.on_record == NULL) {
         ps_wal_reader_init(&s->rd, rd_record, rd_corruption, s);
         s->rd.out_reserve = rd_reserve;
+        s->rd.keep_compressed = rd_keep;
     }
     ps_wal_reader_begin(&s->rd, g->name, kind, index);
     if (!s->no_threads && s->pipe == NULL)

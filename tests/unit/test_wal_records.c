@@ -641,14 +641,16 @@ test_stats_repair_impact_and_decode_error(void **state)
 }
 
 /*
- * One thread, or two with either thread decoding the samples records
- * (wal_stats_decode_policy), or the general decoder (a user visitor that
- * wants the samples turns the short road off): the same statistics, to
- * the byte of the JSON, on a WAL with damage of every kind the stats see
- * (a bad checksum, a truncated samples body, an unknown type), records of
- * every compression, runs of samples of one series with duplicates and
+ * One thread, or two with either thread decompressing and decoding the
+ * samples records (wal_stats_decode_policy), or the general decoder (a
+ * user visitor that wants the samples turns the short road off): the same
+ * statistics, to the byte of the JSON, on a WAL with damage of every kind
+ * the stats see (a bad checksum, a snappy block that does not decompress,
+ * a truncated samples body, an unknown type), records of every
+ * compression, runs of samples of one series with duplicates and
  * out-of-order ones, plus a WBL segment.
  */
+#define NMODES 7
 static void
 v_none(void *ctx, const struct ps_wal_sample *s, size_t n)
 {
@@ -662,12 +664,13 @@ stats_json(const uint8_t *seg, size_t n, int mode)
 {
     struct ps_wal_stats st;
     assert_int_equal(ps_wal_stats_init(&st, "t/wal"), PS_OK);
-    st.no_threads = mode == 0 || mode == 4;
-    if (mode > 0 && mode < 4)
+    /* 0 one thread; 1..5 two, policy 0..4; 6 one, with a user visitor */
+    st.no_threads = mode == 0 || mode == 6;
+    if (mode >= 1 && mode <= 5)
         wal_stats_decode_policy(&st, mode - 1);
     struct ps_wal_visitor uv = {0};
     uv.samples = v_none;
-    if (mode == 4)
+    if (mode == 6)
         ps_wal_stats_set_visitor(&st, &uv);
     for (int k = 0; k < 2; k++) {
         enum ps_wal_seg_kind kind = k == 0 ? PS_WAL_SEG_WAL : PS_WAL_SEG_WBL;
@@ -700,7 +703,7 @@ test_stats_same_on_either_thread(void **state)
     tw_series(&b, 2, lb);
     log_buf(&w, &b, TW_NONE);
     struct tw_sample s[600];
-    size_t bad_at = 0;
+    size_t bad_at = 0, snappy_at = 0;
     for (int r = 0; r < 60; r++) {
         size_t n = 1 + (size_t)(r * 37) % 600;
         for (size_t i = 0; i < n; i++) {
@@ -717,6 +720,8 @@ test_stats_same_on_either_thread(void **state)
         size_t at = tw_log(&w, b.p, b.n, (enum tw_compr)(r % 3));
         if (r == 30)
             bad_at = at;
+        if (r > 20 && r < 30 && snappy_at == 0 && w.seg.p[at] == 0x09)
+            snappy_at = at; /* a full fragment, snappy */
         b.n = 0;
         if (r == 45) {
             tw_u8(&b, 77); /* unknown type */
@@ -725,10 +730,17 @@ test_stats_same_on_either_thread(void **state)
     }
     /* a checksum mismatch: flip a payload byte of record 30 */
     w.seg.p[bad_at + 7 + 20] ^= 0x40;
+    /* a snappy record of one fragment: a wrong stated length, with a
+     * checksum that matches, so only decompression fails */
+    assert_true(snappy_at > 0);
+    size_t flen = ps_get_be16(w.seg.p + snappy_at + 1);
+    w.seg.p[snappy_at + 7] ^= 0x01;
+    ps_put_be32(w.seg.p + snappy_at + 3, ps_crc32c(w.seg.p + snappy_at + 7, flen));
     char *want = stats_json(w.seg.p, w.seg.n, 0);
     assert_non_null(strstr(want, "checksum_mismatch"));
     assert_non_null(strstr(want, "truncated_record_body"));
-    for (int mode = 1; mode <= 4; mode++) {
+    assert_non_null(strstr(want, "decompression_failed"));
+    for (int mode = 1; mode < NMODES; mode++) {
         char *got = stats_json(w.seg.p, w.seg.n, mode);
         assert_string_equal(got, want);
         free(got);
@@ -739,7 +751,7 @@ test_stats_same_on_either_thread(void **state)
     uint8_t *p = ps_test_read_file("testdata/wal/receive-cp7-seg8/wal/00000008", &n);
     assert_non_null(p);
     want = stats_json(p, n, 0);
-    for (int mode = 1; mode <= 4; mode++) {
+    for (int mode = 1; mode < NMODES; mode++) {
         char *got = stats_json(p, n, mode);
         assert_string_equal(got, want);
         free(got);
