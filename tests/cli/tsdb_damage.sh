@@ -23,21 +23,7 @@ fresh() {
 }
 # Python helpers the index and chunk rewrites below import (CRC32C as the
 # TSDB computes it, unsigned varint decoding); argv[2] is $T.
-cat > "$T/tsdb_bytes.py" <<'PY'
-def crc32c(b):
-    c = 0xffffffff
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
-    return c ^ 0xffffffff
-def uv(b, i):
-    x = s = 0
-    while True:
-        c = b[i]; i += 1
-        x |= (c & 0x7f) << s; s += 7
-        if c < 0x80: return x, i
-PY
+cp tests/cli/tsdb_bytes.py "$T/"
 # put_byte file offset hexbyte
 put_byte() { printf "\\$(printf '%03o' "0x$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 get_byte() { dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tx1 | tr -d ' \n'; }

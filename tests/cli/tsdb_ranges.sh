@@ -44,25 +44,8 @@ sh tests/bench/tsdb/compare-analyze.sh "$T/pt" "$T/ps" "$T/pt20" "$T/ps20" ||
 #    varint length, so the entry keeps its size; CRC recomputed)
 python3 - "$T/db/$id/index" <<'PY' > "$T/moved" || { echo "FAIL: index rewrite"; exit 1; }
 import struct, sys
-def crc32c(b):
-    c = 0xffffffff
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
-    return c ^ 0xffffffff
-def uv(b, i):
-    x = s = 0
-    while True:
-        c = b[i]; i += 1
-        x |= (c & 0x7f) << s; s += 7
-        if c < 0x80: return x, i
-def enc(x):
-    out = bytearray()
-    while x >= 0x80:
-        out.append(x & 0x7f | 0x80); x >>= 7
-    out.append(x)
-    return bytes(out)
+sys.path.insert(0, 'tests/cli')
+from tsdb_bytes import crc32c, enc, uv
 p = sys.argv[1]
 b = bytearray(open(p, 'rb').read())
 series_off = struct.unpack('>Q', b[-52 + 8:-52 + 16])[0]   # TOC: symbols, series, ...
