@@ -147,9 +147,7 @@ make_top(struct ps_tsdb_top *top, struct sortrec *r, size_t n, size_t limit,
 static void
 table_lists(const struct ps_tsdb_index *ix, size_t limit, struct ps_tsdb_analysis *a)
 {
-    struct ps_map64 names = {0};
-    struct an_agg *v = NULL; /* uncovered = value length sum, count = #values */
-    size_t nv = 0, cap = 0;
+    struct an_aggs names = {0}; /* uncovered = value length sum, count = #values */
     struct sortrec *mr = calloc(ix->npt ? ix->npt : 1, sizeof(*mr));
     size_t nm = 0;
     uint32_t mname = ps_tsdb_index_sym_find(ix, "__name__", 8);
@@ -161,7 +159,7 @@ table_lists(const struct ps_tsdb_index *ix, size_t limit, struct ps_tsdb_analysi
         struct ps_tsdb_str val = ps_tsdb_index_sym(ix, e->value);
         if (n.n == 0 || e->value == UINT32_MAX)
             continue;
-        struct an_agg *g = an_agg_get(&names, &v, &nv, &cap, e->name);
+        struct an_agg *g = an_agg_get(&names, e->name);
         if (g == NULL)
             break;
         g->uncovered += val.n;
@@ -173,22 +171,22 @@ table_lists(const struct ps_tsdb_index *ix, size_t limit, struct ps_tsdb_analysi
             nm++;
         }
     }
-    a->label_names = nv;
-    struct sortrec *r = calloc(nv ? nv : 1, sizeof(*r));
+    a->label_names = names.n;
+    struct sortrec *r = calloc(names.n ? names.n : 1, sizeof(*r));
     if (r != NULL) {
-        for (size_t i = 0; i < nv; i++)
+        const struct an_agg *v = names.v;
+        for (size_t i = 0; i < names.n; i++)
             r[i] = (struct sortrec){v[i].uncovered, v[i].key, i};
-        make_top(&a->value_lengths, r, nv, limit, ix, 0);
-        for (size_t i = 0; i < nv; i++)
+        make_top(&a->value_lengths, r, names.n, limit, ix, 0);
+        for (size_t i = 0; i < names.n; i++)
             r[i] = (struct sortrec){v[i].count, v[i].key, i};
-        make_top(&a->cardinality_labels, r, nv, limit, ix, 0);
+        make_top(&a->cardinality_labels, r, names.n, limit, ix, 0);
         free(r);
     }
     make_top(&a->cardinality_metrics, mr, nm, limit, ix, 0);
 out:
     free(mr);
-    free(v);
-    ps_map64_free(&names);
+    an_aggs_free(&names);
 }
 
 static void
@@ -310,23 +308,8 @@ worker_add(struct an_worker *dst, const struct an_worker *src, size_t npt)
         dst->pt_unc[i] += src->pt_unc[i];
         dst->pt_cnt[i] += src->pt_cnt[i];
     }
-    for (size_t i = 0; i < src->npv; i++) {
-        struct an_agg *g = an_agg_get(&dst->pairs, &dst->pv, &dst->npv, &dst->pcap,
-                                      src->pv[i].key);
-        if (g == NULL)
-            return PS_E_NOMEM;
-        g->uncovered += src->pv[i].uncovered;
-        g->count += src->pv[i].count;
-    }
-    for (size_t i = 0; i < src->nnv; i++) {
-        struct an_agg *g = an_agg_get(&dst->names, &dst->nv, &dst->nnv, &dst->ncap,
-                                      src->nv[i].key);
-        if (g == NULL)
-            return PS_E_NOMEM;
-        g->uncovered += src->nv[i].uncovered;
-        g->count += src->nv[i].count;
-    }
-    return PS_OK;
+    enum ps_err e = an_aggs_add(&dst->pairs, &src->pairs);
+    return e != PS_OK ? e : an_aggs_add(&dst->names, &src->names);
 }
 
 /*
@@ -428,7 +411,7 @@ static void
 pair_lists(const struct ps_tsdb_index *ix, const struct an_worker *w, uint64_t dur,
            size_t limit, struct ps_tsdb_analysis *a)
 {
-    size_t np = w->npv;
+    size_t np = w->pairs.n;
     for (size_t i = 0; i < ix->npt; i++)
         np += w->pt_cnt[i] > 0;
     a->postings_unique = np;
@@ -440,26 +423,26 @@ pair_lists(const struct ps_tsdb_index *ix, const struct an_worker *w, uint64_t d
             if (w->pt_cnt[i] > 0)
                 r[k++] = (struct sortrec){(uint64_t)((double)w->pt_unc[i] / fd),
                                           (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
-        for (size_t i = 0; i < w->npv; i++)
-            r[k++] = (struct sortrec){(uint64_t)((double)w->pv[i].uncovered / fd),
-                                      w->pv[i].key, i};
+        for (size_t i = 0; i < w->pairs.n; i++)
+            r[k++] = (struct sortrec){(uint64_t)((double)w->pairs.v[i].uncovered / fd),
+                                      w->pairs.v[i].key, i};
         make_top(&a->churn_pairs, r, np, limit, ix, 1);
         k = 0;
         for (size_t i = 0; i < ix->npt; i++)
             if (w->pt_cnt[i] > 0)
                 r[k++] = (struct sortrec){w->pt_cnt[i],
                                           (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
-        for (size_t i = 0; i < w->npv; i++)
-            r[k++] = (struct sortrec){w->pv[i].count, w->pv[i].key, i};
+        for (size_t i = 0; i < w->pairs.n; i++)
+            r[k++] = (struct sortrec){w->pairs.v[i].count, w->pairs.v[i].key, i};
         make_top(&a->common_pairs, r, np, limit, ix, 1);
         free(r);
     }
-    r = calloc(w->nnv ? w->nnv : 1, sizeof(*r));
+    r = calloc(w->names.n ? w->names.n : 1, sizeof(*r));
     if (r != NULL) {
-        for (size_t i = 0; i < w->nnv; i++)
-            r[i] = (struct sortrec){(uint64_t)((double)w->nv[i].uncovered / fd),
-                                    w->nv[i].key, i};
-        make_top(&a->churn_names, r, w->nnv, limit, ix, 0);
+        for (size_t i = 0; i < w->names.n; i++)
+            r[i] = (struct sortrec){(uint64_t)((double)w->names.v[i].uncovered / fd),
+                                    w->names.v[i].key, i};
+        make_top(&a->churn_names, r, w->names.n, limit, ix, 0);
         free(r);
     }
 }

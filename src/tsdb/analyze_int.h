@@ -32,15 +32,21 @@ struct an_agg {              /* per label pair or label name */
     uint64_t count;
 };
 
+/* Accumulators by key, in first-seen order. */
+struct an_aggs {
+    struct ps_map64 map;              /* key -> index+1 into v */
+    struct an_agg *v;
+    size_t n, cap;
+};
+
 struct an_gap {
     int64_t start, end;
 };
 
 struct an_worker {
-    /* label pairs with no postings-table row (a damaged index), names */
-    struct ps_map64 pairs, names;     /* key -> index+1 into pv / nv */
-    struct an_agg *pv, *nv;
-    size_t npv, pcap, nnv, ncap;
+    struct an_aggs pairs;             /* label pairs with no postings-table
+                                         row (a damaged index) */
+    struct an_aggs names;             /* label names */
     uint64_t *pt_unc;                 /* per postings-table row: uncovered sum */
     uint32_t *pt_cnt;                 /* per postings-table row: series count */
     struct ps_tsdb_series s;          /* scratch: the series being read */
@@ -90,8 +96,10 @@ void an_range_free(struct an_range *r);
 void an_range_run(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
                   struct an_worker *w, struct an_range *r);
 
-/* The accumulator for key in m/v (added with zero sums if new); NULL on OOM. */
-struct an_agg *an_agg_get(struct ps_map64 *m, struct an_agg **v, size_t *n, size_t *cap,
-                          uint64_t key);
+/* The accumulator for key (added with zero sums if new); NULL on OOM. */
+struct an_agg *an_agg_get(struct an_aggs *a, uint64_t key);
+/* Add src's sums into dst, key by key. */
+enum ps_err an_aggs_add(struct an_aggs *dst, const struct an_aggs *src);
+void an_aggs_free(struct an_aggs *a);
 
 #endif

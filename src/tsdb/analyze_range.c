@@ -47,10 +47,8 @@ an_worker_init(struct an_worker *w, const struct ps_tsdb_block *b)
 void
 an_worker_free(struct an_worker *w)
 {
-    ps_map64_free(&w->pairs);
-    ps_map64_free(&w->names);
-    free(w->pv);
-    free(w->nv);
+    an_aggs_free(&w->pairs);
+    an_aggs_free(&w->names);
     free(w->pt_unc);
     free(w->pt_cnt);
     ps_tsdb_series_free(&w->s);
@@ -92,21 +90,43 @@ an_range_free(struct an_range *r)
 }
 
 struct an_agg *
-an_agg_get(struct ps_map64 *m, struct an_agg **v, size_t *n, size_t *cap, uint64_t key)
+an_agg_get(struct an_aggs *a, uint64_t key)
 {
     int ins = 0;
-    uint64_t *slot = ps_map64_slot(m, key, &ins);
+    uint64_t *slot = ps_map64_slot(&a->map, key, &ins);
     if (slot == NULL)
         return NULL;
     if (ins) {
-        if (*n == *cap && ps_grow((void **)v, cap, *n + 1, sizeof(struct an_agg)) != PS_OK)
+        if (a->n == a->cap &&
+            ps_grow((void **)&a->v, &a->cap, a->n + 1, sizeof(struct an_agg)) != PS_OK)
             return NULL;
-        (*v)[*n].key = key;
-        (*v)[*n].uncovered = 0;
-        (*v)[*n].count = 0;
-        *slot = ++*n;
+        a->v[a->n].key = key;
+        a->v[a->n].uncovered = 0;
+        a->v[a->n].count = 0;
+        *slot = ++a->n;
     }
-    return &(*v)[*slot - 1];
+    return &a->v[*slot - 1];
+}
+
+enum ps_err
+an_aggs_add(struct an_aggs *dst, const struct an_aggs *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        struct an_agg *g = an_agg_get(dst, src->v[i].key);
+        if (g == NULL)
+            return PS_E_NOMEM;
+        g->uncovered += src->v[i].uncovered;
+        g->count += src->v[i].count;
+    }
+    return PS_OK;
+}
+
+void
+an_aggs_free(struct an_aggs *a)
+{
+    ps_map64_free(&a->map);
+    free(a->v);
+    memset(a, 0, sizeof(*a));
 }
 
 static void
@@ -289,15 +309,15 @@ add_pairs(const struct ps_tsdb_index *ix, struct an_worker *w, struct an_range *
         } else {
             row = ps_tsdb_index_pair(ix, nm, vl);
             if (row < 0) { /* a pair with no postings list: damaged index */
-                struct an_agg *g = an_agg_get(&w->pairs, &w->pv, &w->npv, &w->pcap, key);
+                struct an_agg *g = an_agg_get(&w->pairs, key);
                 if (g == NULL)
                     return PS_E_NOMEM;
-                row = -(int64_t)(g - w->pv) - 2;
+                row = -(int64_t)(g - w->pairs.v) - 2;
             }
-            struct an_agg *h = an_agg_get(&w->names, &w->nv, &w->nnv, &w->ncap, nm);
+            struct an_agg *h = an_agg_get(&w->names, nm);
             if (h == NULL)
                 return PS_E_NOMEM;
-            ni = (uint32_t)(h - w->nv);
+            ni = (uint32_t)(h - w->names.v);
             if (pc != NULL) {
                 pc->key = key;
                 pc->row = row;
@@ -308,10 +328,10 @@ add_pairs(const struct ps_tsdb_index *ix, struct an_worker *w, struct an_range *
             w->pt_unc[row] += unc;
             w->pt_cnt[row]++;
         } else {
-            w->pv[-row - 2].uncovered += unc;
-            w->pv[-row - 2].count++;
+            w->pairs.v[-row - 2].uncovered += unc;
+            w->pairs.v[-row - 2].count++;
         }
-        w->nv[ni].uncovered += unc;
+        w->names.v[ni].uncovered += unc;
         r->a.postings_entries++;
     }
     return PS_OK;
