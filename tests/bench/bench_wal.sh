@@ -123,6 +123,10 @@ run_prometheus() { # dir -> sets PR_S
         rm -rf "$W/replay"
         mkdir -p "$W/replay"
         cp -R "$1/wal" "$W/replay/wal"
+        # the old log goes first: the shell truncates it only in the
+        # forked child, and wait_log could otherwise find the previous
+        # run's line and stop this one before it replayed anything
+        rm -f "$W/replay.log"
         prometheus --config.file="$W/empty.yml" --storage.tsdb.path="$W/replay" \
             --web.listen-address=127.0.0.1:$PORT >"$W/replay.log" 2>&1 &
         pp=$!
@@ -135,15 +139,21 @@ run_prometheus() { # dir -> sets PR_S
         wait "$pp" 2>/dev/null || true
         [ $ok -eq 1 ] || { echo "prometheus replay did not finish"; tail -5 "$W/replay.log"; exit 1; }
         d=$(sed -n 's/.*total_replay_duration=\([^ ]*\).*/\1/p' "$W/replay.log" | head -n1)
+        # a run without a duration is dropped, never counted as 0 s
+        if [ -z "$d" ]; then
+            echo "prometheus replay: no total_replay_duration in its log (run dropped)"
+            continue
+        fi
         s=$(go_secs "$d")
         if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; PR_CPU=$cpu; fi
     done
+    [ -n "$best" ] || { echo "prometheus replay: no usable run"; exit 1; }
     PR_S=$best
 }
 
 echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-printf '\n%-7s %9s %10s %9s %12s %12s %9s %8s %10s %10s %9s %9s\n' WAL BYTES SAMPLES SERIES \
-    "promsight_s" "prom_replay_s" RATIO "RSS_MiB" "RSS_1seg" "1thread_s" "ps_cpu_s" "prom_cpu_s"
+printf '\n%-7s %9s %10s %9s %12s %12s %9s %8s %10s %10s %9s %9s %9s\n' WAL BYTES SAMPLES SERIES \
+    "promsight_s" "prom_replay_s" RATIO "RSS_MiB" "RSS_1seg" "1thread_s" "ps_cpu_s" "prom_cpu_s" CPU_RATIO
 for kind in plain snappy; do
     d="$W/$kind"
     bytes=$(du -sb "$d/wal" | cut -f1)
@@ -156,13 +166,15 @@ for kind in plain snappy; do
     run_prometheus "$d"
     ps_s=$(awk "BEGIN{printf \"%.3f\", $PS_MS / 1000}")
     ratio=$(awk "BEGIN{printf \"%.1f\", $PR_S / ($PS_MS / 1000)}")
-    printf '%-7s %9s %10s %9s %12s %12s %8sx %8s %10s %10s %9s %9s\n' "$kind" \
+    cratio=$(awk "BEGIN{printf \"%.1f\", ($PS_CPU > 0 ? $PR_CPU / $PS_CPU : 0)}")
+    printf '%-7s %9s %10s %9s %12s %12s %8sx %8s %10s %10s %9s %9s %8sx\n' "$kind" \
         "$((bytes / 1048576))MiB" "$samples" "$series" "$ps_s" "$PR_S" "$ratio" \
-        "$((PS_RSS / 1024))" "$(( $(cat "$W/rss1") / 1024 ))" "$one_s" "$PS_CPU" "$PR_CPU"
+        "$((PS_RSS / 1024))" "$(( $(cat "$W/rss1") / 1024 ))" "$one_s" "$PS_CPU" "$PR_CPU" "$cratio"
 done
 echo "(RATIO = Prometheus 2.42 total_replay_duration / promsight wall time with the"
 echo " default two threads, best of $RUNS; Prometheus best of 2; target >= 10x."
 echo " RSS_1seg: peak RSS on the first 128 MiB segment alone. 1thread_s: --threads 1."
 echo " ps_cpu_s: promsight user+sys CPU; prom_cpu_s: the whole prometheus process's CPU"
-echo " up to the replay log line (start-up included) - both independent of machine load.)"
+echo " up to the replay log line (start-up included) - both independent of machine load;"
+echo " CPU_RATIO = prom_cpu_s / ps_cpu_s, ps_cpu_s of the best 2-thread run, 10 ms resolution.)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
