@@ -19,6 +19,8 @@
 #   env: PROMSIGHT (binary), BENCH_DIR (scratch, default build/bench),
 #        WAL_FROM (optional: a directory with plain/wal and snappy/wal made
 #        by an earlier run - generation is skipped and they are kept),
+#        BENCH_KEEP=1 (after a run that generated them, move the WALs to
+#        $BENCH_DIR/wal-keep for a later WAL_FROM=$BENCH_DIR/wal-keep),
 #        RUNS (promsight runs per WAL, best kept; default 3)
 set -eu
 : "${PROMSIGHT:?}"
@@ -178,3 +180,10 @@ echo " ps_cpu_s: promsight user+sys CPU; prom_cpu_s: the whole prometheus proces
 echo " up to the replay log line (start-up included) - both independent of machine load;"
 echo " CPU_RATIO = prom_cpu_s / ps_cpu_s, ps_cpu_s of the best 2-thread run, 10 ms resolution.)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${BENCH_KEEP:-0}" = 1 ] && [ -z "${WAL_FROM:-}" ]; then
+    K="$BENCH_DIR/wal-keep"
+    rm -rf "$K"
+    mkdir -p "$K"
+    mv "$W/plain" "$W/snappy" "$K/"
+    echo "WALs kept in $K (WAL_FROM=$K)"
+fi
