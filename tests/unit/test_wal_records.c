@@ -642,15 +642,16 @@ test_stats_repair_impact_and_decode_error(void **state)
 
 /*
  * One thread, or two with either thread decompressing and decoding the
- * samples records (wal_stats_decode_policy), or the general decoder (a
- * user visitor that wants the samples turns the short road off): the same
- * statistics, to the byte of the JSON, on a WAL with damage of every kind
- * the stats see (a bad checksum, a snappy block that does not decompress,
- * a truncated samples body, an unknown type), records of every
- * compression, runs of samples of one series with duplicates and
- * out-of-order ones, plus a WBL segment.
+ * samples records (wal_stats_decode_policy), or two of which the worker
+ * is stopped after 16 records (as on a busy machine), or the general
+ * decoder (a user visitor that wants the samples turns the short road
+ * off): the same statistics, to the byte of the JSON, on a WAL with
+ * damage of every kind the stats see (a bad checksum, a snappy block that
+ * does not decompress, a truncated samples body, an unknown type),
+ * records of every compression, runs of samples of one series with
+ * duplicates and out-of-order ones, plus a WBL segment.
  */
-#define NMODES 7
+#define NMODES 8
 static void
 v_none(void *ctx, const struct ps_wal_sample *s, size_t n)
 {
@@ -664,13 +665,13 @@ stats_json(const uint8_t *seg, size_t n, int mode)
 {
     struct ps_wal_stats st;
     assert_int_equal(ps_wal_stats_init(&st, "t/wal"), PS_OK);
-    /* 0 one thread; 1..5 two, policy 0..4; 6 one, with a user visitor */
-    st.no_threads = mode == 0 || mode == 6;
-    if (mode >= 1 && mode <= 5)
+    /* 0 one thread; 1..6 two, policy 0..5; 7 one, with a user visitor */
+    st.no_threads = mode == 0 || mode == 7;
+    if (mode >= 1 && mode <= 6)
         wal_stats_decode_policy(&st, mode - 1);
     struct ps_wal_visitor uv = {0};
     uv.samples = v_none;
-    if (mode == 6)
+    if (mode == 7)
         ps_wal_stats_set_visitor(&st, &uv);
     for (int k = 0; k < 2; k++) {
         enum ps_wal_seg_kind kind = k == 0 ? PS_WAL_SEG_WAL : PS_WAL_SEG_WBL;
