@@ -173,20 +173,13 @@ select_k(int64_t *v, size_t n, size_t k)
     return v[k];
 }
 
-/* a - b with 64-bit wrap-around (a hostile chunk may hold any values) */
-static inline int64_t
-wrap_sub(int64_t a, int64_t b)
-{
-    return (int64_t)((uint64_t)a - (uint64_t)b);
-}
-
 /* The timestamp deltas of a chunk decoded without the XOR decoder's help. */
 static void
 tdelta_scan(const int64_t *t, size_t k, struct ps_tsdb_tdelta *dl)
 {
     memset(dl, 0, sizeof(*dl));
     for (size_t i = 1; i < k; i++) {
-        int64_t d = wrap_sub(t[i], t[i - 1]);
+        int64_t d = an_wrap_sub(t[i], t[i - 1]);
         if (i == 1 || d < dl->min)
             dl->min = d;
         if (i == 1 || d > dl->max)
@@ -219,19 +212,21 @@ series_gaps(struct an_worker *w, struct an_range *r)
         ps_grow((void **)&w->deltas, &w->dcap, n - 1, sizeof(int64_t)) != PS_OK)
         return;
     for (size_t i = 1; i < n; i++)
-        w->deltas[i - 1] = wrap_sub(ts[i], ts[i - 1]);
+        w->deltas[i - 1] = an_wrap_sub(ts[i], ts[i - 1]);
     int64_t exp = select_k(w->deltas, n - 1, (n - 2) / 2);
     if (exp <= 0)
         return;
     int had = 0;
     for (size_t i = 1; i < n; i++) {
-        int64_t d = wrap_sub(ts[i], ts[i - 1]);
-        if (d <= exp + exp / 2)
+        int64_t d = an_wrap_sub(ts[i], ts[i - 1]);
+        if (d <= exp || d - exp <= exp / 2) /* d <= 1.5 exp, without overflow */
             continue;
         had = 1;
         r->a.gaps++;
-        r->a.gap_missed_samples += (uint64_t)((d + exp / 2) / exp - 1);
-        r->a.gap_ms += d - exp;
+        /* round(d / exp) - 1 missed samples: (d + exp/2) / exp - 1 */
+        int64_t q = d / exp, rem = d % exp;
+        r->a.gap_missed_samples += (uint64_t)(q - 1 + (rem >= exp - exp / 2));
+        r->a.gap_ms = (int64_t)((uint64_t)r->a.gap_ms + (uint64_t)(d - exp));
         if (r->ngaps < AN_MAX_GAP_INTERVALS) {
             if (r->ngaps == r->gcap &&
                 ps_grow((void **)&r->gaps, &r->gcap, r->ngaps + 1, sizeof(*r->gaps)) !=
@@ -468,7 +463,7 @@ do_chunks(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
         }
         if (o->gaps && k > 0) {
             if (w->nts > 0)
-                series_delta(w, wrap_sub(t[0], w->ts[w->nts - 1]));
+                series_delta(w, an_wrap_sub(t[0], w->ts[w->nts - 1]));
             if (k >= 2) {
                 series_delta(w, dl.min);
                 series_delta(w, dl.max);
@@ -533,7 +528,7 @@ an_range_run(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
              struct an_worker *w, struct an_range *r)
 {
     const struct ps_tsdb_index *ix = &b->index;
-    uint64_t dur = (uint64_t)(b->meta.max_time - b->meta.min_time);
+    uint64_t dur = (uint64_t)an_wrap_sub(b->meta.max_time, b->meta.min_time);
     uint64_t first_off = UINT64_MAX;
     struct ps_tsdb_series *s = &w->s;
     if (r->lo > 0)
@@ -561,7 +556,7 @@ an_range_run(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
             continue;
         }
         uint64_t unc =
-            dur - (uint64_t)(s->chk[s->nchunks - 1].max_time - s->chk[0].min_time);
+            dur - (uint64_t)an_wrap_sub(s->chk[s->nchunks - 1].max_time, s->chk[0].min_time);
         if (add_pairs(ix, w, r, s, unc) != PS_OK) {
             r->rc = PS_E_NOMEM;
             return;
