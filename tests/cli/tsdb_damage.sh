@@ -117,6 +117,13 @@ fresh
 sed -i 's/"maxTime": 1795502160000/"maxTime": "soon"/; s/"numSeries": 1933/"numSeries": -5/' "$D/$B1/meta.json"
 expect meta-types 3 "$B1/meta.json: error: maxTime: expected an integer" "$B1/meta.json: error: stats.numSeries: -5 is out of range"
 
+# 11b. meta.json times at the int64 extremes: B1 then covers all time and
+#      overlaps every other block (the durations must not overflow: under
+#      UBSan a signed overflow stops the run, and this case fails)
+fresh
+sed -i 's/"minTime": 1795502105323/"minTime": -9223372036854775808/; s/"maxTime": 1795502160000/"maxTime": 9223372036854775807/' "$D/$B1/meta.json"
+expect meta-int64-extremes 3 "$B2: error: block $B2 overlaps block $B1.*tsdb/overlap"
+
 # 12. chunks outside their block's range: B2's maxTime pulled in by a minute
 fresh
 sed -i 's/"maxTime": 1795502520000/"maxTime": 1795502460000/' "$D/$B2/meta.json"
