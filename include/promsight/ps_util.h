@@ -31,6 +31,18 @@ void ps_buf_free(struct ps_buf *b);
 /* Grow *v (elements of size elem) so that it can hold need elements. */
 enum ps_err ps_grow(void **v, size_t *cap, size_t need, size_t elem);
 
+/*
+ * a - b with 64-bit wrap-around. Times and counts read from a bundle may be
+ * anything (a meta.json with minTime INT64_MIN and maxTime INT64_MAX), and
+ * signed overflow is undefined behaviour: differences of untrusted values
+ * go through this.
+ */
+static inline int64_t
+ps_sub_wrap(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
 /* ---- hashing ---- */
 uint64_t ps_hash_bytes(const void *p, size_t n, uint64_t seed);
 static inline uint64_t

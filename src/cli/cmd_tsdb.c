@@ -400,7 +400,7 @@ text_list(const struct rootdata *x)
         snprintf(cells[k][0], 40, "%s", b->ulid);
         snprintf(cells[k][1], 40, "%" PRId64, b->meta.min_time);
         snprintf(cells[k][2], 40, "%" PRId64, b->meta.max_time);
-        go_duration(b->meta.max_time - b->meta.min_time, cells[k][3], 40);
+        go_duration(ps_sub_wrap(b->meta.max_time, b->meta.min_time), cells[k][3], 40);
         snprintf(cells[k][4], 40, "%" PRIu64, b->meta.stats.num_samples);
         snprintf(cells[k][5], 40, "%" PRIu64, b->meta.stats.num_chunks);
         snprintf(cells[k][6], 40, "%" PRIu64, b->meta.stats.num_series);
@@ -501,7 +501,7 @@ j_block_summary(const struct ps_tsdb_block *b, const struct ps_tsdb_root *r)
     json_object_set_new(o, "dir", json_string(b->dir));
     json_object_set_new(o, "min_time", json_integer(b->meta.min_time));
     json_object_set_new(o, "max_time", json_integer(b->meta.max_time));
-    json_object_set_new(o, "duration_ms", json_integer(b->meta.max_time - b->meta.min_time));
+    json_object_set_new(o, "duration_ms", json_integer(ps_sub_wrap(b->meta.max_time, b->meta.min_time)));
     json_object_set_new(o, "num_samples", j_u64(b->meta.stats.num_samples));
     json_object_set_new(o, "num_chunks", j_u64(b->meta.stats.num_chunks));
     json_object_set_new(o, "num_series", j_u64(b->meta.stats.num_series));

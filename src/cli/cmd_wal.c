@@ -145,7 +145,7 @@ print_wal(const struct ps_wal_stats *s)
     printf("    time range          %s .. %s\n", tfmt(t->min_t, has_t, a, sizeof(a)),
            tfmt(t->max_t, has_t, b, sizeof(b)));
     if (has_t) {
-        ps_fmt_duration_ms(t->max_t - t->min_t, a, sizeof(a));
+        ps_fmt_duration_ms(ps_sub_wrap(t->max_t, t->min_t), a, sizeof(a));
         printf("    span                %s\n", a);
     }
     printf("    samples per second  %.1f\n", sum.samples_per_second);

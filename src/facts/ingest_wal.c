@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "facts/ingest_int.h"
+#include "promsight/ps_util.h"
 #include "promsight/ps_wal.h"
 
 struct pub {
@@ -70,7 +71,7 @@ publish(struct ps_ingest *in, const struct ps_wal_stats *s)
     put(&p, "promsight_wal_samples", (double)tot->samples);
     put(&p, "promsight_wal_series", (double)sum.label_sets);
     put(&p, "promsight_wal_head_series", (double)sum.head_series);
-    put(&p, "promsight_wal_span_seconds", (double)(tot->max_t - tot->min_t) / 1000.0);
+    put(&p, "promsight_wal_span_seconds", (double)ps_sub_wrap(tot->max_t, tot->min_t) / 1000.0);
     put(&p, "promsight_wal_samples_per_second", sum.samples_per_second);
     put(&p, "promsight_wal_bytes_per_sample", sum.bytes_per_sample);
     put(&p, "promsight_wal_compression_ratio", sum.compression_ratio);

@@ -455,7 +455,7 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
     struct ps_tsdb_opts defo = {.decode = 1, .gaps = 1, .limit = 20};
     if (o == NULL)
         o = &defo;
-    a->duration_ms = an_wrap_sub(b->meta.max_time, b->meta.min_time);
+    a->duration_ms = ps_sub_wrap(b->meta.max_time, b->meta.min_time);
     a->series_meta = b->meta.stats.num_series;
     files_check(b);
     if (!b->index_ok) {
@@ -463,7 +463,7 @@ ps_tsdb_block_analyze(struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
         return PS_OK;
     }
     const struct ps_tsdb_index *ix = &b->index;
-    uint64_t dur = (uint64_t)an_wrap_sub(b->meta.max_time, b->meta.min_time);
+    uint64_t dur = (uint64_t)ps_sub_wrap(b->meta.max_time, b->meta.min_time);
     size_t nr = ix->nall / RANGE_MIN_SERIES;
     nr = nr < 1 ? 1 : nr > RANGES_MAX ? RANGES_MAX : nr;
     struct an_range r[RANGES_MAX];

@@ -82,14 +82,6 @@ struct an_range {
     enum ps_err rc;                   /* PS_E_NOMEM stops the range */
 };
 
-/* a - b with 64-bit wrap-around: times come from untrusted files and may
-   be anything, and signed overflow is undefined behaviour. */
-static inline int64_t
-an_wrap_sub(int64_t a, int64_t b)
-{
-    return (int64_t)((uint64_t)a - (uint64_t)b);
-}
-
 /* Allocate w's per-block arrays (zeroed). */
 enum ps_err an_worker_init(struct an_worker *w, const struct ps_tsdb_block *b);
 void an_worker_free(struct an_worker *w);

@@ -179,7 +179,7 @@ tdelta_scan(const int64_t *t, size_t k, struct ps_tsdb_tdelta *dl)
 {
     memset(dl, 0, sizeof(*dl));
     for (size_t i = 1; i < k; i++) {
-        int64_t d = an_wrap_sub(t[i], t[i - 1]);
+        int64_t d = ps_sub_wrap(t[i], t[i - 1]);
         if (i == 1 || d < dl->min)
             dl->min = d;
         if (i == 1 || d > dl->max)
@@ -212,13 +212,13 @@ series_gaps(struct an_worker *w, struct an_range *r)
         ps_grow((void **)&w->deltas, &w->dcap, n - 1, sizeof(int64_t)) != PS_OK)
         return;
     for (size_t i = 1; i < n; i++)
-        w->deltas[i - 1] = an_wrap_sub(ts[i], ts[i - 1]);
+        w->deltas[i - 1] = ps_sub_wrap(ts[i], ts[i - 1]);
     int64_t exp = select_k(w->deltas, n - 1, (n - 2) / 2);
     if (exp <= 0)
         return;
     int had = 0;
     for (size_t i = 1; i < n; i++) {
-        int64_t d = an_wrap_sub(ts[i], ts[i - 1]);
+        int64_t d = ps_sub_wrap(ts[i], ts[i - 1]);
         if (d <= exp || d - exp <= exp / 2) /* d <= 1.5 exp, without overflow */
             continue;
         had = 1;
@@ -463,7 +463,7 @@ do_chunks(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
         }
         if (o->gaps && k > 0) {
             if (w->nts > 0)
-                series_delta(w, an_wrap_sub(t[0], w->ts[w->nts - 1]));
+                series_delta(w, ps_sub_wrap(t[0], w->ts[w->nts - 1]));
             if (k >= 2) {
                 series_delta(w, dl.min);
                 series_delta(w, dl.max);
@@ -528,7 +528,7 @@ an_range_run(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
              struct an_worker *w, struct an_range *r)
 {
     const struct ps_tsdb_index *ix = &b->index;
-    uint64_t dur = (uint64_t)an_wrap_sub(b->meta.max_time, b->meta.min_time);
+    uint64_t dur = (uint64_t)ps_sub_wrap(b->meta.max_time, b->meta.min_time);
     uint64_t first_off = UINT64_MAX;
     struct ps_tsdb_series *s = &w->s;
     if (r->lo > 0)
@@ -556,7 +556,7 @@ an_range_run(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
             continue;
         }
         uint64_t unc =
-            dur - (uint64_t)an_wrap_sub(s->chk[s->nchunks - 1].max_time, s->chk[0].min_time);
+            dur - (uint64_t)ps_sub_wrap(s->chk[s->nchunks - 1].max_time, s->chk[0].min_time);
         if (add_pairs(ix, w, r, s, unc) != PS_OK) {
             r->rc = PS_E_NOMEM;
             return;

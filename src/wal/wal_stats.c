@@ -29,6 +29,7 @@
  * markers and the time range as it goes), on either thread (see
  * rd_record), and accept_rt() runs over that.
  */
+#include "promsight/ps_util.h"
 #include "promsight/ps_wal.h"
 
 #include <math.h>
@@ -1087,7 +1088,7 @@ ps_wal_stats_summary(const struct ps_wal_stats *s, struct ps_wal_summary *o)
     uint64_t all = t->samples + t->histograms;
     if (t->max_t > t->min_t && all > 0)
         o->samples_per_second =
-            (double)all / ((double)(t->max_t - t->min_t) / 1000.0);
+            (double)all / ((double)ps_sub_wrap(t->max_t, t->min_t) / 1000.0);
     if (all > 0)
         o->bytes_per_sample = (double)t->bytes / (double)all;
     if (t->stored_bytes > 0)
@@ -1102,7 +1103,7 @@ ps_wal_stats_summary(const struct ps_wal_stats *s, struct ps_wal_summary *o)
                 o->series_created_after_start++;
         }
         o->series_created_per_hour = (double)o->series_created_after_start /
-                                     ((double)(t->max_t - t->min_t) / 3.6e6);
+                                     ((double)ps_sub_wrap(t->max_t, t->min_t) / 3.6e6);
     }
 }
 

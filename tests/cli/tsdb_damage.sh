@@ -123,6 +123,10 @@ expect meta-types 3 "$B1/meta.json: error: maxTime: expected an integer" "$B1/me
 fresh
 sed -i 's/"minTime": 1795502105323/"minTime": -9223372036854775808/; s/"maxTime": 1795502160000/"maxTime": 9223372036854775807/' "$D/$B1/meta.json"
 expect meta-int64-extremes 3 "$B2: error: block $B2 overlaps block $B1.*tsdb/overlap"
+for fmt in text json; do # the list's duration column too
+    "$PROMSIGHT" tsdb list --format $fmt "$D" > /dev/null 2>&1 ||
+        { echo "FAIL meta-int64-extremes: tsdb list --format $fmt"; fail=1; }
+done
 
 # 12. chunks outside their block's range: B2's maxTime pulled in by a minute
 fresh
