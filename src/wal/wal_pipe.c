@@ -209,29 +209,43 @@ wal_pipe_reserve(struct wal_pipe *p, size_t n)
     return at;
 }
 
+/* A message header for record r (payload fields left to the caller). */
 static void
-queue_record(struct wal_pipe *p, const struct ps_wal_record *r, int kind)
+msg_init(struct msg *m, const struct ps_wal_record *r, int kind)
 {
-    struct msg m;
-    memset(&m, 0, sizeof(m));
-    m.kind = kind;
-    m.len = r->len;
-    m.stored_len = r->stored_len;
-    m.compr = r->compr;
-    m.offset = r->offset;
-    m.end_offset = r->end_offset;
-    m.nfragments = r->nfragments;
-    if (r->data != NULL && r->data == p->reserved) {
-        /* already in place after the header slot: no copy */
-        memcpy(p->fill.p + p->fill.n, &m, sizeof(m));
-        p->fill.n += sizeof(m) + pad8(m.len);
+    memset(m, 0, sizeof(*m));
+    m->kind = kind;
+    m->len = r->len;
+    m->stored_len = r->stored_len;
+    m->compr = r->compr;
+    m->offset = r->offset;
+    m->end_offset = r->end_offset;
+    m->nfragments = r->nfragments;
+}
+
+/* Queue m with its payload data: in place when data is the slot reserved
+   after the header (no copy), else copied. */
+static void
+queue_msg(struct wal_pipe *p, const struct msg *m, const uint8_t *data)
+{
+    if (data != NULL && data == p->reserved) {
+        memcpy(p->fill.p + p->fill.n, m, sizeof(*m));
+        p->fill.n += sizeof(*m) + pad8(payload(m));
         p->reserved = NULL;
         if (p->fill.n >= SLOT_BYTES)
             publish(p);
         return;
     }
     p->reserved = NULL;
-    push(p, &m, r->data);
+    push(p, m, data);
+}
+
+static void
+queue_record(struct wal_pipe *p, const struct ps_wal_record *r, int kind)
+{
+    struct msg m;
+    msg_init(&m, r, kind);
+    queue_msg(p, &m, r->data);
 }
 
 void
@@ -259,28 +273,12 @@ wal_pipe_rt(struct wal_pipe *p, const struct ps_wal_record *r,
             const struct wal_rt_batch *b)
 {
     struct msg m;
-    memset(&m, 0, sizeof(m));
-    m.kind = MSG_RT;
-    m.len = r->len;
-    m.stored_len = r->stored_len;
-    m.compr = r->compr;
-    m.offset = r->offset;
-    m.end_offset = r->end_offset;
-    m.nfragments = r->nfragments;
+    msg_init(&m, r, MSG_RT);
     m.nrt = b->n;
     m.stale = b->stale;
     m.min_t = b->min_t;
     m.max_t = b->max_t;
-    if ((const uint8_t *)b->v == p->reserved) {
-        memcpy(p->fill.p + p->fill.n, &m, sizeof(m));
-        p->fill.n += sizeof(m) + pad8(payload(&m));
-        p->reserved = NULL;
-        if (p->fill.n >= SLOT_BYTES)
-            publish(p);
-        return;
-    }
-    p->reserved = NULL;
-    push(p, &m, (const uint8_t *)b->v);
+    queue_msg(p, &m, (const uint8_t *)b->v);
 }
 
 size_t
