@@ -4,7 +4,9 @@
  * target (text format 0.0.4 / OpenMetrics) into a fact store, in memory
  * and streamed in small reads, so the series cache is filled and hit,
  * with small limits so long lines, the label limit and the sample limit
- * are reached often.
+ * are reached often. The JSON report is built for one input in four (by
+ * length, so the text itself stays free): it was a quarter of the time of
+ * the harness and is the same straight-line jansson calls for every input.
  */
 #include <stdint.h>
 #include <string.h>
@@ -60,8 +62,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e.mtime_ms = 1795502099000;
         (void)ps_metrics_load_exposition(m, &e, rd_read, &r);
         (void)ps_metrics_finish(m);
-        json_t *j = ps_metrics_json(m, f, NULL, 0, 1);
-        json_decref(j);
+        if (size % 4 == 0) {
+            json_t *j = ps_metrics_json(m, f, NULL, 0, 1);
+            json_decref(j);
+        }
     }
     ps_metrics_free(m);
     ps_facts_free(f);

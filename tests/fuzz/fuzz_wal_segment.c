@@ -5,8 +5,14 @@
  * statistics (twice: a checkpoint-kind then a WAL-kind segment, so refs
  * defined by the first are used by the second), then the JSON report.
  * The first byte picks the feed chunk size, so page assembly across
- * arbitrary chunk boundaries is exercised too, and (its low bit) whether
- * records go through the worker-thread pipeline or stay on this thread.
+ * arbitrary chunk boundaries is exercised too, its low bit whether
+ * records go through the worker-thread pipeline or stay on this thread,
+ * and its bits 1-2 whether the JSON report is built: one input in four.
+ * (Profiled on the campaign corpus: building and freeing the report of an
+ * input with its 1000 listed corruptions was 30 % of the time of the
+ * whole harness, and the report code is the same straight-line jansson
+ * calls for every input; the reader and the decoders are what this
+ * harness is for.)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,8 +38,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ps_wal_stats_feed(&st, data + off, size - off < chunk ? size - off : chunk);
         ps_wal_stats_end_segment(&st);
     }
-    json_t *j = ps_wal_stats_json(&st);
-    json_decref(j);
+    if (size > 0 && (data[0] & 6) == 0) {
+        json_t *j = ps_wal_stats_json(&st);
+        json_decref(j);
+    }
     ps_wal_stats_free(&st);
     return 0;
 }
