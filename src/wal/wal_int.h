@@ -15,6 +15,11 @@
  * (three interleaved SSE4.2 chains, see wal_crc.c). Thread-safe. */
 uint32_t wal_crc32c(const void *p, size_t n);
 
+/* The uncompressed length a snappy raw block states (its preamble, a
+ * uvarint of at most 5 bytes and 32 bits) in *out; the preamble's size,
+ * or 0 when libsnappy's snappy_uncompressed_length would fail. */
+size_t wal_snappy_length(const uint8_t *src, size_t n, size_t *out);
+
 /* Bytes a wal_snappy_decode output buffer needs after the record. */
 #define WAL_SNAPPY_SLACK 16
 /* Decode the snappy raw block src[0..n) whose stated length is out into

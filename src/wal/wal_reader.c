@@ -35,7 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <snappy-c.h>
 #include <zstd.h>
 
 #include "promsight/ps_crc32c.h"
@@ -166,8 +165,7 @@ wal_decompress(enum ps_wal_compr compr, const uint8_t *src, size_t n,
     plain->n = 0;
     if (compr == PS_WAL_COMPR_SNAPPY) {
         size_t out = 0;
-        if (snappy_uncompressed_length((const char *)src, n,
-                                       &out) != SNAPPY_OK) {
+        if (wal_snappy_length(src, n, &out) == 0) {
             *why = "snappy: corrupt input";
             return -1;
         }

@@ -72,22 +72,33 @@ fast_element(const uint8_t **ipp, uint8_t **opp, const uint8_t *dst)
     return 1;
 }
 
+/* See wal_int.h. libsnappy's Varint::Parse32WithLimit: the fifth byte
+ * must be below 16, so the length fits in 32 bits. */
+size_t
+wal_snappy_length(const uint8_t *src, size_t n, size_t *out)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < 5 && i < n; i++) {
+        uint8_t b = src[i];
+        if (i == 4 && b >= 16)
+            return 0;
+        v |= (uint32_t)(b & 0x7f) << (7 * i);
+        if (b < 0x80) {
+            *out = v;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
 int
 wal_snappy_decode(const uint8_t *ip, size_t n, uint8_t *dst, size_t out)
 {
     const uint8_t *end = ip + n;
-    /* the preamble: a uvarint of at most 5 bytes that must equal out */
-    uint64_t len64 = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        if (ip == end || shift > 28)
-            return -1;
-        uint8_t b = *ip++;
-        len64 |= (uint64_t)(b & 0x7f) << shift;
-        if (b < 0x80)
-            break;
-    }
-    if (len64 != out)
+    size_t stated, pre = wal_snappy_length(ip, n, &stated);
+    if (pre == 0 || stated != out)
         return -1;
+    ip += pre;
     uint8_t *op = dst;
     uint8_t *const oend = dst + out;
     for (;;) {

@@ -46,8 +46,12 @@ make_input(uint8_t *p, size_t max, int kind)
 static void
 agree(const uint8_t *c, size_t cn)
 {
-    size_t want = 0;
+    size_t want = 0, mine = 0;
     snappy_status ls = snappy_uncompressed_length((const char *)c, cn, &want);
+    size_t pre = wal_snappy_length(c, cn, &mine);
+    if ((ls == SNAPPY_OK) != (pre != 0) || (pre != 0 && mine != want))
+        fail_msg("length: libsnappy %d (%zu), wal_snappy_length %zu (%zu)",
+                 (int)ls, want, pre, mine);
     if (ls != SNAPPY_OK || want > (1u << 20))
         return; /* the reader never calls the decoder then */
     char *ref = malloc(want + 1);
@@ -104,11 +108,41 @@ test_roundtrip_and_damage(void **state)
     free(out);
 }
 
+/* Every preamble shape: 1..6 bytes, continuation bits, the fifth byte
+ * around 16 (libsnappy's 32-bit limit), cut short; the length function
+ * must agree with snappy_uncompressed_length on each (agree() checks). */
+static void
+test_preambles(void **state)
+{
+    (void)state;
+    static const uint8_t fifth[] = {0x00, 0x01, 0x0f, 0x10, 0x11, 0x7f, 0x80, 0x8f, 0xff};
+    for (size_t len = 0; len <= 6; len++) {
+        for (size_t f = 0; f < sizeof(fifth); f++) {
+            for (unsigned cont = 0; cont < 64; cont++) {
+                uint8_t b[8] = {0};
+                for (size_t i = 0; i < len; i++)
+                    b[i] = (uint8_t)(((cont >> i) & 1) ? 0x80 | (i * 37) : (i * 37) & 0x7f);
+                if (len >= 5)
+                    b[4] = fifth[f];
+                agree(b, len);
+            }
+        }
+    }
+    /* the largest length libsnappy accepts, and one past it */
+    const uint8_t max[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
+    const uint8_t over[] = {0x80, 0x80, 0x80, 0x80, 0x10};
+    size_t v = 0;
+    assert_int_equal(wal_snappy_length(max, sizeof(max), &v), 5);
+    assert_true(v == UINT32_MAX);
+    assert_int_equal(wal_snappy_length(over, sizeof(over), &v), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_and_damage),
+        cmocka_unit_test(test_preambles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
