@@ -32,15 +32,25 @@ endif
 # What promsight links. snappy is not among them: the WAL reader has its
 # own decoder (src/wal/wal_snappy.c); libsnappy (C++, so libstdc++ too) is
 # the reference the tests compress with and compare against (TEST_LIBS).
-PKGS := libarchive libzstd jansson gsl yaml-0.1 libpcre2-8
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Nor is libarchive: src/bundle/archive_lib.c dlopen()s it by soname on the
+# first archive open (its dependency chain doubled process start); only its
+# headers are used here, and the tests that write archives link it.
+PKGS := libzstd jansson gsl yaml-0.1 libpcre2-8
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libarchive 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  = $(shell pkg-config --libs cmocka snappy 2>/dev/null)
+LA_LIBS    = $(shell pkg-config --libs libarchive 2>/dev/null)
+# The soname of the libarchive pkg-config finds, read once from its ELF
+# header; if that fails, libarchive.so.13 (the current one, Debian 12's).
+LA_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir libarchive \
+               2>/dev/null)/libarchive.so" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+LA_SONAME := $(if $(LA_SONAME),$(LA_SONAME),libarchive.so.13)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wpointer-arith -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc \
-                -DPS_DATADIR='"$(PREFIX)/share/promsight"'
+                -DPS_DATADIR='"$(PREFIX)/share/promsight"' \
+                -DPS_LIBARCHIVE_SONAME='"$(LA_SONAME)"'
 CFLAGS_ALL = $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lm $(LDFLAGS)
 
@@ -84,6 +94,9 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_A) tests/unit/test_util.h
 	$(if $(V),,@echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags snappy 2>/dev/null) -Itests/unit \
 	  $< -o $@ $(LIB_A) $(TEST_LIBS) $(LDLIBS_ALL)
+
+# Unit tests that build their archives with libarchive's write API.
+$(OBJDIR)/tests/test_bundle_archive: TEST_LIBS += $(LA_LIBS)
 
 $(OBJDIR)/replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB_A)
 	@mkdir -p $(dir $@)

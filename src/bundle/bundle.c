@@ -21,8 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-
+#include "bundle/archive_lib.h"
 #include "bundle/bundle_int.h"
 
 #define PHASE "bundle"
@@ -120,13 +119,20 @@ ps_bundle_open(const char *path, const struct ps_bundle_limits *lim,
         return PS_E_IO;
     }
     enum ps_bundle_mode mode;
-    char why[256];
+    char why[512];
     if (S_ISDIR(st.st_mode))
-        mode = PS_BM_DIR;
-    else if (S_ISREG(st.st_mode))
-        mode = ps_bundle_probe_archive(path, why, sizeof(why)) ? PS_BM_ARCHIVE
-                                                               : PS_BM_FILE;
-    else {
+        mode = PS_BM_DIR;            /* never probed: libarchive stays unloaded */
+    else if (S_ISREG(st.st_mode)) {
+        int arc = ps_bundle_probe_archive(path, why, sizeof(why));
+        if (arc < 0) {
+            /* without libarchive a file cannot be told apart from an
+             * archive: refuse rather than misread an archive */
+            ps_diag_add(diags, PS_SEV_FATAL, PS_E_IO, path, PS_OFF_NONE, 0,
+                        PHASE ": archive", "%s", why);
+            return PS_E_IO;
+        }
+        mode = arc ? PS_BM_ARCHIVE : PS_BM_FILE;
+    } else {
         ps_diag_add(diags, PS_SEV_FATAL, PS_E_UNSUPPORTED, path, PS_OFF_NONE,
                     0, PHASE,
                     "not a directory, archive or regular file");
@@ -192,8 +198,8 @@ static int
 ratio_exceeded(struct ps_bundle *b, struct archive *a, uint64_t *unc,
                uint64_t *comp)
 {
-    int64_t f0 = archive_filter_bytes(a, 0);
-    int64_t fl = archive_filter_bytes(a, -1);
+    int64_t f0 = b->la->filter_bytes(a, 0);
+    int64_t fl = b->la->filter_bytes(a, -1);
     uint64_t u = b->produced;
     if (f0 > 0 && (uint64_t)f0 > u)
         u = (uint64_t)f0;
@@ -232,12 +238,12 @@ ps_stream_source_read(struct ps_stream *s, void *buf, size_t n)
         return 0;
     ssize_t r;
     if (s->a != NULL) {
-        la_ssize_t ar = archive_read_data(s->a, buf, n);
+        la_ssize_t ar = b->la->read_data(s->a, buf, n);
         if (ar < 0) {
             ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, s->path, s->raw,
                         0, PHASE ": archive data", "%s",
-                        archive_error_string(s->a) != NULL
-                            ? archive_error_string(s->a)
+                        b->la->error_string(s->a) != NULL
+                            ? b->la->error_string(s->a)
                             : "read error");
             s->failed = 1;
             return -1;

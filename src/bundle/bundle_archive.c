@@ -20,27 +20,29 @@
  * rest of an entry is drained through the same checks rather than skipped
  * inside libarchive, so a skipped entry cannot decompress without bound
  * either.
+ *
+ * libarchive is called through the table archive_lib.c loads on first use
+ * (b->la while walking); probing a path loads it, so callers probe regular
+ * files only.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "bundle/archive_lib.h"
 #include "bundle/bundle_int.h"
 
 #define PHASE "bundle: archive"
 #define BLOCK 65536
 
 static struct archive *
-arc_new(void)
+arc_new(const struct ps_la *la)
 {
-    struct archive *a = archive_read_new();
+    struct archive *a = la->read_new();
     if (a == NULL)
         return NULL;
-    archive_read_support_filter_all(a);
-    archive_read_support_format_all(a);
+    la->read_support_filter_all(a);
+    la->read_support_format_all(a);
     return a;
 }
 
@@ -48,15 +50,15 @@ static int
 arc_open(struct ps_bundle *b, struct archive *a)
 {
     if (b->mem != NULL)
-        return archive_read_open_memory(a, b->mem, b->mem_n);
-    return archive_read_open_filename(a, b->path, BLOCK);
+        return b->la->read_open_memory(a, b->mem, b->mem_n);
+    return b->la->read_open_filename(a, b->path, BLOCK);
 }
 
 /* Formats that are archives of files (not "empty", not mtree specs). */
 static int
-real_format(struct archive *a)
+real_format(const struct ps_la *la, struct archive *a)
 {
-    int f = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+    int f = la->format(a) & ARCHIVE_FORMAT_BASE_MASK;
     return f != 0 && f != ARCHIVE_FORMAT_EMPTY && f != ARCHIVE_FORMAT_MTREE &&
            f != ARCHIVE_FORMAT_RAW;
 }
@@ -64,30 +66,36 @@ real_format(struct archive *a)
 int
 ps_bundle_probe_archive(const char *path, char *why, size_t why_n)
 {
-    struct archive *a = arc_new();
+    const char *err;
+    const struct ps_la *la = ps_la_get(&err);
     if (why_n > 0)
         why[0] = 0;
+    if (la == NULL) {
+        snprintf(why, why_n, "%s", err);
+        return -1;
+    }
+    struct archive *a = arc_new(la);
     if (a == NULL)
         return 0;
     int ok = 0;
-    if (archive_read_open_filename(a, path, BLOCK) == ARCHIVE_OK) {
+    if (la->read_open_filename(a, path, BLOCK) == ARCHIVE_OK) {
         struct archive_entry *ae;
-        int r = archive_read_next_header(a, &ae);
+        int r = la->read_next_header(a, &ae);
         if (r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF)
-            ok = real_format(a);
+            ok = real_format(la, a);
     }
-    if (!ok && why_n > 0 && archive_error_string(a) != NULL)
-        snprintf(why, why_n, "%s", archive_error_string(a));
-    archive_read_free(a);
+    if (!ok && why_n > 0 && la->error_string(a) != NULL)
+        snprintf(why, why_n, "%s", la->error_string(a));
+    la->read_free(a);
     return ok;
 }
 
 static enum ps_entry_type
-entry_type(struct archive_entry *ae)
+entry_type(const struct ps_la *la, struct archive_entry *ae)
 {
-    switch (archive_entry_filetype(ae)) {
+    switch (la->entry_filetype(ae)) {
     case AE_IFREG:
-        return archive_entry_hardlink(ae) != NULL ? PS_ET_HARDLINK : PS_ET_FILE;
+        return la->entry_hardlink(ae) != NULL ? PS_ET_HARDLINK : PS_ET_FILE;
     case AE_IFDIR:
         return PS_ET_DIR;
     case AE_IFLNK:
@@ -99,7 +107,7 @@ entry_type(struct archive_entry *ae)
         return PS_ET_DEVICE;
     case 0:
         /* pax/tar hardlink entries may carry no file type */
-        return archive_entry_hardlink(ae) != NULL ? PS_ET_HARDLINK : PS_ET_OTHER;
+        return la->entry_hardlink(ae) != NULL ? PS_ET_HARDLINK : PS_ET_OTHER;
     default:
         return PS_ET_OTHER;
     }
@@ -111,7 +119,7 @@ drain(struct ps_bundle *b, struct archive *a, const char *path, uint64_t off,
       uint8_t *buf)
 {
     for (;;) {
-        la_ssize_t k = archive_read_data(a, buf, BLOCK);
+        la_ssize_t k = b->la->read_data(a, buf, BLOCK);
         if (k <= 0)
             return;
         b->produced += (uint64_t)k;
@@ -137,11 +145,11 @@ drain(struct ps_bundle *b, struct archive *a, const char *path, uint64_t off,
  * skip). Plain tar/cpio/ar/iso seek, zip skips by compressed size.
  */
 static int
-must_drain(struct archive *a)
+must_drain(const struct ps_la *la, struct archive *a)
 {
-    if (archive_filter_count(a) > 1)
+    if (la->filter_count(a) > 1)
         return 1;
-    switch (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) {
+    switch (la->format(a) & ARCHIVE_FORMAT_BASE_MASK) {
     case ARCHIVE_FORMAT_TAR:
     case ARCHIVE_FORMAT_ZIP:
     case ARCHIVE_FORMAT_CPIO:
@@ -156,15 +164,23 @@ must_drain(struct archive *a)
 enum ps_err
 ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
 {
-    struct archive *a = arc_new();
+    const char *err;
+    const struct ps_la *la = ps_la_get(&err);
+    if (la == NULL) {
+        ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_IO, b->path, PS_OFF_NONE, 0,
+                    PHASE, "%s", err);
+        return PS_E_IO;
+    }
+    b->la = la;
+    struct archive *a = arc_new(la);
     if (a == NULL)
         return PS_E_NOMEM;
     if (arc_open(b, a) != ARCHIVE_OK) {
         ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_IO, b->path, PS_OFF_NONE, 0,
                     PHASE, "cannot open archive: %s",
-                    archive_error_string(a) != NULL ? archive_error_string(a)
-                                                    : "unknown error");
-        archive_read_free(a);
+                    la->error_string(a) != NULL ? la->error_string(a)
+                                                : "unknown error");
+        la->read_free(a);
         return PS_E_IO;
     }
     uint8_t *scratch = malloc(BLOCK);
@@ -174,18 +190,18 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
 
     while (rc == PS_OK) {
         struct archive_entry *ae;
-        int r = archive_read_next_header(a, &ae);
+        int r = la->read_next_header(a, &ae);
         if (r == ARCHIVE_EOF)
             break;
-        int64_t coff = archive_filter_bytes(a, -1);
+        int64_t coff = la->filter_bytes(a, -1);
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {    /* RETRY, FAILED, FATAL */
             ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->path,
                         coff >= 0 ? (uint64_t)coff : PS_OFF_NONE, 0,
                         PHASE ": header",
                         "entry %llu: %s; the rest of the archive is not read",
                         (unsigned long long)index,
-                        archive_error_string(a) != NULL
-                            ? archive_error_string(a)
+                        la->error_string(a) != NULL
+                            ? la->error_string(a)
                             : "unreadable header");
             rc = PS_E_CORRUPT;
             break;
@@ -195,8 +211,8 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
                         coff >= 0 ? (uint64_t)coff : PS_OFF_NONE, 0,
                         PHASE ": header", "entry %llu: %s",
                         (unsigned long long)index,
-                        archive_error_string(a) != NULL
-                            ? archive_error_string(a)
+                        la->error_string(a) != NULL
+                            ? la->error_string(a)
                             : "warning");
         index++;
         if (ps_bundle_check_ratio(b, a, b->path,
@@ -204,27 +220,27 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
             rc = PS_E_LIMIT;
             break;
         }
-        const char *raw = archive_entry_pathname(ae);
+        const char *raw = la->entry_pathname(ae);
         if (raw == NULL)
-            raw = archive_entry_pathname_utf8(ae);
+            raw = la->entry_pathname_utf8(ae);
         if (raw == NULL)
             raw = "";
         struct ps_raw_entry re = {
             .raw_path = raw,
-            .type = entry_type(ae),
-            .size = archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0
-                        ? (uint64_t)archive_entry_size(ae) : 0,
-            .mtime_ms = archive_entry_mtime_is_set(ae)
-                            ? (int64_t)archive_entry_mtime(ae) * 1000 +
-                                  archive_entry_mtime_nsec(ae) / 1000000
+            .type = entry_type(la, ae),
+            .size = la->entry_size_is_set(ae) && la->entry_size(ae) > 0
+                        ? (uint64_t)la->entry_size(ae) : 0,
+            .mtime_ms = la->entry_mtime_is_set(ae)
+                            ? (int64_t)la->entry_mtime(ae) * 1000 +
+                                  la->entry_mtime_nsec(ae) / 1000000
                             : 0,
             .link_target = NULL,
             .dup = 0,
         };
         if (re.type == PS_ET_SYMLINK)
-            re.link_target = archive_entry_symlink(ae);
+            re.link_target = la->entry_symlink(ae);
         else if (re.type == PS_ET_HARDLINK)
-            re.link_target = archive_entry_hardlink(ae);
+            re.link_target = la->entry_hardlink(ae);
         if (re.type != PS_ET_DIR) {
             char norm[4096];
             unsigned depth;
@@ -241,13 +257,13 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
         struct ps_stream s = {.b = b, .path = raw, .fd = -1, .a = a};
         rc = ps_bundle_emit(b, &re, re.type == PS_ET_FILE ? &s : NULL, fn, ctx);
         if (rc == PS_OK && b->stop == PS_OK && re.type == PS_ET_FILE &&
-            must_drain(a))
+            must_drain(la, a))
             drain(b, a, raw, s.raw, scratch);
         if (rc == PS_OK)
             rc = b->stop;
     }
     ps_intern_free(&names);
     free(scratch);
-    archive_read_free(a);
+    la->read_free(a);
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "promsight/ps_util.h"
 
 struct archive;
+struct ps_la;
 
 /* Bytes of content read before classifying an entry: one WAL page, so the
  * first fragment (at most 32761 payload bytes + 7) fits and its CRC can be
@@ -34,6 +35,7 @@ struct ps_bundle {
     struct ps_bundle_limits lim;
     struct ps_diags *diags;        /* borrowed */
     const uint8_t *mem;            /* archive bytes for open_memory; borrowed */
+    const struct ps_la *la;        /* libarchive, set by an archive walk */
     size_t mem_n;
     int walked;                    /* a walk completed: entry notes once only */
     /* Directory/file mode: the last two components of the directory the
@@ -133,7 +135,9 @@ enum ps_err ps_bundle_read_dir_entry(struct ps_bundle *b, const char *path,
                                      size_t max, uint8_t **p, size_t *n);
 
 /* 1 if path is an archive libarchive can list (bundle_archive.c); else 0
- * with libarchive's complaint, if any, in why. */
+ * with libarchive's complaint, if any, in why; -1 if libarchive cannot be
+ * loaded, with "cannot load libarchive (<soname>): <reason>" in why.
+ * Loads libarchive (archive_lib.h): callers probe regular files only. */
 int ps_bundle_probe_archive(const char *path, char *why, size_t why_n);
 
 /*
