@@ -57,7 +57,7 @@ enum ps_err wal_decode_samples_rt(const uint8_t *rec, size_t n,
  * default), 1 always the reading thread, 2 always the worker; and who
  * decompresses: 0 the reader unless the worker waits for work, 3 always
  * the worker (which then also decodes), 4 always the reader; 5 as 0 but
- * the worker is stopped after 16 records (as when it does not run in
+ * the worker is stopped after 16 records of each segment (as when it does not run in
  * parallel, see maybe_go_solo); 1 to 4 never stop it. */
 void wal_stats_decode_policy(struct ps_wal_stats *s, int policy);
 
