@@ -406,6 +406,33 @@ run_ranges(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
     return rc;
 }
 
+/*
+ * promtool's churn is uint64(float64(sum) / float64(maxT - minT)) in Go,
+ * which on amd64 (what promtool is built for) is defined for every
+ * float64: below 2^63 it truncates through a signed 64-bit conversion,
+ * from 2^63 on it converts x - 2^63 and sets the top bit, and the signed
+ * conversion gives INT64_MIN for NaN and out-of-range values. In C that
+ * cast is undefined outside [0, 2^64), and a block's duration can be 0
+ * (x/0: +Inf, 0/0: NaN) or negative (maxTime before minTime), so the Go
+ * rule is spelt out: promtool 2.42 prints 9223372036854775808 for a
+ * duration of 0, and wrapped values for a negative one; so does this.
+ */
+static int64_t
+go_cvtt(double x)
+{
+    return x >= -9223372036854775808.0 && x < 9223372036854775808.0 ? (int64_t)x
+                                                                      : INT64_MIN;
+}
+
+static uint64_t
+go_churn(uint64_t unc, double fd)
+{
+    double x = (double)unc / fd;
+    if (x < 9223372036854775808.0)
+        return (uint64_t)go_cvtt(x);
+    return (uint64_t)go_cvtt(x - 9223372036854775808.0) | UINT64_C(1) << 63;
+}
+
 /* The top lists made from the label-pair and label-name sums. */
 static void
 pair_lists(const struct ps_tsdb_index *ix, const struct an_worker *w, uint64_t dur,
@@ -421,10 +448,10 @@ pair_lists(const struct ps_tsdb_index *ix, const struct an_worker *w, uint64_t d
         size_t k = 0;
         for (size_t i = 0; i < ix->npt; i++)
             if (w->pt_cnt[i] > 0)
-                r[k++] = (struct sortrec){(uint64_t)((double)w->pt_unc[i] / fd),
+                r[k++] = (struct sortrec){go_churn(w->pt_unc[i], fd),
                                           (uint64_t)ix->pt[i].name << 32 | ix->pt[i].value, i};
         for (size_t i = 0; i < w->pairs.n; i++)
-            r[k++] = (struct sortrec){(uint64_t)((double)w->pairs.v[i].uncovered / fd),
+            r[k++] = (struct sortrec){go_churn(w->pairs.v[i].uncovered, fd),
                                       w->pairs.v[i].key, i};
         make_top(&a->churn_pairs, r, np, limit, ix, 1);
         k = 0;
@@ -440,7 +467,7 @@ pair_lists(const struct ps_tsdb_index *ix, const struct an_worker *w, uint64_t d
     r = calloc(w->names.n ? w->names.n : 1, sizeof(*r));
     if (r != NULL) {
         for (size_t i = 0; i < w->names.n; i++)
-            r[i] = (struct sortrec){(uint64_t)((double)w->names.v[i].uncovered / fd),
+            r[i] = (struct sortrec){go_churn(w->names.v[i].uncovered, fd),
                                     w->names.v[i].key, i};
         make_top(&a->churn_names, r, w->names.n, limit, ix, 0);
         free(r);

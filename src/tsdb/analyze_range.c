@@ -442,7 +442,9 @@ do_chunks(const struct ps_tsdb_block *b, const struct ps_tsdb_opts *o,
              ch.enc != PS_TSDB_ENC_FLOAT_HISTOGRAM))
             continue;
         const char *ename = ps_tsdb_enc_name(ch.enc);
-        size_t need = w->nts + (size_t)ns;
+        /* + 1: w->ts must not stay NULL for a chunk of 0 samples
+           (NULL + 0 below is undefined behaviour) */
+        size_t need = w->nts + (size_t)ns + 1;
         if (need > w->tscap &&
             ps_grow((void **)&w->ts, &w->tscap, need, sizeof(int64_t)) != PS_OK)
             continue;
