@@ -395,6 +395,28 @@ enum ps_err ps_wal_scan_bundle(struct ps_bundle *b, struct ps_diags *diags,
 #define PS_WAL_SCAN_ONE_THREAD 1u
 enum ps_err ps_wal_scan_bundle_flags(struct ps_bundle *b, struct ps_diags *diags,
                                      unsigned flags, struct ps_wal_scan *out);
+/*
+ * Same, with hooks around every segment the scan reads (h may be NULL).
+ * Both run on the calling thread while no worker thread runs (before
+ * ps_wal_stats_begin_segment, after ps_wal_stats_end_segment), so
+ * segment_begin may set the visitor that decodes this segment's records
+ * (ps_wal_stats_set_visitor; it stays set for later segments until
+ * changed). path is the bundle entry (borrowed for the call); segment_end
+ * gets the bytes read and complete = 0 when a read error or a failure of
+ * the statistics cut the segment short. A segment that cannot be opened
+ * gets neither hook. Segments of different WAL directories interleave
+ * (all checkpoints, then all WAL segments, then all WBLs); within one
+ * directory they come in replay order.
+ */
+struct ps_wal_scan_hooks {
+    void (*segment_begin)(void *ctx, struct ps_wal_stats *s, const char *path);
+    void (*segment_end)(void *ctx, struct ps_wal_stats *s, const char *path, uint64_t bytes,
+                        int complete);
+    void *ctx;
+};
+enum ps_err ps_wal_scan_bundle_hooks(struct ps_bundle *b, struct ps_diags *diags,
+                                     unsigned flags, const struct ps_wal_scan_hooks *h,
+                                     struct ps_wal_scan *out);
 /* One segment file on its own (not a bundle). */
 enum ps_err ps_wal_scan_file(const char *path, struct ps_diags *diags,
                              struct ps_wal_scan *out);

@@ -7,9 +7,10 @@
  *   2. one content walk that streams logs and metric dumps / API JSON to
  *      their readers and keeps config-like entries (configs, hashrings,
  *      Kubernetes objects, df output; small, capped) for step 4;
- *   3. the WAL reader over every WAL directory in replay order, and the
- *      TSDB reader over every TSDB root (both need their own order or
- *      random access, so they walk on their own);
+ *   3. the WAL reader over every WAL directory in replay order (which also
+ *      keeps the head samples of referenced metrics for the samples step),
+ *      and the TSDB reader over every TSDB root (both need their own order
+ *      or random access, so they walk on their own);
  *   4. configs, stamped with the latest time in the fact store (configs
  *      carry no time of their own; using the data's time keeps the output
  *      independent of file mtimes, so a directory and its archive agree).
@@ -292,11 +293,15 @@ ps_ingest_bundle(const char *path, const struct ps_ingest_opts *opts,
     out->metrics = ps_metrics_summary_json(w.metrics, out->facts);
     sort_by_path(json_object_get(out->metrics, "files"));
 
-    if ((e = ps_ingest_wal(b, out)) != PS_OK)
-        goto done;
-    /* blocks are opened once: the TSDB step checks them and hands them to
-     * the samples step; the WAL/head samples follow */
+    /* WAL segments are read once and blocks opened once: the WAL step's
+     * scan keeps what the samples step needs of the WAL, the TSDB step
+     * checks the blocks and hands them to the samples step, which then
+     * publishes the WAL/head samples */
     struct ps_samples *samples = ps_ingest_samples_begin(path, opts, out);
+    if ((e = ps_ingest_wal(b, out, samples)) != PS_OK) {
+        ps_ingest_samples_end(samples, NULL);
+        goto done;
+    }
     e = ps_ingest_tsdb(b, path, out, samples);
     ps_ingest_samples_end(samples, e == PS_OK ? b : NULL);
     if (e != PS_OK)

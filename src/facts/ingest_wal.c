@@ -12,6 +12,11 @@
  *     {wal="<dir>", pod=, tenant=} at the WAL's newest sample time;
  *   events of class "wal.corruption" at the time of the last good sample,
  *     located by segment and byte offset.
+ *
+ * The same read feeds the samples step (ingest_samples.c): its hooks pick,
+ * segment by segment, the visitor that keeps the series and samples of the
+ * referenced metrics, which it publishes after the TSDB step. No WAL
+ * segment is read twice (unless the samples step must: see there).
  */
 #include <string.h>
 
@@ -105,10 +110,11 @@ publish(struct ps_ingest *in, const struct ps_wal_stats *s)
 }
 
 enum ps_err
-ps_ingest_wal(struct ps_bundle *b, struct ps_ingest *in)
+ps_ingest_wal(struct ps_bundle *b, struct ps_ingest *in, struct ps_samples *samples)
 {
     struct ps_wal_scan sc = {0};
-    enum ps_err e = ps_wal_scan_bundle(b, &in->diags, &sc);
+    enum ps_err e = ps_wal_scan_bundle_hooks(b, &in->diags, 0,
+                                             ps_ingest_samples_wal_hooks(samples), &sc);
     if (e != PS_OK) {
         ps_wal_scan_free(&sc);
         return e == PS_E_NOMEM ? e : PS_OK;

@@ -13,6 +13,11 @@
  * in order is fed to its reader page by page. A segment an archive stores
  * out of order is read afterwards by random access (ps_bundle_read_entry),
  * one segment at a time, so memory never holds more than one segment.
+ *
+ * Hooks (ps_wal_scan_bundle_hooks) are called around each segment on the
+ * calling thread, while no worker runs: a caller (the samples step of
+ * ingest) picks the visitor for that segment and learns whether it was
+ * read whole.
  */
 #include "promsight/ps_wal.h"
 
@@ -58,6 +63,7 @@ struct scan {
     enum phase ph;
     uint8_t *buf;
     enum ps_err err;
+    const struct ps_wal_scan_hooks *hooks; /* may be NULL */
 };
 
 static int
@@ -344,29 +350,51 @@ plan_group(struct group *g, unsigned flags)
     return PS_OK;
 }
 
+static void
+hook_begin(struct scan *sc, struct group *g, const struct seg_ent *e)
+{
+    if (sc->hooks != NULL && sc->hooks->segment_begin != NULL)
+        sc->hooks->segment_begin(sc->hooks->ctx, g->stats, e->path);
+}
+
+static void
+hook_end(struct scan *sc, struct group *g, const struct seg_ent *e, uint64_t bytes,
+         int complete)
+{
+    if (sc->hooks != NULL && sc->hooks->segment_end != NULL)
+        sc->hooks->segment_end(sc->hooks->ctx, g->stats, e->path, bytes, complete);
+}
+
 static enum ps_err
 read_stream(struct scan *sc, struct group *g, struct seg_ent *e,
             struct ps_stream *st)
 {
     struct ps_wal_stats *s = g->stats;
+    hook_begin(sc, g, e);
     enum ps_err err = ps_wal_stats_begin_segment(s, e->path, e->kind, e->seq);
     if (err != PS_OK)
         return err;
+    uint64_t bytes = 0;
+    int complete = 1;
     for (;;) {
         ssize_t r = ps_stream_read(st, sc->buf, READ_CHUNK);
         if (r < 0) {
             note(s, PS_SEV_ERROR, e->path, "%s",
                  "read error: the rest of this segment was not read");
+            complete = 0;
             break;
         }
         if (r == 0)
             break;
+        bytes += (uint64_t)r;
         err = ps_wal_stats_feed(s, sc->buf, (size_t)r);
         if (err != PS_OK)
             return err;
     }
     e->done = 1;
-    return ps_wal_stats_end_segment(s);
+    err = ps_wal_stats_end_segment(s);
+    hook_end(sc, g, e, bytes, complete && err == PS_OK);
+    return err;
 }
 
 static enum ps_err
@@ -400,6 +428,7 @@ read_random(struct scan *sc, struct group *g, struct seg_ent *e)
         note(s, PS_SEV_ERROR, e->path, "%s", "segment could not be read");
         return err == PS_E_NOMEM ? err : PS_OK;
     }
+    hook_begin(sc, g, e);
     err = ps_wal_stats_begin_segment(s, e->path, e->kind, e->seq);
     if (err == PS_OK) {
         for (size_t off = 0; off < n && err == PS_OK; off += READ_CHUNK)
@@ -407,6 +436,7 @@ read_random(struct scan *sc, struct group *g, struct seg_ent *e)
         enum ps_err e2 = ps_wal_stats_end_segment(s);
         if (err == PS_OK)
             err = e2;
+        hook_end(sc, g, e, n, err == PS_OK);
     }
     e->done = 1;
     free(p);
@@ -469,11 +499,20 @@ enum ps_err
 ps_wal_scan_bundle_flags(struct ps_bundle *b, struct ps_diags *diags,
                          unsigned flags, struct ps_wal_scan *out)
 {
+    return ps_wal_scan_bundle_hooks(b, diags, flags, NULL, out);
+}
+
+enum ps_err
+ps_wal_scan_bundle_hooks(struct ps_bundle *b, struct ps_diags *diags,
+                         unsigned flags, const struct ps_wal_scan_hooks *h,
+                         struct ps_wal_scan *out)
+{
     struct scan sc;
     memset(&sc, 0, sizeof(sc));
     memset(out, 0, sizeof(*out));
     sc.diags = diags;
     sc.b = b;
+    sc.hooks = h;
     enum ps_err err = ps_bundle_walk(b, list_visit, &sc);
     if (err == PS_OK && sc.n > 1)
         qsort(sc.g, sc.n, sizeof(*sc.g), cmp_group);
