@@ -98,7 +98,7 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_A) tests/unit/test_util.h
 	  $< -o $@ $(LIB_A) $(TEST_LIBS) $(LDLIBS_ALL)
 
 # Unit tests that build their archives with libarchive's write API.
-$(OBJDIR)/tests/test_bundle_archive: TEST_LIBS += $(LA_LIBS)
+$(OBJDIR)/tests/test_bundle_archive $(OBJDIR)/tests/test_ingest_wal_once: TEST_LIBS += $(LA_LIBS)
 
 $(OBJDIR)/replay/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -53,6 +53,14 @@ const struct ps_wal_scan_hooks *ps_ingest_samples_wal_hooks(struct ps_samples *s
 void ps_ingest_samples_root(struct ps_samples *s, const struct ps_tsdb_root *r,
                             struct ps_tsdb_block *blocks, size_t nb);
 void ps_ingest_samples_end(struct ps_samples *s, struct ps_bundle *b);
+/*
+ * Tests only (tests/unit/test_ingest_wal_once.c): for the rest of the
+ * process, reread != 0 gives the WAL step's scan no hooks, so every root's
+ * WAL is read from the bundle at publish (the path the kept records must
+ * agree with); kept_limit replaces the 32 MiB the scan may keep for all
+ * roots (0: a root's log overflows on its first record). Not thread-safe.
+ */
+void ps_ingest_samples_set_for_tests(int reread, size_t kept_limit);
 /* Logs summary JSON (per file: shape, lines, levels, matches). */
 json_t *ps_ingest_logs_json(const struct ps_logs_ctx *c);
 /* Config summary JSON: what the config facts say (promsight_config_*). */

@@ -96,6 +96,17 @@ static const char *const capacity_metrics[] = {
     "prometheus_tsdb_wal_storage_size_bytes",
 };
 
+/* ps_ingest_samples_set_for_tests (tests only) */
+static int test_reread;
+static size_t kept_limit = MAX_KEPT_BYTES;
+
+void
+ps_ingest_samples_set_for_tests(int reread, size_t limit)
+{
+    test_reread = reread;
+    kept_limit = limit;
+}
+
 /* Tags of what the WAL step's scan keeps (see keep_series). */
 enum { KEPT_SERIES = 1, KEPT_SAMPLES = 2, KEPT_HISTOGRAMS = 3 };
 
@@ -747,7 +758,7 @@ give_up(struct ps_samples *c, struct wal_root *r)
 static int
 keep(struct ps_samples *c, struct wal_root *r, const void *p, size_t n)
 {
-    if (c->kept_bytes + n > MAX_KEPT_BYTES || ps_buf_append(&r->log, p, n) != PS_OK) {
+    if (c->kept_bytes + n > kept_limit || ps_buf_append(&r->log, p, n) != PS_OK) {
         give_up(c, r);
         return -1;
     }
@@ -923,7 +934,7 @@ scan_segment_end(void *ctx, struct ps_wal_stats *s, const char *path, uint64_t b
 const struct ps_wal_scan_hooks *
 ps_ingest_samples_wal_hooks(struct ps_samples *c)
 {
-    if (c == NULL || c->nnames == 0)
+    if (c == NULL || c->nnames == 0 || test_reread)
         return NULL;
     build_plan(c);
     c->hooks = (struct ps_wal_scan_hooks){scan_segment_begin, scan_segment_end, c};
