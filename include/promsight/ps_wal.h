@@ -160,6 +160,8 @@ struct ps_wal_reader {
     uint64_t rec_off;
     int skipping;              /* after a resync: drop middle/last */
     int overflow;              /* current record exceeded the limit */
+    size_t cut_n;              /* 0, or the bytes of the last page that
+                                  exist (ps_wal_reader_cut) */
     uint64_t bytes;            /* bytes fed in this segment */
     void *zstd;                /* ZSTD_DCtx, lazily created */
 };
@@ -175,6 +177,12 @@ enum ps_err ps_wal_reader_feed(struct ps_wal_reader *r, const void *p,
 /* Pads a torn last page with zeros (as Prometheus does) and checks for a
  * torn last record. */
 enum ps_err ps_wal_reader_end(struct ps_wal_reader *r);
+/* Instead of ps_wal_reader_end when the segment's bytes stopped coming for
+ * a reason outside the segment (an archive cut short, a read error): the
+ * fragments complete in what was fed are read, the rest - a partial
+ * fragment, a record it ends inside - is dropped without a corruption
+ * report, since nothing is known about bytes that never arrived. */
+enum ps_err ps_wal_reader_cut(struct ps_wal_reader *r);
 
 /* ---- 2. record decoders ---- */
 struct ps_wal_label {
@@ -329,6 +337,10 @@ enum ps_err ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
                                        enum ps_wal_seg_kind kind, int64_t index);
 enum ps_err ps_wal_stats_feed(struct ps_wal_stats *s, const void *p, size_t n);
 enum ps_err ps_wal_stats_end_segment(struct ps_wal_stats *s);
+/* Instead of end when the segment's bytes stopped coming for a reason
+ * outside the WAL (ps_wal_reader_cut): no torn-record finding for a cut
+ * the bundle made. */
+enum ps_err ps_wal_stats_end_segment_cut(struct ps_wal_stats *s);
 /* Optional: called for every successfully decoded record (e.g. to load
  * selected series into the fact store). */
 void ps_wal_stats_set_visitor(struct ps_wal_stats *s,

@@ -195,14 +195,16 @@ ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
             break;
         int64_t coff = la->filter_bytes(a, -1);
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {    /* RETRY, FAILED, FATAL */
-            ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->path,
-                        coff >= 0 ? (uint64_t)coff : PS_OFF_NONE, 0,
-                        PHASE ": header",
-                        "entry %llu: %s; the rest of the archive is not read",
-                        (unsigned long long)index,
-                        la->error_string(a) != NULL
-                            ? la->error_string(a)
-                            : "unreadable header");
+            /* every later walk breaks at the same header: say it once */
+            if (!b->walked)
+                ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, b->path,
+                            coff >= 0 ? (uint64_t)coff : PS_OFF_NONE, 0,
+                            PHASE ": header",
+                            "entry %llu: %s; the rest of the archive is not read",
+                            (unsigned long long)index,
+                            la->error_string(a) != NULL
+                                ? la->error_string(a)
+                                : "unreadable header");
             rc = PS_E_CORRUPT;
             break;
         }

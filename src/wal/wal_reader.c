@@ -324,7 +324,11 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
     if (r->skipping == 2)
         return;
 
+    /* ps_wal_reader_cut: bytes from lim on never arrived */
+    size_t lim = r->cut_n != 0 ? r->cut_n : PS_WAL_PAGE_SIZE;
     while (pos < PS_WAL_PAGE_SIZE) {
+        if (pos >= lim)
+            return;
         uint64_t at = r->seg_off + pos;
         uint8_t t = pg[pos];
         unsigned ft = t & FTYPE_MASK;
@@ -346,6 +350,8 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
             resync(r);
             return;
         }
+        if (pos + PS_WAL_FRAG_HDR > lim)
+            return;
         uint16_t len = ps_get_be16(pg + pos + 1);
         uint32_t crc = ps_get_be32(pg + pos + 3);
         if (len > PS_WAL_FRAG_MAX) {
@@ -361,6 +367,8 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
             resync(r);
             return;
         }
+        if (pos + PS_WAL_FRAG_HDR + len > lim)
+            return;
         const uint8_t *payload = pg + pos + PS_WAL_FRAG_HDR;
         uint32_t c = wal_crc32c(payload, len);
         if (c != crc) {
@@ -460,6 +468,21 @@ ps_wal_reader_end(struct ps_wal_reader *r)
     if (r->nfrag > 0 && r->skipping != 2)
         report(r, PS_WAL_C_TORN_RECORD, r->rec_off, r->seg_off, 1,
                "last record is torn");
+    reset_record(r);
+    r->skipping = 0;
+    return PS_OK;
+}
+
+enum ps_err
+ps_wal_reader_cut(struct ps_wal_reader *r)
+{
+    if (r->page_n > 0) {
+        memset(r->page + r->page_n, 0, PS_WAL_PAGE_SIZE - r->page_n);
+        r->cut_n = r->page_n;
+        process_page(r, r->page);
+        r->cut_n = 0;
+        r->page_n = 0;
+    }
     reset_record(r);
     r->skipping = 0;
     return PS_OK;

@@ -64,6 +64,7 @@ struct scan {
     uint8_t *buf;
     enum ps_err err;
     const struct ps_wal_scan_hooks *hooks; /* may be NULL */
+    int broken;                /* a walk stopped early: see walk() */
 };
 
 static int
@@ -380,7 +381,9 @@ read_stream(struct scan *sc, struct group *g, struct seg_ent *e,
         ssize_t r = ps_stream_read(st, sc->buf, READ_CHUNK);
         if (r < 0) {
             note(s, PS_SEV_ERROR, e->path, "%s",
-                 "read error: the rest of this segment was not read");
+                 "read error: the rest of this segment was not read (the "
+                 "statistics stop at its last complete fragment; no torn-record "
+                 "finding for a cut the bundle made)");
             complete = 0;
             break;
         }
@@ -392,7 +395,7 @@ read_stream(struct scan *sc, struct group *g, struct seg_ent *e,
             return err;
     }
     e->done = 1;
-    err = ps_wal_stats_end_segment(s);
+    err = complete ? ps_wal_stats_end_segment(s) : ps_wal_stats_end_segment_cut(s);
     hook_end(sc, g, e, bytes, complete && err == PS_OK);
     return err;
 }
@@ -502,6 +505,36 @@ ps_wal_scan_bundle_flags(struct ps_bundle *b, struct ps_diags *diags,
     return ps_wal_scan_bundle_hooks(b, diags, flags, NULL, out);
 }
 
+/*
+ * One walk over the bundle. A bundle that breaks off - a truncated or
+ * damaged archive, a read error, a size or compression-ratio limit - has
+ * been reported by the bundle layer where it broke; the walk delivered the
+ * entries before that point (a segment cut there is read as far as it
+ * goes and noted), so the scan goes on with them rather than throwing the
+ * statistics of every intact segment away. Only running out of memory
+ * (or an error of the scan itself) stops it.
+ */
+static enum ps_err
+walk(struct scan *sc, ps_bundle_visit_fn fn)
+{
+    enum ps_err err = ps_bundle_walk(sc->b, fn, sc);
+    switch (err) {
+    case PS_E_IO:
+    case PS_E_TRUNCATED:
+    case PS_E_CORRUPT:
+    case PS_E_LIMIT:
+        if (!sc->broken && sc->diags != NULL)
+            ps_diag_add(sc->diags, PS_SEV_WARN, err, ps_bundle_path(sc->b), PS_OFF_NONE, 0,
+                        "wal", "the bundle could not be read to its end (%s): WAL "
+                        "statistics cover the segments before that point",
+                        ps_strerror(err));
+        sc->broken = 1;
+        return PS_OK;
+    default:
+        return err;
+    }
+}
+
 enum ps_err
 ps_wal_scan_bundle_hooks(struct ps_bundle *b, struct ps_diags *diags,
                          unsigned flags, const struct ps_wal_scan_hooks *h,
@@ -513,7 +546,7 @@ ps_wal_scan_bundle_hooks(struct ps_bundle *b, struct ps_diags *diags,
     sc.diags = diags;
     sc.b = b;
     sc.hooks = h;
-    enum ps_err err = ps_bundle_walk(b, list_visit, &sc);
+    enum ps_err err = walk(&sc, list_visit);
     if (err == PS_OK && sc.n > 1)
         qsort(sc.g, sc.n, sizeof(*sc.g), cmp_group);
     for (size_t i = 0; err == PS_OK && i < sc.n; i++)
@@ -530,7 +563,7 @@ ps_wal_scan_bundle_hooks(struct ps_bundle *b, struct ps_diags *diags,
         if (want == 0)
             continue;
         sc.ph = (enum phase)ph;
-        err = ps_bundle_walk(b, read_visit, &sc);
+        err = walk(&sc, read_visit);
         /* whatever the walk could not stream in order */
         for (size_t i = 0; err == PS_OK && i < sc.n; i++) {
             struct group *g = &sc.g[i];

@@ -1024,12 +1024,15 @@ merge(struct ps_wal_seg_stats *t, const struct ps_wal_seg_stats *g)
     t->corruptions += g->corruptions;
 }
 
-enum ps_err
-ps_wal_stats_end_segment(struct ps_wal_stats *s)
+static enum ps_err
+end_segment(struct ps_wal_stats *s, int cut)
 {
     if (s->cur == NULL)
         return PS_E_USAGE;
-    ps_wal_reader_end(&s->rd);
+    if (cut)
+        ps_wal_reader_cut(&s->rd);
+    else
+        ps_wal_reader_end(&s->rd);
     if (wal_pipe_finish(s->pipe) != 0)
         s->st->oom = PS_E_NOMEM;
     s->pipe = NULL;
@@ -1037,6 +1040,18 @@ ps_wal_stats_end_segment(struct ps_wal_stats *s)
     merge(&s->totals, s->cur);
     s->cur = NULL;
     return s->st->oom;
+}
+
+enum ps_err
+ps_wal_stats_end_segment(struct ps_wal_stats *s)
+{
+    return end_segment(s, 0);
+}
+
+enum ps_err
+ps_wal_stats_end_segment_cut(struct ps_wal_stats *s)
+{
+    return end_segment(s, 1);
 }
 
 /* ---- derived statistics ---- */

@@ -55,9 +55,11 @@ got_free(struct got *g)
     memset(g, 0, sizeof(*g));
 }
 
-/* Read seg (n bytes) fed in chunks of `chunk` bytes. */
+/* Read seg (n bytes) fed in chunks of `chunk` bytes, ended as a whole
+ * segment (ps_wal_reader_end) or as one whose bytes stopped coming
+ * (cut = 1: ps_wal_reader_cut). */
 static void
-read_seg(const uint8_t *seg, size_t n, size_t chunk, struct got *g)
+read_seg_as(const uint8_t *seg, size_t n, size_t chunk, int cut, struct got *g)
 {
     struct ps_wal_reader r;
     memset(g, 0, sizeof(*g));
@@ -65,8 +67,17 @@ read_seg(const uint8_t *seg, size_t n, size_t chunk, struct got *g)
     ps_wal_reader_begin(&r, "seg", PS_WAL_SEG_WAL, 3);
     for (size_t off = 0; off < n; off += chunk)
         ps_wal_reader_feed(&r, seg + off, n - off < chunk ? n - off : chunk);
-    ps_wal_reader_end(&r);
+    if (cut)
+        ps_wal_reader_cut(&r);
+    else
+        ps_wal_reader_end(&r);
     ps_wal_reader_free(&r);
+}
+
+static void
+read_seg(const uint8_t *seg, size_t n, size_t chunk, struct got *g)
+{
+    read_seg_as(seg, n, chunk, 0, g);
 }
 
 /* A record of n bytes: type byte 2 then a compressible or random body. */
@@ -307,6 +318,63 @@ test_torn_last_record_and_tail(void **state)
     tw_free(&w);
 }
 
+/*
+ * A segment whose bytes stop coming at any offset (an archive cut short):
+ * ps_wal_reader_cut delivers exactly the records whose fragments all lie
+ * before the cut - the first k records of the whole segment, k = those
+ * ending at or before it - and reports no corruption, where
+ * ps_wal_reader_end on the same bytes reports a torn record or a checksum
+ * mismatch for a cut inside a record. Every offset of a segment of
+ * full, multi-page, snappy and zstd records, fed in two chunk sizes.
+ */
+static void
+test_cut_segment_keeps_complete_records(void **state)
+{
+    (void)state;
+    struct tw w = {0};
+    struct ps_buf r[5] = {{0}};
+    make_rec(&r[0], 300, 1, 11);
+    make_rec(&r[1], 50000, 0, 12);     /* plain, first/middle/last */
+    make_rec(&r[2], 40, 1, 13);
+    make_rec(&r[3], 90000, 1, 14);     /* zstd */
+    make_rec(&r[4], 2000, 1, 15);      /* snappy */
+    enum tw_compr c[5] = {TW_SNAPPY, TW_NONE, TW_NONE, TW_ZSTD, TW_SNAPPY};
+    for (int i = 0; i < 5; i++)
+        (void)tw_log(&w, r[i].p, r[i].n, c[i]);
+    struct got full;
+    read_seg(w.seg.p, w.seg.n, 4096, &full);
+    assert_int_equal(full.ncorr, 0);
+    assert_int_equal(full.nrec, 5);
+    size_t torn_seen = 0;
+    for (size_t cutat = 0; cutat <= w.seg.n; cutat += cutat < 70000 ? 97 : 1009) {
+        for (int ck = 0; ck < 2; ck++) {
+            struct got g;
+            read_seg_as(w.seg.p, cutat, ck ? 4096 : 333, 1, &g);
+            assert_int_equal(g.ncorr, 0);
+            size_t want = 0;
+            while (want < full.nrec && full.end[want] <= cutat)
+                want++;
+            if (g.nrec != want)
+                fail_msg("cut at %zu: %zu records, want %zu", cutat, g.nrec, want);
+            for (size_t i = 0; i < g.nrec; i++) {
+                assert_int_equal(g.rec[i].n, full.rec[i].n);
+                assert_memory_equal(g.rec[i].p, full.rec[i].p, full.rec[i].n);
+            }
+            got_free(&g);
+        }
+        struct got e;
+        read_seg_as(w.seg.p, cutat, 4096, 0, &e);
+        torn_seen += e.ncorr > 0;
+        got_free(&e);
+    }
+    /* the cuts really land inside records (ending them would complain) */
+    assert_true(torn_seen > 100);
+    got_free(&full);
+    for (int i = 0; i < 5; i++)
+        ps_buf_free(&r[i]);
+    tw_free(&w);
+}
+
 static void
 test_decompression_failure(void **state)
 {
@@ -414,6 +482,7 @@ main(void)
         cmocka_unit_test(test_fragment_order),
         cmocka_unit_test(test_nonzero_padding),
         cmocka_unit_test(test_torn_last_record_and_tail),
+        cmocka_unit_test(test_cut_segment_keeps_complete_records),
         cmocka_unit_test(test_decompression_failure),
         cmocka_unit_test(test_snappy_length_lie),
         cmocka_unit_test(test_random_bytes_never_crash),
