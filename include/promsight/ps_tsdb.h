@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "promsight/ps_err.h"
 
 #define PS_TSDB_ULID_LEN 26
@@ -482,5 +484,15 @@ void ps_tsdb_timeline(const struct ps_tsdb_block *blocks, size_t n,
 
 /* Sort blocks by (minTime, ULID) as promtool list does. */
 void ps_tsdb_blocks_sort(struct ps_tsdb_block *blocks, size_t n);
+
+/*
+ * JSON (docs/format-tsdb.md), new references owned by the caller:
+ * a block's meta.json summary (r: its root, for "shipped"; NULL gives
+ * null), an analysis (decoded: whether samples were decoded, else "gaps"
+ * is null), and findings appended to arr (returned).
+ */
+json_t *ps_tsdb_block_json(const struct ps_tsdb_block *b, const struct ps_tsdb_root *r);
+json_t *ps_tsdb_analysis_json(const struct ps_tsdb_analysis *a, int decoded);
+json_t *ps_tsdb_diags_json(const struct ps_diags *d, json_t *arr);
 
 #endif

@@ -37,10 +37,10 @@
  * ps_tsdb_mem, which only ps_tsdb_scan_bundle can fill from an archive;
  * the harness hands its parts to ps_tsdb_block_open_src directly instead.
  *
- * What is compared: the JSON cmd_tsdb.c prints for the block (its
- * builders are static in the CLI, so they are mirrored here field by
- * field: block summary, "analysis", "findings" with the dropped count,
- * the timeline point), dumped with JSON_SORT_KEYS | JSON_COMPACT. Nothing
+ * What is compared: the JSON `promsight tsdb --format json` prints for
+ * the block (the library's ps_tsdb_block_json, ps_tsdb_analysis_json and
+ * ps_tsdb_diags_json), plus the raw float sums, the dropped-findings count
+ * and the timeline point, dumped with JSON_SORT_KEYS | JSON_COMPACT. Nothing
  * is excluded, floating-point averages included: the ranges a block is cut
  * into depend on its series count alone, and the floating-point sums are
  * added per range and merged in list order (analyze.c), so the thread
@@ -159,126 +159,27 @@ j_u64(uint64_t v)
     return json_integer((json_int_t)v);
 }
 
-static json_t *
-j_str(const char *s)
+/* The CLI's JSON of the block, its analysis and findings (tsdb_json.c),
+ * plus what the CLI does not print: the raw float sums behind the
+ * averages (a stricter check), the count of dropped findings and the
+ * block's timeline point. */
+static void
+add_sum(json_t *chunks, const char *key, const struct ps_tsdb_minmax *m)
 {
-    return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
-j_top(const struct ps_tsdb_top *t)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < t->n; i++)
-        json_array_append_new(a, json_pack("{s:o,s:o}", "name", j_str(t->v[i].name),
-                                           "count", j_u64(t->v[i].n)));
-    return a;
-}
-
-/* The raw sum as well as the average the CLI prints: a stricter check. */
-static json_t *
-j_mm(const struct ps_tsdb_minmax *m)
-{
-    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "count", j_u64(m->n), "min",
-                     m->n ? json_real(m->min) : json_null(), "avg",
-                     m->n ? json_real(m->sum / (double)m->n) : json_null(), "max",
-                     m->n ? json_real(m->max) : json_null(), "sum", json_real(m->sum));
-}
-
-static json_t *
-j_analysis(const struct ps_tsdb_analysis *a, int decoded)
-{
-    json_t *o = json_object(), *p = json_object(), *c = json_object();
-    json_object_set_new(p, "duration_ms", json_integer(a->duration_ms));
-    json_object_set_new(p, "series", j_u64(a->series_meta));
-    json_object_set_new(p, "label_names", j_u64(a->label_names));
-    json_object_set_new(p, "postings_unique", j_u64(a->postings_unique));
-    json_object_set_new(p, "postings_entries", j_u64(a->postings_entries));
-    json_object_set_new(p, "churn_label_pairs", j_top(&a->churn_pairs));
-    json_object_set_new(p, "churn_label_names", j_top(&a->churn_names));
-    json_object_set_new(p, "common_label_pairs", j_top(&a->common_pairs));
-    json_object_set_new(p, "label_value_lengths", j_top(&a->value_lengths));
-    json_object_set_new(p, "cardinality_labels", j_top(&a->cardinality_labels));
-    json_object_set_new(p, "cardinality_metric_names", j_top(&a->cardinality_metrics));
-    json_t *f = json_array();
-    for (int i = 0; i < PS_TSDB_HIST_BUCKETS; i++)
-        json_array_append_new(f, j_u64(a->fullness[i]));
-    json_object_set_new(p, "fullness_chunks", f);
-    json_object_set_new(o, "promtool", p);
-    json_object_set_new(c, "series", j_u64(a->series));
-    json_object_set_new(c, "chunks", j_u64(a->chunks));
-    json_object_set_new(c, "samples", j_u64(a->samples));
-    json_object_set_new(c, "float_samples", j_u64(a->float_samples));
-    json_object_set_new(c, "histogram_samples", j_u64(a->histogram_samples));
-    json_object_set_new(c, "samples_decoded", j_u64(a->samples_decoded));
-    json_object_set_new(c, "chunk_data_bytes", j_u64(a->chunk_bytes));
-    json_t *e = json_array();
-    for (int i = 0; i < 8; i++)
-        json_array_append_new(e, j_u64(a->chunks_by_enc[i]));
-    json_object_set_new(c, "by_encoding", e);
-    json_object_set_new(c, "samples_per_chunk", j_mm(&a->samples_per_chunk));
-    json_object_set_new(c, "bytes_per_chunk", j_mm(&a->bytes_per_chunk));
-    json_object_set_new(c, "bytes_per_sample", j_mm(&a->bytes_per_sample));
-    json_object_set_new(c, "crc_failures", j_u64(a->crc_failures));
-    json_object_set_new(c, "decode_errors", j_u64(a->decode_errors));
-    json_object_set_new(c, "series_errors", j_u64(a->series_errors));
-    json_object_set_new(o, "chunks", c);
-    if (decoded) {
-        json_t *g = json_object();
-        json_object_set_new(g, "series_with_gaps", j_u64(a->gap_series));
-        json_object_set_new(g, "gaps", j_u64(a->gaps));
-        json_object_set_new(g, "missed_samples", j_u64(a->gap_missed_samples));
-        json_object_set_new(g, "missing_ms", json_integer(a->gap_ms));
-        int w = a->common_gap_series > 0;
-        json_object_set_new(g, "widest_shared_start",
-                            w ? json_integer(a->common_gap_start) : json_null());
-        json_object_set_new(g, "widest_shared_end",
-                            w ? json_integer(a->common_gap_end) : json_null());
-        json_object_set_new(g, "widest_shared_series", j_u64(a->common_gap_series));
-        json_object_set_new(o, "gaps", g);
-    } else {
-        json_object_set_new(o, "gaps", json_null());
-    }
-    return o;
+    json_object_set_new(json_object_get(chunks, key), "sum", json_real(m->sum));
 }
 
 static json_t *
 j_block(const struct ps_tsdb_block *b, const struct ps_tsdb_analysis *a, int decoded)
 {
-    const struct ps_tsdb_meta *m = &b->meta;
-    json_t *o = json_object();
-    json_object_set_new(o, "ulid", json_string(b->ulid));
-    json_object_set_new(o, "dir", json_string(b->dir));
-    json_object_set_new(o, "min_time", json_integer(m->min_time));
-    json_object_set_new(o, "max_time", json_integer(m->max_time));
-    json_object_set_new(o, "duration_ms", json_integer(ps_sub_wrap(m->max_time, m->min_time)));
-    json_object_set_new(o, "num_samples", j_u64(m->stats.num_samples));
-    json_object_set_new(o, "num_chunks", j_u64(m->stats.num_chunks));
-    json_object_set_new(o, "num_series", j_u64(m->stats.num_series));
-    json_object_set_new(o, "num_tombstones", j_u64(m->stats.num_tombstones));
-    json_object_set_new(o, "size_bytes", j_u64(b->size_bytes));
-    json_object_set_new(o, "compaction_level", json_integer(m->level));
-    json_object_set_new(o, "compaction_failed", json_boolean(m->failed));
-    json_object_set_new(o, "deletable", json_boolean(m->deletable));
-    json_t *src = json_array();
-    for (size_t i = 0; i < m->nsources; i++)
-        json_array_append_new(src, json_string(m->sources[i]));
-    json_object_set_new(o, "sources", src);
-    json_t *h = json_array();
-    for (size_t i = 0; i < m->nhints; i++)
-        json_array_append_new(h, j_str(m->hints[i]));
-    json_object_set_new(o, "hints", h);
-    json_object_set_new(o, "analysis", j_analysis(a, decoded));
-    json_t *fa = json_array();
-    for (size_t i = 0; i < b->diags.n; i++) {
-        const struct ps_diag *g = &b->diags.v[i];
-        json_array_append_new(
-            fa, json_pack("{s:s,s:o,s:o,s:o,s:o}", "severity", ps_sev_name(g->sev),
-                          "check", j_str(g->phase), "path", j_str(g->path), "offset",
-                          g->off == PS_OFF_NONE ? json_null() : j_u64(g->off),
-                          "message", j_str(g->msg)));
-    }
-    json_object_set_new(o, "findings", fa);
+    json_t *o = ps_tsdb_block_json(b, NULL);
+    json_t *an = ps_tsdb_analysis_json(a, decoded);
+    json_t *c = json_object_get(an, "chunks");
+    add_sum(c, "samples_per_chunk", &a->samples_per_chunk);
+    add_sum(c, "bytes_per_chunk", &a->bytes_per_chunk);
+    add_sum(c, "bytes_per_sample", &a->bytes_per_sample);
+    json_object_set_new(o, "analysis", an);
+    json_object_set_new(o, "findings", ps_tsdb_diags_json(&b->diags, json_array()));
     json_object_set_new(o, "findings_dropped", j_u64(b->diags.dropped));
     struct ps_tsdb_timeline_point tp;
     ps_tsdb_timeline(b, 1, &tp);
