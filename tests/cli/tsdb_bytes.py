@@ -1,16 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Byte helpers for the TSDB tests that rewrite index and chunk files
-(tests/cli/tsdb_damage.sh, tsdb_ranges.sh): CRC32C as the TSDB computes
-it, and unsigned varints."""
+(tests/cli/tsdb_damage.sh, tsdb_ranges.sh) and the fuzz seed generator
+(tests/fuzz/corpus-gen/block_seeds.py): CRC32C as the TSDB computes it, and
+unsigned varints."""
+
+
+_T = []
+for _i in range(256):
+    _c = _i
+    for _ in range(8):
+        _c = (_c >> 1) ^ 0x82F63B78 if _c & 1 else _c >> 1
+    _T.append(_c)
 
 
 def crc32c(b):
-    c = 0xffffffff
+    """CRC-32C (Castagnoli, reflected), table-driven."""
+    c = 0xFFFFFFFF
     for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
-    return c ^ 0xffffffff
+        c = _T[(c ^ x) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
 
 
 def uv(b, i):

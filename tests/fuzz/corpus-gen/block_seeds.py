@@ -31,32 +31,12 @@ import struct
 import sys
 
 ROOT = os.path.dirname(os.path.abspath(__file__)) + "/../../.."
-SHARED = os.environ.get("PS_SHARED", "/work/shared/corpus")
+SHARED = os.environ.get("PS_SHARED", ROOT + "/../shared") + "/corpus"
 
 # ---- primitives --------------------------------------------------------
 
-_T = []
-for _i in range(256):
-    _c = _i
-    for _ in range(8):
-        _c = (_c >> 1) ^ 0x82F63B78 if _c & 1 else _c >> 1
-    _T.append(_c)
-
-
-def crc32c(b):
-    c = 0xFFFFFFFF
-    for x in b:
-        c = _T[(c ^ x) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-def uvarint(n):
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cli"))
+from tsdb_bytes import crc32c, enc as uvarint  # noqa: E402
 
 
 def varint(n):
