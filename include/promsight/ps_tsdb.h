@@ -489,10 +489,15 @@ void ps_tsdb_blocks_sort(struct ps_tsdb_block *blocks, size_t n);
  * JSON (docs/format-tsdb.md), new references owned by the caller:
  * a block's meta.json summary (r: its root, for "shipped"; NULL gives
  * null), an analysis (decoded: whether samples were decoded, else "gaps"
- * is null), and findings appended to arr (returned).
+ * is null), findings appended to arr (returned); below, a timeline
+ * point and a head file.
  */
 json_t *ps_tsdb_block_json(const struct ps_tsdb_block *b, const struct ps_tsdb_root *r);
 json_t *ps_tsdb_analysis_json(const struct ps_tsdb_analysis *a, int decoded);
 json_t *ps_tsdb_diags_json(const struct ps_diags *d, json_t *arr);
+/* One point of a root's block timeline, and one chunks_head file's stats
+ * (path: the file, borrowed). */
+json_t *ps_tsdb_timeline_point_json(const struct ps_tsdb_timeline_point *tp);
+json_t *ps_tsdb_head_json(const char *path, const struct ps_tsdb_head_stats *s);
 
 #endif

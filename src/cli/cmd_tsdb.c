@@ -441,35 +441,11 @@ print_diags(const struct ps_diags *d, size_t *nerr)
 /* ---- JSON ---- */
 
 static json_t *
-j_u64(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
-
-static json_t *
-j_str_or_null(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
 j_head(const struct rootdata *x)
 {
     json_t *a = json_array();
-    for (size_t h = 0; h < x->r->nhead; h++) {
-        const struct ps_tsdb_head_stats *s = &x->hs[h];
-        json_t *o = json_object();
-        json_object_set_new(o, "path", json_string(x->r->head_files[h]));
-        json_object_set_new(o, "chunks", j_u64(s->chunks));
-        json_object_set_new(o, "samples", j_u64(s->samples));
-        json_object_set_new(o, "series", j_u64(s->series));
-        json_object_set_new(o, "ooo_chunks", j_u64(s->ooo_chunks));
-        json_object_set_new(o, "bad_crc", j_u64(s->bad_crc));
-        json_object_set_new(o, "zero_tail_bytes", j_u64(s->zero_tail_bytes));
-        json_object_set_new(o, "min_time", s->chunks ? json_integer(s->min_time) : json_null());
-        json_object_set_new(o, "max_time", s->chunks ? json_integer(s->max_time) : json_null());
-        json_array_append_new(a, o);
-    }
+    for (size_t h = 0; h < x->r->nhead; h++)
+        json_array_append_new(a, ps_tsdb_head_json(x->r->head_files[h], &x->hs[h]));
     return a;
 }
 
@@ -481,17 +457,8 @@ j_timeline(const struct rootdata *x)
     if (tp == NULL)
         return a;
     ps_tsdb_timeline(x->b, x->nb, tp);
-    for (size_t k = 0; k < x->nb; k++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "ulid", json_string(tp[k].ulid));
-        json_object_set_new(o, "min_time", json_integer(tp[k].min_time));
-        json_object_set_new(o, "max_time", json_integer(tp[k].max_time));
-        json_object_set_new(o, "series", j_u64(tp[k].series));
-        json_object_set_new(o, "samples", j_u64(tp[k].samples));
-        json_object_set_new(o, "chunks", j_u64(tp[k].chunks));
-        json_object_set_new(o, "bytes", j_u64(tp[k].bytes));
-        json_array_append_new(a, o);
-    }
+    for (size_t k = 0; k < x->nb; k++)
+        json_array_append_new(a, ps_tsdb_timeline_point_json(&tp[k]));
     free(tp);
     return a;
 }
@@ -509,7 +476,7 @@ output_json(const struct opts *o, struct ps_tsdb_scan *sc, struct rootdata *rd,
         struct rootdata *x = &rd[i];
         json_t *r = json_object();
         json_object_set_new(r, "dir", json_string(x->r->dir));
-        json_object_set_new(r, "tenant", j_str_or_null(x->r->tenant));
+        json_object_set_new(r, "tenant", x->r->tenant != NULL ? json_string(x->r->tenant) : json_null());
         json_t *bl = json_array();
         for (size_t k = 0; k < x->nb; k++) {
             if (!x->sel[k])

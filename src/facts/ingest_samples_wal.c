@@ -137,6 +137,7 @@ replay_kept(struct ps_samples *c, const uint8_t *p, size_t n)
         uint8_t tag = p[off++];
         uint32_t k;
         if (tag == KEPT_SERIES) {
+            /* k <= MAX_LABELS: keep_series keeps only series_wanted ones */
             struct ps_wal_label l[MAX_LABELS];
             struct ps_wal_series x;
             memcpy(&x.ref, p + off, 8);

@@ -187,3 +187,35 @@ ps_tsdb_analysis_json(const struct ps_tsdb_analysis *a, int decoded)
     }
     return o;
 }
+
+/* See ps_tsdb.h. */
+json_t *
+ps_tsdb_timeline_point_json(const struct ps_tsdb_timeline_point *tp)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "ulid", json_string(tp->ulid));
+    json_object_set_new(o, "min_time", json_integer(tp->min_time));
+    json_object_set_new(o, "max_time", json_integer(tp->max_time));
+    json_object_set_new(o, "series", j_u64(tp->series));
+    json_object_set_new(o, "samples", j_u64(tp->samples));
+    json_object_set_new(o, "chunks", j_u64(tp->chunks));
+    json_object_set_new(o, "bytes", j_u64(tp->bytes));
+    return o;
+}
+
+/* See ps_tsdb.h. */
+json_t *
+ps_tsdb_head_json(const char *path, const struct ps_tsdb_head_stats *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(path));
+    json_object_set_new(o, "chunks", j_u64(s->chunks));
+    json_object_set_new(o, "samples", j_u64(s->samples));
+    json_object_set_new(o, "series", j_u64(s->series));
+    json_object_set_new(o, "ooo_chunks", j_u64(s->ooo_chunks));
+    json_object_set_new(o, "bad_crc", j_u64(s->bad_crc));
+    json_object_set_new(o, "zero_tail_bytes", j_u64(s->zero_tail_bytes));
+    json_object_set_new(o, "min_time", s->chunks ? json_integer(s->min_time) : json_null());
+    json_object_set_new(o, "max_time", s->chunks ? json_integer(s->max_time) : json_null());
+    return o;
+}

@@ -67,7 +67,6 @@
 #include "promsight/ps_err.h"
 #include "promsight/ps_pool.h"
 #include "promsight/ps_tsdb.h"
-#include "promsight/ps_util.h"
 #include "tsdb/tsdb_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -183,12 +182,7 @@ j_block(const struct ps_tsdb_block *b, const struct ps_tsdb_analysis *a, int dec
     json_object_set_new(o, "findings_dropped", j_u64(b->diags.dropped));
     struct ps_tsdb_timeline_point tp;
     ps_tsdb_timeline(b, 1, &tp);
-    json_object_set_new(o, "timeline",
-                        json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "ulid", tp.ulid,
-                                  "min_time", (json_int_t)tp.min_time, "max_time",
-                                  (json_int_t)tp.max_time, "series", j_u64(tp.series),
-                                  "samples", j_u64(tp.samples), "chunks", j_u64(tp.chunks),
-                                  "bytes", j_u64(tp.bytes)));
+    json_object_set_new(o, "timeline", ps_tsdb_timeline_point_json(&tp));
     return o;
 }
 

@@ -48,32 +48,9 @@ BLOCK = "01M8654YBQ44XYVDAGZ3MGZVX8"
 DUMPS = ("1795502371.prom", "1795502386.prom", "1795502401.prom", "1795502416.prom")
 MTIME = 1795502084
 
-# ---------------------------------------------------------------- CRC32C
-_T = []
-for _i in range(256):
-    _c = _i
-    for _ in range(8):
-        _c = (_c >> 1) ^ 0x82F63B78 if _c & 1 else _c >> 1
-    _T.append(_c)
-
-
-def crc32c(b):
-    c = 0xFFFFFFFF
-    for x in b:
-        c = _T[(c ^ x) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-def uvarint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
+# CRC32C and unsigned varints: the helpers the TSDB tests share
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from tsdb_bytes import crc32c, enc as uvarint  # noqa: E402
 
 
 def frag(typ, payload):
