@@ -154,4 +154,6 @@ clean: ## remove build/
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+# headers a test or replay binary includes (tests/unit/test_wal_writer.h, ...)
+# are in the .d files -MMD writes beside each binary
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(REPLAY_BIN:=.d)

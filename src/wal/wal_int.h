@@ -32,19 +32,27 @@ int wal_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t out);
  * ref and timestamp, how many values are stale markers, the time range.
  * wal_decode_samples_rt accepts exactly the records ps_wal_decode accepts
  * and yields the same refs and timestamps, written to out (room for
- * wal_samples_rt_max(n) entries); on failure it returns ps_wal_decode's
- * error (the caller then takes the general path, which reports it).
+ * wal_samples_rt_max(n) entries) as 32-bit differences from the record's
+ * first sample: 8 bytes a sample instead of 16, which matters when one
+ * thread decodes and the other reads them (half the bytes that cross
+ * between the CPUs' caches). On failure it returns ps_wal_decode's error;
+ * a record that decodes but whose refs or timestamps spread wider than 32
+ * bits (or whose timestamps would wrap) gives PS_E_UNSUPPORTED. Either way
+ * the caller then takes the general path, which reports the error or
+ * handles the wide record.
  */
 /* A float sample's value bits that mark a series stale. */
 #define WAL_STALE_NAN_BITS 0x7ff0000000000002ULL
 
 struct wal_rt {
-    uint64_t ref;
-    int64_t t;
+    int32_t dref;              /* ref - base_ref */
+    int32_t dt;                /* t - base_t */
 };
 struct wal_rt_batch {
     const struct wal_rt *v;
     size_t n;
+    uint64_t base_ref;         /* ref of v[i] = base_ref + v[i].dref */
+    int64_t base_t;            /* t of v[i] = base_t + v[i].dt, no wrap */
     uint64_t stale;
     int64_t min_t, max_t;      /* INT64_MAX / INT64_MIN when n == 0 */
 };
@@ -53,12 +61,15 @@ enum ps_err wal_decode_samples_rt(const uint8_t *rec, size_t n,
                                   struct wal_rt *out, struct wal_rt_batch *b);
 
 /* For tests: which thread decodes samples records when there are two
- * (wal_stats.c, reader_decodes): 0 the worker unless it is behind (the
- * default), 1 always the reading thread, 2 always the worker; and who
- * decompresses: 0 the reader unless the worker waits for work, 3 always
- * the worker (which then also decodes), 4 always the reader; 5 as 0 but
- * the worker is stopped after 16 records of each segment (as when it does not run in
- * parallel, see maybe_go_solo); 1 to 4 never stop it. */
+ * (wal_stats.c, reader_decodes, rd_reserve): 0 (the default) an
+ * uncompressed one the worker unless it is behind, a compressed one the
+ * thread that decompressed it; 1 always the reading thread; 2 always the
+ * worker (the reader decompresses into the queue). And who decompresses:
+ * 0 the reader unless the worker waits for work, 3 always the worker
+ * (which then also decodes), 4 always the reader (which then also
+ * decodes); 5 as 0 but the worker is stopped after 16 records of each
+ * segment (as when it does not run in parallel, see maybe_go_solo); 1 to
+ * 4 never stop it. */
 void wal_stats_decode_policy(struct ps_wal_stats *s, int policy);
 
 /*
@@ -109,7 +120,9 @@ struct wal_rt *wal_pipe_reserve_rt(struct wal_pipe *p, size_t n);
 /* Queue a copy of r / c (c->segment is not copied: the worker fills it). */
 void wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r);
 void wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c);
-/* Queue a copy of a record still compressed (the worker decompresses). */
+/* Queue a copy of a record still compressed (the worker decompresses),
+ * and hand what is queued to the worker at once: this is for a worker
+ * that waits for work. */
 void wal_pipe_stored(struct wal_pipe *p, const struct ps_wal_record *r);
 /* Queue the decoded samples record r (its data is not queued); b->v must
  * be what wal_pipe_reserve_rt() returned just before. */

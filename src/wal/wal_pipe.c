@@ -32,6 +32,8 @@ struct msg {
     uint64_t offset, end_offset;
     unsigned nfragments;
     size_t nrt;                /* MSG_RT: samples following */
+    uint64_t base_ref;         /* MSG_RT: struct wal_rt_batch's */
+    int64_t base_t;
     uint64_t stale;
     int64_t min_t, max_t;
     struct ps_wal_corruption corr;
@@ -96,6 +98,8 @@ run_buffer(struct wal_pipe *p, const struct ps_buf *b)
             struct wal_rt_batch rb;
             rb.v = (const struct wal_rt *)(const void *)data;
             rb.n = m.nrt;
+            rb.base_ref = m.base_ref;
+            rb.base_t = m.base_t;
             rb.stale = m.stale;
             rb.min_t = m.min_t;
             rb.max_t = m.max_t;
@@ -258,6 +262,7 @@ void
 wal_pipe_stored(struct wal_pipe *p, const struct ps_wal_record *r)
 {
     queue_record(p, r, MSG_STORED);
+    publish(p);
 }
 
 struct wal_rt *
@@ -275,6 +280,8 @@ wal_pipe_rt(struct wal_pipe *p, const struct ps_wal_record *r,
     struct msg m;
     msg_init(&m, r, MSG_RT);
     m.nrt = b->n;
+    m.base_ref = b->base_ref;
+    m.base_t = b->base_t;
     m.stale = b->stale;
     m.min_t = b->min_t;
     m.max_t = b->max_t;

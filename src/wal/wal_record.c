@@ -255,9 +255,13 @@ wal_samples_rt_max(size_t n)
 }
 
 /* Zigzag varint with at least 10 readable bytes at *pp (no bounds test
- * on the common one- to three-byte shapes); same results as fast_varint. */
+ * on the common one- to three-byte shapes); same results as fast_varint.
+ * *wide gets non-zero bits when the value is outside 32 bits: only a
+ * varint of four bytes or more can be, so the test costs nothing on the
+ * common shapes (zigzag maps [INT32_MIN, INT32_MAX] onto [0, 2^32)). */
 static inline int
-varint_in_zone(const uint8_t **pp, const uint8_t *end, int64_t *out)
+varint_in_zone(const uint8_t **pp, const uint8_t *end, int64_t *out,
+               uint64_t *wide)
 {
     const uint8_t *p = *pp;
     uint64_t u;
@@ -276,9 +280,17 @@ varint_in_zone(const uint8_t **pp, const uint8_t *end, int64_t *out)
         if (n <= 0)
             return n == 0 ? -1 : -2;
         *pp = p + n;
+        *wide |= u >> 32;
     }
     *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
     return 0;
+}
+
+/* Non-zero when d is outside [INT32_MIN, INT32_MAX]. */
+static inline uint64_t
+wide32(int64_t d)
+{
+    return ((uint64_t)d + ((uint64_t)1 << 31)) >> 32;
 }
 
 /*
@@ -286,7 +298,9 @@ varint_in_zone(const uint8_t **pp, const uint8_t *end, int64_t *out)
  * accepted and the same refs and timestamps as dec_samples, without the
  * values (only whether each is a stale marker) and without start times.
  * While a whole sample (at most 10 + 10 + 8 bytes) is sure to fit, the
- * varints are read without bounds tests.
+ * varints are read without bounds tests. The deltas are kept as 32 bits;
+ * whether any did not fit is gathered in `wide` and looked at only at the
+ * end, so a corrupt record is reported as dec_samples reports it.
  */
 enum ps_err
 wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
@@ -294,6 +308,8 @@ wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
 {
     b->v = out;
     b->n = 0;
+    b->base_ref = 0;
+    b->base_t = 0;
     b->stale = 0;
     b->min_t = INT64_MAX;
     b->max_t = INT64_MIN;
@@ -308,15 +324,15 @@ wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
     int64_t base_t = (int64_t)ps_get_be64(p + 8);
     p += 16;
     size_t k = 0;
-    uint64_t stale = 0;
-    int64_t mn = INT64_MAX, mx = INT64_MIN;
+    uint64_t stale = 0, wide = 0;
+    int32_t mn = INT32_MAX, mx = INT32_MIN;
     for (;;) {
         int64_t dref, dt;
         int rc;
         if (end - p >= 28) {
-            rc = varint_in_zone(&p, end, &dref);
+            rc = varint_in_zone(&p, end, &dref, &wide);
             if (rc == 0)
-                rc = varint_in_zone(&p, end, &dt);
+                rc = varint_in_zone(&p, end, &dt, &wide);
         } else {
             if (p == end)
                 break;
@@ -325,22 +341,32 @@ wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
                 rc = fast_varint(&p, end, &dt);
             if (rc == 0 && end - p < 8)
                 return PS_E_TRUNCATED;
+            wide |= wide32(dref) | wide32(dt);
         }
         if (rc != 0)
             return rc == -1 ? PS_E_TRUNCATED : PS_E_CORRUPT;
         stale += ps_get_be64(p) == WAL_STALE_NAN_BITS;
         p += 8;
-        int64_t t = add_i64(base_t, dt);
-        mn = t < mn ? t : mn;
-        mx = t > mx ? t : mx;
-        out[k].ref = base_ref + (uint64_t)dref;
-        out[k].t = t;
+        int32_t d = (int32_t)dt;
+        mn = d < mn ? d : mn;
+        mx = d > mx ? d : mx;
+        out[k].dref = (int32_t)dref;
+        out[k].dt = d;
         k++;
     }
+    /* base_t + dt must not wrap, or min and max of dt are not those of t */
+    if (k > 0 && (base_t > INT64_MAX - INT32_MAX || base_t < INT64_MIN - INT32_MIN))
+        wide = 1;
+    if (wide)
+        return PS_E_UNSUPPORTED;
     b->n = k;
+    b->base_ref = base_ref;
+    b->base_t = base_t;
     b->stale = stale;
-    b->min_t = mn;
-    b->max_t = mx;
+    if (k > 0) {
+        b->min_t = base_t + mn;
+        b->max_t = base_t + mx;
+    }
     return PS_OK;
 }
 

@@ -546,8 +546,11 @@ accept_rt(struct ps_wal_stats *s, const struct wal_rt_batch *rb)
     struct series_rec *rec = st->v;
     const uint32_t *dense = st->dense;
     size_t ndense = st->ndense;
+    const uint64_t base_ref = rb->base_ref;
+    const int64_t base_t = rb->base_t;
     for (size_t i = 0; i < n; i++) {
-        uint64_t ref = v[i].ref;
+        int32_t dref = v[i].dref;
+        uint64_t ref = base_ref + (uint64_t)(int64_t)dref;
         size_t idx = index_of(st, dense, ndense, ref);
         if (idx == SIZE_MAX) {
             a.unknown_ref++;
@@ -556,15 +559,15 @@ accept_rt(struct ps_wal_stats *s, const struct wal_rt_batch *rb)
         if (wbl)
             continue;
         struct series_hot *hp = &hot[idx];
-        if (i + 1 < n && v[i + 1].ref == ref) {
+        if (i + 1 < n && v[i + 1].dref == dref) {
             /* a run of samples of this ref: its state in locals */
             struct series_hot h = *hp;
-            accept(&h, rec, idx, &a, v[i].t);
-            while (i + 1 < n && v[i + 1].ref == ref)
-                accept(&h, rec, idx, &a, v[++i].t);
+            accept(&h, rec, idx, &a, base_t + v[i].dt);
+            while (i + 1 < n && v[i + 1].dref == dref)
+                accept(&h, rec, idx, &a, base_t + v[++i].dt);
             *hp = h;
         } else {
-            accept(hp, rec, idx, &a, v[i].t);
+            accept(hp, rec, idx, &a, base_t + v[i].dt);
         }
     }
     acc_end(&b, &a);
@@ -746,15 +749,14 @@ on_record(void *ctx, const struct ps_wal_record *rec)
 
 /* Reader callbacks (reading thread): queue to the worker, or run here. */
 /*
- * Who decodes a samples record when there are two threads: the worker,
- * unless it is behind (three or four buffers waiting for it), in which case
- * the reading thread decodes it (wal_decode_samples_rt) and queues the
- * refs and timestamps instead of the record. This balances the threads
- * whatever the WAL: for uncompressed records reading is cheap and the
- * worker falls behind, so the reader takes on decoding; snappy records
- * keep the reader busy and the worker decodes them all. Either way the
- * same records are counted in the same order, so the results match one
- * thread exactly.
+ * Who decodes a samples record when there are two threads. An
+ * uncompressed one: the worker, unless it is behind (three or four buffers
+ * waiting for it), in which case the reading thread decodes it
+ * (wal_decode_samples_rt) and queues the refs and timestamps instead of
+ * the record: reading is cheap, and without this the worker falls behind.
+ * A compressed one: the thread that decompresses it (rd_keep, rd_reserve).
+ * Either way the same records are counted in the same order, so the
+ * results match one thread exactly.
  */
 static int
 reader_decodes(struct ps_wal_stats *s)
@@ -772,11 +774,14 @@ wal_stats_decode_policy(struct ps_wal_stats *s, int policy)
 }
 
 /*
- * And who decompresses: the reading thread, unless the worker has nothing
- * queued (it waits, or is about to), in which case the record goes over
- * still compressed and the worker decompresses it. With snappy records
- * decompression is the largest single cost and would keep the reading
- * thread the busier one; this hands the worker its share.
+ * And who decompresses (and then decodes) a compressed record: the reading
+ * thread, unless the worker has nothing queued (it waits, or is about to),
+ * in which case the record goes over still compressed and at once
+ * (wal_pipe_stored), and the worker does both. Decompressing and decoding
+ * are most of a read of a snappy WAL; this hands the worker its share in
+ * whole records, and the two threads stay within a few percent of each
+ * other (measured on the remote-write bench WAL: about half the records
+ * each way).
  */
 static int
 rd_keep(void *ctx, size_t n)
@@ -890,15 +895,26 @@ rd_corruption(void *ctx, const struct ps_wal_corruption *c)
         add_corruption(s, c);
 }
 
-/* Where a compressed record is decompressed: straight into the queue,
- * unless this thread will decode it (then the reader's own buffer). */
+/*
+ * Where a compressed record is decompressed: into the reader's own buffer,
+ * and a samples record is then decoded by the reader too (the worker gets
+ * its share of decompressing and decoding as whole records, rd_keep). Why
+ * not decompress straight into the queue for the worker to decode: the
+ * queue's buffers go back and forth between the two CPUs, and writing a
+ * line that sits in the other CPU's cache costs more than the copy it
+ * saves (on the remote-write bench WAL the reader's snappy took 50% longer
+ * that way than into its own buffer, which stays in its cache), while the
+ * decoded refs and timestamps are 8 bytes a sample against about 13 of
+ * record. Test policy 2 keeps the old way (the worker decodes).
+ */
 static uint8_t *
 rd_reserve(void *ctx, size_t n)
 {
     struct ps_wal_stats *s = ctx;
     if (s->pipe == NULL)
         return NULL;
-    s->st->reader_decodes = reader_decodes(s);
+    int p = s->st->decode_policy == 5 ? 0 : s->st->decode_policy;
+    s->st->reader_decodes = p != 2 && rt_ok(s);
     return s->st->reader_decodes ? NULL : wal_pipe_reserve(s->pipe, n);
 }
 

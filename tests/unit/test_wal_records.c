@@ -212,10 +212,28 @@ v_all_samples(void *ctx, const struct ps_wal_sample *s, size_t n)
     a->n += n;
 }
 
+static uint64_t
+be64_at(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static int
+in_i32(int64_t d)
+{
+    return d >= INT32_MIN && d <= INT32_MAX;
+}
+
 /* wal_decode_samples_rt against ps_wal_decode on one input: the same
  * verdict, and on success the same refs and timestamps, stale markers
- * and time range. */
-static void
+ * and time range; except that a record whose refs or timestamps lie more
+ * than 32 bits from the header's (or whose header time is within 2^31 of
+ * the int64 ends) must be refused as PS_E_UNSUPPORTED, so the caller
+ * takes the general path. Returns 1 when it was such a record. */
+static int
 rt_agrees(const uint8_t *p, size_t n)
 {
     static struct ps_wal_decoder d;
@@ -229,15 +247,30 @@ rt_agrees(const uint8_t *p, size_t n)
     assert_non_null(rt);
     struct wal_rt_batch b;
     enum ps_err e2 = wal_decode_samples_rt(p, n, rt, &b);
-    assert_int_equal(e1, e2);
-    if (e1 == PS_OK) {
+    int wide = 0;
+    if (e1 == PS_OK && a.n > 0) {
+        /* the header: type byte, first ref and first time, big-endian */
+        uint64_t base_ref = be64_at(p + 1);
+        int64_t base_t = (int64_t)be64_at(p + 9);
+        wide = base_t > INT64_MAX - INT32_MAX || base_t < INT64_MIN - INT32_MIN;
+        for (size_t i = 0; i < a.n; i++)
+            wide |= !in_i32((int64_t)(a.s[i].ref - base_ref)) ||
+                    !in_i32((int64_t)((uint64_t)a.s[i].t - (uint64_t)base_t));
+    }
+    if (wide) {
+        assert_int_equal(e2, PS_E_UNSUPPORTED);
+    } else {
+        assert_int_equal(e1, e2);
+    }
+    if (e1 == PS_OK && !wide) {
         assert_int_equal(b.n, a.n);
         assert_true(b.n <= most);
         uint64_t stale = 0;
         int64_t mn = INT64_MAX, mx = INT64_MIN;
         for (size_t i = 0; i < a.n; i++) {
-            assert_int_equal(b.v[i].ref, a.s[i].ref);
-            assert_int_equal(b.v[i].t, a.s[i].t);
+            assert_int_equal(b.base_ref + (uint64_t)(int64_t)b.v[i].dref,
+                             a.s[i].ref);
+            assert_int_equal(b.base_t + b.v[i].dt, a.s[i].t);
             uint64_t bits;
             memcpy(&bits, &a.s[i].v, 8);
             stale += bits == WAL_STALE_NAN_BITS;
@@ -251,6 +284,54 @@ rt_agrees(const uint8_t *p, size_t n)
     free(rt);
     free(a.s);
     ps_wal_decoder_free(&d);
+    return wide;
+}
+
+/* The 32-bit edges of the short road: deltas of exactly INT32_MIN and
+ * INT32_MAX fit, one more does not, from the fast stretch (a long
+ * record) and from the record's last bytes alike; header times near the
+ * int64 ends, where base + delta could wrap, are refused whatever the
+ * deltas. */
+static void
+test_samples_rt_32bit_edges(void **state)
+{
+    (void)state;
+    const int64_t ok[] = {INT32_MAX, INT32_MIN, 0};
+    const int64_t bad[] = {(int64_t)INT32_MAX + 1, (int64_t)INT32_MIN - 1,
+                           INT64_MAX, INT64_MIN};
+    struct ps_buf b = {0};
+    for (int field = 0; field < 2; field++)
+        for (size_t pos = 1; pos < 12; pos += 10) /* early, and last */
+            for (int want_wide = 0; want_wide < 2; want_wide++) {
+                size_t nv = want_wide ? 4 : 3;
+                for (size_t j = 0; j < nv; j++) {
+                    struct tw_sample s[12];
+                    for (size_t i = 0; i < 12; i++) {
+                        s[i].ref = 1u << 20;
+                        s[i].t = (int64_t)1 << 40;
+                        s[i].v = (double)i;
+                    }
+                    int64_t dv = want_wide ? bad[j] : ok[j];
+                    if (field == 0)
+                        s[pos].ref = s[0].ref + (uint64_t)dv;
+                    else
+                        s[pos].t = (int64_t)((uint64_t)s[0].t + (uint64_t)dv);
+                    b.n = 0;
+                    tw_samples(&b, s, 12);
+                    assert_int_equal(rt_agrees(b.p, b.n), want_wide);
+                }
+            }
+    const int64_t base_ts[] = {INT64_MAX, INT64_MAX - INT32_MAX,
+                               INT64_MAX - INT32_MAX + 1, INT64_MIN,
+                               INT64_MIN - INT32_MIN, INT64_MIN - INT32_MIN - 1};
+    const int want[] = {1, 0, 1, 1, 0, 1};
+    for (size_t j = 0; j < 6; j++) {
+        struct tw_sample s[2] = {{5, base_ts[j], 1}, {6, base_ts[j], 2}};
+        b.n = 0;
+        tw_samples(&b, s, 2);
+        assert_int_equal(rt_agrees(b.p, b.n), want[j]);
+    }
+    ps_buf_free(&b);
 }
 
 static void
@@ -892,6 +973,7 @@ main(void)
         cmocka_unit_test(test_real_segment_chunking),
         cmocka_unit_test(test_user_visitor),
         cmocka_unit_test(test_samples_rt_agrees_with_decoder),
+        cmocka_unit_test(test_samples_rt_32bit_edges),
         cmocka_unit_test(test_stats_same_on_either_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

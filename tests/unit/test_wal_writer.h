@@ -183,7 +183,7 @@ tw_samples(struct ps_buf *b, const struct tw_sample *s, size_t n)
     tw_be64(b, (uint64_t)s[0].t);
     for (size_t i = 0; i < n; i++) {
         tw_var(b, (int64_t)(s[i].ref - s[0].ref));
-        tw_var(b, s[i].t - s[0].t);
+        tw_var(b, (int64_t)((uint64_t)s[i].t - (uint64_t)s[0].t)); /* Go wraps */
         tw_f64(b, s[i].v);
     }
 }
