@@ -50,7 +50,7 @@ case $OBJDIR in
                  "$OBJDIR"/tests/test_redact "$OBJDIR"/tests/test_report \
                  "$OBJDIR"/tests/test_wal_* "$OBJDIR"/tests/test_tsdb_*; do
             [ -x "$t" ] || continue
-            run "valgrind/$(basename "$t")" valgrind -q --error-exitcode=99 \
+            run "valgrind/$(basename "$t")" env PS_TEST_QUICK=1 valgrind -q --error-exitcode=99 \
                 --leak-check=full --errors-for-leak-kinds=definite "$t"
         done
     fi

@@ -107,6 +107,16 @@ const char *ps_bundle_path(const struct ps_bundle *b);
  * 0 at the end of the entry, or -1 on error (a diagnostic is recorded).
  */
 ssize_t ps_stream_read(struct ps_stream *s, void *buf, size_t n);
+/*
+ * For readers that want to read an entry's bytes at any offset, from
+ * several threads (pread): the entry's file descriptor when it is a plain
+ * file of a directory bundle (or the bundle file itself) that nothing has
+ * been read from beyond the classification head, with its size in *size,
+ * its bytes counted against the bundle's limits as read; -1 otherwise
+ * (an archive, or a size over a limit: read with ps_stream_read, which
+ * reports it). The descriptor stays owned by the stream.
+ */
+int ps_stream_file(struct ps_stream *s, uint64_t *size);
 
 /*
  * Read the rest of the current entry into a malloc'd buffer (caller frees).

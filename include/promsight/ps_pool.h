@@ -24,13 +24,17 @@
 struct ps_pool;
 
 /*
- * A pool of nthreads threads counting the caller's (0: one per online
- * CPU; at most PS_POOL_MAX). Threads that cannot be started are simply
+ * A pool of nthreads threads counting the caller's (0: one per CPU,
+ * ps_cpus(); at most PS_POOL_MAX). Threads that cannot be started are simply
  * not there. Never NULL on success; NULL only when out of memory, and
  * a NULL pool is valid everywhere below (the caller runs every task).
  */
 #define PS_POOL_MAX 64
 struct ps_pool *ps_pool_new(int nthreads);
+
+/* CPUs this process may run on (its affinity mask, which a container's
+ * cpuset narrows; else the online CPUs), at least 1. */
+int ps_cpus(void);
 
 /* Threads that run tasks, the caller's included (1 for a NULL pool). */
 size_t ps_pool_size(const struct ps_pool *p);

@@ -138,11 +138,6 @@ struct ps_wal_reader {
      * the reader's own buffer). Lets a consumer receive records without
      * a copy; the bytes must stay valid until on_record returns. */
     uint8_t *(*out_reserve)(void *ctx, size_t n);
-    /* Optional, private to src/wal/ (the two-thread statistics): asked
-     * before a compressed record of n stored bytes is decompressed; 1 =
-     * hand it to on_record still compressed (data/len the stored bytes,
-     * compr says how), the consumer decompresses it. NULL: never. */
-    int (*keep_compressed)(void *ctx, size_t n);
     /* private */
     const char *seg;
     int64_t seg_index;
@@ -164,6 +159,14 @@ struct ps_wal_reader {
                                   exist (ps_wal_reader_cut) */
     uint64_t bytes;            /* bytes fed in this segment */
     void *zstd;                /* ZSTD_DCtx, lazily created */
+    /* src/wal's chunked reading: the first page is read from start_pos
+     * on; the first record started since begin (offset, UINT64_MAX for
+     * none, end, fragment type); reached_cut = the walk of a page read
+     * with cut_n arrived at exactly cut_n, at a fragment boundary */
+    size_t start_pos;
+    uint64_t first_rec_off, first_rec_end;
+    unsigned first_rec_ft;
+    int reached_cut;
 };
 
 void ps_wal_reader_init(struct ps_wal_reader *r, ps_wal_record_fn on_record,
@@ -318,12 +321,16 @@ struct ps_wal_stats {
     /* gaps / notes for the report */
     struct ps_diags notes;
     /* 1 = decode on the calling thread only. Default 0: while a segment
-     * is fed, a worker thread decodes records and updates these stats
-     * (and runs a visitor set with ps_wal_stats_set_visitor), so read
-     * the stats only after ps_wal_stats_end_segment. */
+     * is fed, worker threads decode its records and update these stats
+     * (and run a visitor set with ps_wal_stats_set_visitor, one call at a
+     * time, in order), so read the stats only after
+     * ps_wal_stats_end_segment. */
     int no_threads;
+    /* worker threads with no_threads = 0: 0 = one per CPU (ps_cpus, at
+     * most 16), else that many (at most 64). */
+    unsigned threads;
     /* internal */
-    void *pipe;
+    void *chunks;
     struct ps_wal_reader rd;
     struct ps_wal_decoder dec;
     struct ps_wal_seg_stats *cur;
@@ -336,6 +343,11 @@ void ps_wal_stats_free(struct ps_wal_stats *s);
 enum ps_err ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
                                        enum ps_wal_seg_kind kind, int64_t index);
 enum ps_err ps_wal_stats_feed(struct ps_wal_stats *s, const void *p, size_t n);
+/* Instead of feed: the segment is the first size bytes of the file fd,
+ * read with pread (by the worker threads themselves, when there are
+ * some). PS_E_IO when a read failed: the statistics keep what came
+ * before, so end the segment with ps_wal_stats_end_segment_cut. */
+enum ps_err ps_wal_stats_read_fd(struct ps_wal_stats *s, int fd, uint64_t size);
 enum ps_err ps_wal_stats_end_segment(struct ps_wal_stats *s);
 /* Instead of end when the segment's bytes stopped coming for a reason
  * outside the WAL (ps_wal_reader_cut): no torn-record finding for a cut
@@ -403,8 +415,10 @@ struct ps_wal_scan {
 enum ps_err ps_wal_scan_bundle(struct ps_bundle *b, struct ps_diags *diags,
                                struct ps_wal_scan *out);
 /* Same, with flags: PS_WAL_SCAN_ONE_THREAD reads and decodes on the
- * calling thread only (ps_wal_stats.no_threads). */
+ * calling thread only (ps_wal_stats.no_threads); PS_WAL_SCAN_THREADS(n)
+ * with n workers (ps_wal_stats.threads; 0 = one per CPU). */
 #define PS_WAL_SCAN_ONE_THREAD 1u
+#define PS_WAL_SCAN_THREADS(n) (((unsigned)(n) & 0xffu) << 8)
 enum ps_err ps_wal_scan_bundle_flags(struct ps_bundle *b, struct ps_diags *diags,
                                      unsigned flags, struct ps_wal_scan *out);
 /*

@@ -306,6 +306,27 @@ ps_stream_read(struct ps_stream *s, void *buf, size_t n)
     return r;
 }
 
+int
+ps_stream_file(struct ps_stream *s, uint64_t *size)
+{
+    struct stat st;
+    if (s == NULL || s->a != NULL || s->fd < 0 || s->failed ||
+        s->b->stop != PS_OK || s->off != 0 || fstat(s->fd, &st) != 0 ||
+        !S_ISREG(st.st_mode))
+        return -1;
+    uint64_t n = (uint64_t)st.st_size;
+    struct ps_bundle *b = s->b;
+    if (n > b->lim.max_entry_bytes || b->produced + n > b->lim.max_total_bytes)
+        return -1;
+    /* counted now, as if read: the caller reads it all */
+    b->produced += n - s->raw;
+    s->raw = n;
+    s->off = n;
+    s->head_off = s->head_n;
+    *size = n;
+    return s->fd;
+}
+
 enum ps_err
 ps_stream_slurp(struct ps_stream *s, size_t max, uint8_t **p, size_t *n)
 {

@@ -38,9 +38,10 @@ usage(FILE *out)
             "\n"
             "Options:\n"
             "  --format text|json   output format (default text)\n"
-            "  --threads 1|2        2 (default): one thread reads pages, checks\n"
-            "                       CRCs and decompresses while another decodes\n"
-            "                       records; 1: everything on one thread\n"
+            "  --threads N          read each segment in chunks on N threads\n"
+            "                       (default 0: one per CPU, at most 16; 1:\n"
+            "                       everything on the calling thread; at most\n"
+            "                       64); the output is the same either way\n"
             "  -h, --help           this help\n"
             "\n"
             "Exit status: 0 read (corruption is reported, not an error),\n"
@@ -265,9 +266,11 @@ ps_cmd_wal(int argc, char **argv)
                 return PS_EXIT_USAGE;
         } else if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
             const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-            if (v == NULL || (strcmp(v, "1") != 0 && strcmp(v, "2") != 0))
-                return ps_cli_usage_error(CMD, "--threads takes 1 or 2");
-            flags = strcmp(v, "1") == 0 ? PS_WAL_SCAN_ONE_THREAD : 0;
+            char *end = NULL;
+            long n = v != NULL ? strtol(v, &end, 10) : -1;
+            if (v == NULL || *v == 0 || *end != 0 || n < 0 || n > 64)
+                return ps_cli_usage_error(CMD, "--threads needs a number from 0 to 64");
+            flags = n == 1 ? PS_WAL_SCAN_ONE_THREAD : PS_WAL_SCAN_THREADS(n);
         } else if (a[0] == '-' && a[1] != 0) {
             return ps_cli_usage_error(CMD, "unknown option '%s'", a);
         } else if (path == NULL) {

@@ -8,7 +8,9 @@
  * itself done. The caller claims tasks too and waits until every worker
  * has finished the job before returning, so fn and ctx never outlive it.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -71,14 +73,22 @@ worker_main(void *arg)
     }
 }
 
+int
+ps_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 0 ? (int)(cpus < 4096 ? cpus : 4096) : 1;
+}
+
 struct ps_pool *
 ps_pool_new(int nthreads)
 {
     long want = nthreads;
-    if (want <= 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        want = cpus > 0 ? cpus : 1;
-    }
+    if (want <= 0)
+        want = ps_cpus();
     if (want > PS_POOL_MAX)
         want = PS_POOL_MAX;
     struct ps_pool *p = calloc(1, sizeof(*p));

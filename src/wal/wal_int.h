@@ -60,17 +60,10 @@ size_t wal_samples_rt_max(size_t n);
 enum ps_err wal_decode_samples_rt(const uint8_t *rec, size_t n,
                                   struct wal_rt *out, struct wal_rt_batch *b);
 
-/* For tests: which thread decodes samples records when there are two
- * (wal_stats.c, reader_decodes, rd_reserve): 0 (the default) an
- * uncompressed one the worker unless it is behind, a compressed one the
- * thread that decompressed it; 1 always the reading thread; 2 always the
- * worker (the reader decompresses into the queue). And who decompresses:
- * 0 the reader unless the worker waits for work, 3 always the worker
- * (which then also decodes), 4 always the reader (which then also
- * decodes); 5 as 0 but the worker is stopped after 16 records of each
- * segment (as when it does not run in parallel, see maybe_go_solo); 1 to
- * 4 never stop it. */
-void wal_stats_decode_policy(struct ps_wal_stats *s, int policy);
+/* For tests: the size a chunk grows to before it may end (default
+ * WAL_CHUNK_BYTES; a few pages make every other page a chunk boundary). */
+#define WAL_CHUNK_BYTES ((size_t)1 << 20)
+void wal_stats_chunk_bytes(struct ps_wal_stats *s, size_t n);
 
 /*
  * Decompress the stored record src[0..n) (compr: snappy or zstd) with
@@ -79,8 +72,7 @@ void wal_stats_decode_policy(struct ps_wal_stats *s, int policy);
  * its context, created on first use; wal_decompress_free releases it).
  * 0: *out_p and *out_n hold the record; -1: the input is corrupt; -2: over a
  * limit or out of memory; *why says which (Prometheus' words where it has
- * them). The container reader and the worker thread use the same code, so
- * either reports the same failure.
+ * them).
  */
 int wal_decompress(enum ps_wal_compr compr, const uint8_t *src, size_t n,
                    struct ps_buf *plain, void **zstd,
@@ -88,51 +80,76 @@ int wal_decompress(enum ps_wal_compr compr, const uint8_t *src, size_t n,
                    const uint8_t **out_p, size_t *out_n, const char **why);
 void wal_decompress_free(void **zstd);
 
-struct wal_pipe;
-
-/* Called on the worker thread, in order, with exactly one of r / c set;
- * b is set only with r, for a samples record the reading thread decoded
- * already (r->data is then NULL); stored = 1 for a record queued with
- * wal_pipe_stored (r->data still compressed). */
-typedef void (*wal_pipe_fn)(void *ctx, const struct ps_wal_record *r,
-                            const struct ps_wal_corruption *c,
-                            const struct wal_rt_batch *b, int stored);
-
-/* The queue's buffers, kept from one segment to the next: a freed buffer
- * of a few MiB goes back to the kernel, and the next segment's would pay
- * for its pages again (about 3% of a read). */
-#define WAL_PIPE_NBUF 6
-struct wal_pipe_bufs {
-    struct ps_buf b[WAL_PIPE_NBUF];
+/*
+ * A segment read on several threads (wal_chunks.c, used by wal_stats.c).
+ * The calling thread cuts the segment into chunks that end where a
+ * fragment that starts a record (full or first) begins, often inside a
+ * page; worker threads read each chunk with their own reader into
+ * messages (produce), and the messages are applied to the statistics in
+ * chunk order (apply), one chunk at a time.
+ */
+struct wal_job {
+    size_t seq;                /* chunk number within the pool's life */
+    uint64_t seg_off;          /* segment offset of in.p[0], a page start */
+    size_t start_pos;          /* the chunk starts there in its first page */
+    size_t end_lim;            /* > 0: it ends there in its last page */
+    int skip_start;            /* begin as after a resync (a re-read) */
+    int last, cut;             /* the segment's last chunk; read to a cut */
+    struct ps_buf in;          /* whole pages, but a last chunk's last one
+                                  (owned, reused) */
+    struct ps_buf out;         /* messages (owned, reused) */
+    /* what the chunk's reader saw at its edges (produce fills them) */
+    int reached_end;           /* its walk arrived at end_lim exactly */
+    int open_at_end;           /* a record was in progress at the end */
+    int first_starts;          /* the fragment at seg_off + start_pos
+                                  passed every check and started a record */
+    unsigned first_ft;         /* its fragment type (full or first) */
+    uint64_t first_end;        /* the segment offset after it */
+    int legacy;                /* a pre-2.4 segment (the chunk at 0) */
+    int lost;                  /* messages lost to allocation failure */
+    /* a chunk read from a file by the worker itself (fd >= 0): the
+     * records starting from the first record start at or after page
+     * offset lo up to the first at or after hi (in is not used) */
+    int fd;
+    uint64_t lo, hi, size;
+    int empty;                 /* no record starts in [lo, hi) */
+    int eof_end;               /* it ran to the end of the file: the last */
+    int io_err;                /* a read failed: this and later are lost */
 };
+typedef void (*wal_chunk_fn)(void *ctx, unsigned worker, struct wal_job *j);
 
-/* Start a worker; NULL if threads are unavailable (caller goes on alone).
- * keep (may be NULL) lends its buffers to the pipe, which gives them back
- * (emptied) in wal_pipe_finish; the caller frees them with ps_buf_free. */
-struct wal_pipe *wal_pipe_start(wal_pipe_fn fn, void *ctx,
-                                struct wal_pipe_bufs *keep);
-/* Room for a record of n bytes inside the queue, so a decompressor can
- * write there and wal_pipe_record() then skips the copy. NULL on OOM.
- * Valid until the next call on p. */
-uint8_t *wal_pipe_reserve(struct wal_pipe *p, size_t n);
-/* The same for n decoded samples, for wal_pipe_rt(). */
-struct wal_rt *wal_pipe_reserve_rt(struct wal_pipe *p, size_t n);
-/* Queue a copy of r / c (c->segment is not copied: the worker fills it). */
-void wal_pipe_record(struct wal_pipe *p, const struct ps_wal_record *r);
-void wal_pipe_corruption(struct wal_pipe *p, const struct ps_wal_corruption *c);
-/* Queue a copy of a record still compressed (the worker decompresses),
- * and hand what is queued to the worker at once: this is for a worker
- * that waits for work. */
-void wal_pipe_stored(struct wal_pipe *p, const struct ps_wal_record *r);
-/* Queue the decoded samples record r (its data is not queued); b->v must
- * be what wal_pipe_reserve_rt() returned just before. */
-void wal_pipe_rt(struct wal_pipe *p, const struct ps_wal_record *r,
-                 const struct wal_rt_batch *b);
-/* Buffers queued and not yet taken by the worker (0..4): a high value
- * means the worker is behind. */
-size_t wal_pipe_backlog(struct wal_pipe *p);
-/* Hand over what is queued, wait for the worker to finish, free p.
- * Returns the number of messages lost to allocation failure. */
-size_t wal_pipe_finish(struct wal_pipe *p);
+/* Start nthreads workers (ids 1..nthreads; NULL if none could start).
+ * produce runs on a worker; apply on whichever worker is applying, in
+ * submission order, never two at once. */
+struct wal_chunks *wal_chunks_start(unsigned nthreads, wal_chunk_fn produce,
+                                    wal_chunk_fn apply, void *ctx);
+unsigned wal_chunks_threads(const struct wal_chunks *c);
+/* The next free job (waits while all are out), its in and out emptied;
+ * the caller fills in, seg_off, last and cut, then submits it. */
+struct wal_job *wal_chunks_job(struct wal_chunks *c);
+void wal_chunks_submit(struct wal_chunks *c, struct wal_job *j);
+/* Wait until every submitted job has been applied. */
+void wal_chunks_drain(struct wal_chunks *c);
+/* Drain, stop the workers, free c (NULL is fine). */
+void wal_chunks_stop(struct wal_chunks *c);
+
+/* A chunk's messages. reserve: room for a record of n bytes (or n
+ * decoded samples) at the end of b, so a decompressor or decoder can
+ * write there and wal_msgs_record / wal_msgs_rt then skip the copy; valid
+ * until the next call on b; NULL when out of memory. The others return -1
+ * when out of memory (the message is lost). */
+uint8_t *wal_msgs_reserve(struct ps_buf *b, size_t n);
+struct wal_rt *wal_msgs_reserve_rt(struct ps_buf *b, size_t n);
+int wal_msgs_record(struct ps_buf *b, const struct ps_wal_record *r);
+int wal_msgs_rt(struct ps_buf *b, const struct ps_wal_record *r,
+                const struct wal_rt_batch *rb);
+/* c->segment is not kept: apply fills it in. */
+int wal_msgs_corruption(struct ps_buf *b, const struct ps_wal_corruption *c);
+/* Replay b's messages in order: exactly one of r / c is set; rb is set
+ * (and r->data NULL) for a samples record decoded into refs and times. */
+typedef void (*wal_msg_fn)(void *ctx, const struct ps_wal_record *r,
+                           const struct ps_wal_corruption *c,
+                           const struct wal_rt_batch *rb);
+void wal_msgs_run(const struct ps_buf *b, wal_msg_fn fn, void *ctx);
 
 #endif

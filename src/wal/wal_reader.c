@@ -152,6 +152,11 @@ ps_wal_reader_begin(struct ps_wal_reader *r, const char *name,
     r->bytes = 0;
     r->skipping = 0;
     r->last_ftype = FT_PAD;
+    r->start_pos = 0;
+    r->reached_cut = 0;
+    r->first_rec_off = UINT64_MAX;
+    r->first_rec_end = 0;
+    r->first_rec_ft = 0;
     reset_record(r);
 }
 
@@ -271,16 +276,6 @@ finish_record(struct ps_wal_reader *r, const uint8_t *src, size_t n,
         reset_record(r);
         return;
     }
-    if (r->compr != PS_WAL_COMPR_NONE && n > 0 && r->keep_compressed != NULL &&
-        r->keep_compressed(r->ctx, n)) {
-        /* the consumer decompresses it (wal_decompress) */
-        rec.data = src;
-        rec.len = n;
-        if (r->on_record != NULL)
-            r->on_record(r->ctx, &rec);
-        reset_record(r);
-        return;
-    }
     if (r->compr != PS_WAL_COMPR_NONE && n > 0) {
         const char *why = "";
         int rc = wal_decompress(r->compr, src, n, &r->plain, &r->zstd,
@@ -314,9 +309,10 @@ resync(struct ps_wal_reader *r)
 static void
 process_page(struct ps_wal_reader *r, const uint8_t *pg)
 {
-    size_t pos = 0;
+    size_t pos = r->start_pos;
+    r->start_pos = 0;
 
-    if (r->seg_off == 0 && ps_get_be32(pg) == LEGACY_MAGIC) {
+    if (r->seg_off == 0 && pos == 0 && ps_get_be32(pg) == LEGACY_MAGIC) {
         report(r, PS_WAL_C_LEGACY, 0, 0, 1,
                "pre-2.4 WAL (magic 0x43AF00EF): not a wlog segment");
         r->skipping = 2; /* ignore the whole segment */
@@ -327,8 +323,10 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
     /* ps_wal_reader_cut: bytes from lim on never arrived */
     size_t lim = r->cut_n != 0 ? r->cut_n : PS_WAL_PAGE_SIZE;
     while (pos < PS_WAL_PAGE_SIZE) {
-        if (pos >= lim)
+        if (pos >= lim) {
+            r->reached_cut = pos == lim;
             return;
+        }
         uint64_t at = r->seg_off + pos;
         uint8_t t = pg[pos];
         unsigned ft = t & FTYPE_MASK;
@@ -403,8 +401,14 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
             r->last_ftype = ft;
             continue;
         }
-        if (r->nfrag == 0)
+        if (r->nfrag == 0) {
             r->rec_off = at;
+            if (r->first_rec_off == UINT64_MAX) {
+                r->first_rec_off = at;
+                r->first_rec_end = end;
+                r->first_rec_ft = ft;
+            }
+        }
         r->last_ftype = ft;
         r->nfrag++;
         r->compr = (t & FLAG_SNAPPY) ? PS_WAL_COMPR_SNAPPY

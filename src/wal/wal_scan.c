@@ -266,6 +266,7 @@ plan_group(struct group *g, unsigned flags)
         return PS_E_NOMEM;
     struct ps_wal_stats *s = g->stats;
     s->no_threads = (flags & PS_WAL_SCAN_ONE_THREAD) != 0;
+    s->threads = (flags >> 8) & 0xffu;
     if (g->tsdb_root != NULL)
         s->tsdb_root = strdup(g->tsdb_root);
     if (g->pod != NULL)
@@ -377,7 +378,24 @@ read_stream(struct scan *sc, struct group *g, struct seg_ent *e,
         return err;
     uint64_t bytes = 0;
     int complete = 1;
-    for (;;) {
+    /* a file of a directory: read where it lies, by the workers */
+    uint64_t size = 0;
+    int fd = ps_stream_file(st, &size);
+    if (fd >= 0) {
+        err = ps_wal_stats_read_fd(s, fd, size);
+        if (err == PS_E_IO) {
+            note(s, PS_SEV_ERROR, e->path, "%s",
+                 "read error: the rest of this segment was not read (the "
+                 "statistics stop at its last complete fragment; no torn-record "
+                 "finding for a cut the bundle made)");
+            complete = 0;
+            err = PS_OK;
+        }
+        if (err != PS_OK)
+            return err;
+        bytes = size;
+    }
+    while (fd < 0) {
         ssize_t r = ps_stream_read(st, sc->buf, READ_CHUNK);
         if (r < 0) {
             note(s, PS_SEV_ERROR, e->path, "%s",
@@ -624,6 +642,7 @@ ps_wal_scan_file_flags(const char *path, struct ps_diags *diags,
     if (dir != NULL && s != NULL && sc.buf != NULL &&
         (err = ps_wal_stats_init(s, dir)) == PS_OK) {
         s->no_threads = (flags & PS_WAL_SCAN_ONE_THREAD) != 0;
+        s->threads = (flags >> 8) & 0xffu;
         if (e.kind == PS_WAL_SEG_CHECKPOINT)
             s->checkpoint_index = e.cp;
         err = ps_wal_stats_begin_segment(s, path, e.kind, e.seq);

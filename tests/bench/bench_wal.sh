@@ -161,7 +161,7 @@ for kind in plain snappy; do
     bytes=$(du -sb "$d/wal" | cut -f1)
     run_promsight "$d" 1
     one_s=$(awk "BEGIN{printf \"%.3f\", $PS_MS / 1000}")
-    run_promsight "$d" 2
+    run_promsight "$d" 0
     samples=$(sed -n 's/^ *"head_samples": \([0-9]*\).*/\1/p' "$W/ps.json" | head -n1)
     series=$(sed -n 's/^ *"head_series": \([0-9]*\).*/\1/p' "$W/ps.json" | head -n1)
     /usr/bin/time -f %M -o "$W/rss1" "$PROMSIGHT" wal "$d/wal/00000000" >/dev/null
@@ -174,11 +174,11 @@ for kind in plain snappy; do
         "$((PS_RSS / 1024))" "$(( $(cat "$W/rss1") / 1024 ))" "$one_s" "$PS_CPU" "$PR_CPU" "$cratio"
 done
 echo "(RATIO = Prometheus 2.42 total_replay_duration / promsight wall time with the"
-echo " default two threads, best of $RUNS; Prometheus best of 2; target >= 10x."
+echo " default threads (one per CPU: $(nproc)), best of $RUNS; Prometheus best of 2; target >= 10x."
 echo " RSS_1seg: peak RSS on the first 128 MiB segment alone. 1thread_s: --threads 1."
 echo " ps_cpu_s: promsight user+sys CPU; prom_cpu_s: the whole prometheus process's CPU"
 echo " up to the replay log line (start-up included) - both independent of machine load;"
-echo " CPU_RATIO = prom_cpu_s / ps_cpu_s, ps_cpu_s of the best 2-thread run, 10 ms resolution.)"
+echo " CPU_RATIO = prom_cpu_s / ps_cpu_s, ps_cpu_s of the best default run, 10 ms resolution.)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${BENCH_KEEP:-0}" = 1 ] && [ -z "${WAL_FROM:-}" ]; then
     K="$BENCH_DIR/wal-keep"

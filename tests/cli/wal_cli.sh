@@ -58,10 +58,13 @@ echo "$j" | jq -e '[.wals[0].notes[].message] | any(test("before the checkpoint"
 # one thread or two: identical output
 a1=$("$PROMSIGHT" wal --threads 1 --format json "$PS_SHARED/corpus/lab-2026-11-24")
 a2=$("$PROMSIGHT" wal --threads 2 --format json "$PS_SHARED/corpus/lab-2026-11-24")
+a3=$("$PROMSIGHT" wal --threads 5 --format json "$PS_SHARED/corpus/lab-2026-11-24")
 [ "$a1" = "$a2" ] || fail "--threads 1 and 2 differ"
+[ "$a1" = "$a3" ] || fail "--threads 1 and 5 differ"
 [ "$(echo "$a1" | jq '.wals | length')" -eq 2 ] || fail "corpus should hold 2 WALs"
 set +e
-"$PROMSIGHT" wal --threads 3 x >/dev/null 2>&1; [ $? -eq 2 ] || fail "--threads 3 should exit 2"
+"$PROMSIGHT" wal --threads 65 x >/dev/null 2>&1; [ $? -eq 2 ] || fail "--threads 65 should exit 2"
+"$PROMSIGHT" wal --threads 2x x >/dev/null 2>&1; [ $? -eq 2 ] || fail "--threads 2x should exit 2"
 set -e
 
 # a gap: 00000009 missing

@@ -9,6 +9,9 @@
  * counts promtool gave (testdata/wal/ORACLE.md).
  */
 #include "test_util.h"
+
+#include <stdlib.h>
+#include <unistd.h>
 #include "test_wal_writer.h"
 
 #include <math.h>
@@ -722,17 +725,17 @@ test_stats_repair_impact_and_decode_error(void **state)
 }
 
 /*
- * One thread, or two with either thread decompressing and decoding the
- * samples records (wal_stats_decode_policy), or two of which the worker
- * is stopped after 16 records (as on a busy machine), or the general
- * decoder (a user visitor that wants the samples turns the short road
- * off): the same statistics, to the byte of the JSON, on a WAL with
- * damage of every kind the stats see (a bad checksum, a snappy block that
- * does not decompress, a truncated samples body, an unknown type),
- * records of every compression, runs of samples of one series with
- * duplicates and out-of-order ones, plus a WBL segment.
+ * One thread, or the segment read in chunks by 2 to 4 workers (chunks of
+ * one to three pages, so that most pages hold a chunk boundary, or the
+ * default size), or the general decoder (a user visitor that wants the
+ * samples turns the short road off), on one thread and in chunks: the
+ * same statistics, to the byte of the JSON, on a WAL with damage of every
+ * kind the stats see (a bad checksum, a snappy block that does not
+ * decompress, a truncated samples body, an unknown type), records of
+ * every compression, runs of samples of one series with duplicates and
+ * out-of-order ones, plus a WBL segment.
  */
-#define NMODES 8
+#define NMODES 10
 static void
 v_none(void *ctx, const struct ps_wal_sample *s, size_t n)
 {
@@ -741,27 +744,49 @@ v_none(void *ctx, const struct ps_wal_sample *s, size_t n)
     (void)n;
 }
 
+/* A temporary file holding seg[0..n), open for reading. */
+static int
+tmp_segment(const uint8_t *seg, size_t n)
+{
+    char path[] = "/tmp/promsight-test-walXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(write(fd, seg, n), (ssize_t)n);
+    return fd;
+}
+
+/* feed: bytes per ps_wal_stats_feed call; 0: the segment is read from a
+ * file with ps_wal_stats_read_fd (by the workers themselves). */
 static char *
-stats_json(const uint8_t *seg, size_t n, int mode)
+stats_json_feed(const uint8_t *seg, size_t n, int mode, size_t feed)
 {
     struct ps_wal_stats st;
     assert_int_equal(ps_wal_stats_init(&st, "t/wal"), PS_OK);
-    /* 0 one thread; 1..6 two, policy 0..5; 7 one, with a user visitor */
-    st.no_threads = mode == 0 || mode == 7;
-    if (mode >= 1 && mode <= 6)
-        wal_stats_decode_policy(&st, mode - 1);
+    /* 0 one thread; 1..7 chunks: (workers, pages a chunk) below; 8 one
+     * thread with a user visitor; 9 the same in chunks of 2 pages */
+    static const unsigned workers[] = {0, 2, 2, 2, 3, 4, 2, 2, 0, 2};
+    static const size_t pages[] = {0, 1, 2, 3, 1, 2, 0, 1, 0, 2};
+    st.no_threads = workers[mode] == 0;
+    st.threads = workers[mode];
+    if (pages[mode] > 0)
+        wal_stats_chunk_bytes(&st, pages[mode] * PS_WAL_PAGE_SIZE);
     struct ps_wal_visitor uv = {0};
     uv.samples = v_none;
-    if (mode == 7)
+    if (mode >= 8)
         ps_wal_stats_set_visitor(&st, &uv);
     for (int k = 0; k < 2; k++) {
         enum ps_wal_seg_kind kind = k == 0 ? PS_WAL_SEG_WAL : PS_WAL_SEG_WBL;
         assert_int_equal(ps_wal_stats_begin_segment(
                              &st, k == 0 ? "t/wal/00000000" : "t/wbl/00000000",
                              kind, 0), PS_OK);
-        /* odd chunks, so records end anywhere in a feed */
-        for (size_t off = 0; off < n; off += 5000)
-            ps_wal_stats_feed(&st, seg + off, n - off < 5000 ? n - off : 5000);
+        if (feed == 0) {
+            int fd = tmp_segment(seg, n);
+            assert_int_equal(ps_wal_stats_read_fd(&st, fd, n), PS_OK);
+            close(fd);
+        }
+        for (size_t off = 0; feed > 0 && off < n; off += feed)
+            ps_wal_stats_feed(&st, seg + off, n - off < feed ? n - off : feed);
         assert_int_equal(ps_wal_stats_end_segment(&st), PS_OK);
     }
     json_t *j = ps_wal_stats_json(&st);
@@ -770,6 +795,13 @@ stats_json(const uint8_t *seg, size_t n, int mode)
     ps_wal_stats_free(&st);
     assert_non_null(out);
     return out;
+}
+
+static char *
+stats_json(const uint8_t *seg, size_t n, int mode)
+{
+    /* odd pieces, so records and pages end anywhere in a feed */
+    return stats_json_feed(seg, n, mode, 5000);
 }
 
 static void
@@ -826,6 +858,9 @@ test_stats_same_on_either_thread(void **state)
         char *got = stats_json(w.seg.p, w.seg.n, mode);
         assert_string_equal(got, want);
         free(got);
+        got = stats_json_feed(w.seg.p, w.seg.n, mode, 0);
+        assert_string_equal(got, want);
+        free(got);
     }
     free(want);
     /* and a real receiver segment (snappy) */
@@ -837,11 +872,125 @@ test_stats_same_on_either_thread(void **state)
         char *got = stats_json(p, n, mode);
         assert_string_equal(got, want);
         free(got);
+        got = stats_json_feed(p, n, mode, 0);
+        assert_string_equal(got, want);
+        free(got);
     }
     free(want);
     free(p);
     ps_buf_free(&b);
     tw_free(&w);
+}
+
+/*
+ * The chunked read against one thread on damaged WALs, where chunk edges
+ * matter: records spanning pages (so chunks start inside pages), and 400
+ * mutations - a byte of a fragment header set to a fragment type with and
+ * without compression flags or to garbage, a payload byte flipped (a CRC
+ * mismatch just before a chunk's first fragment sends the chunk through
+ * chunk_apply's re-read), a stretch zeroed, the segment cut short, a
+ * pre-2.4 magic (a tenth of them under valgrind), on three layouts - each
+ * read on one thread and in chunks of one and two pages by 2 and 3
+ * workers: the JSON must be the same. The mutations include records left
+ * open at a chunk boundary (a first fragment whose last one is gone).
+ */
+static void
+damage_layout(int layout, int rounds)
+{
+    struct tw w = {0};
+    struct ps_buf b = {0};
+    static const char *const la[] = {"__name__", "a", NULL};
+    tw_u8(&b, 1);
+    tw_series(&b, 1, la);
+    log_buf(&w, &b, TW_NONE);
+    struct tw_sample sm[3000];
+    size_t nrec = 0;
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    /* three layouts: records of up to ~40 KB, ~20 KB, ~2 KB, so that chunk
+     * edges fall in every kind of place (and the last page is short) */
+    static const size_t most[] = {3000, 1500, 150}, count[] = {120, 90, 400};
+    for (size_t r = 0; r < count[layout]; r++) {
+        size_t n = 1 + (r * 97) % most[layout];
+        for (size_t i = 0; i < n; i++) {
+            sm[i].ref = 1 + (i % 3 == 2);
+            sm[i].t = 1000 * (int64_t)r + (int64_t)i;
+            sm[i].v = (double)(i * r);
+        }
+        b.n = 0;
+        tw_samples(&b, sm, n);
+        tw_log(&w, b.p, b.n, (enum tw_compr)(r % 3));
+        nrec++;
+    }
+    /* every fragment header of the segment, not only records' first ones */
+    size_t nfh = 0, *fh = malloc(sizeof(size_t) * (w.seg.n / 7 + 1));
+    assert_non_null(fh);
+    for (size_t pg = 0; pg < w.seg.n; pg += PS_WAL_PAGE_SIZE) {
+        size_t x = 0;
+        while (pg + x + 7 <= w.seg.n && x + 7 <= PS_WAL_PAGE_SIZE &&
+               (w.seg.p[pg + x] & 7) != 0) {
+            fh[nfh++] = pg + x;
+            x += 7 + ps_get_be16(w.seg.p + pg + x + 1);
+        }
+    }
+    assert_true(w.seg.n > 3 * PS_WAL_PAGE_SIZE);
+    assert_true(nfh > nrec); /* records span pages */
+    uint8_t *m = malloc(w.seg.n);
+    assert_non_null(m);
+    static const uint8_t types[] = {0x01, 0x02, 0x03, 0x04, 0x09, 0x0a, 0x0b,
+                                    0x0c, 0x12, 0x00, 0x05, 0x27};
+    rng += (uint64_t)layout;
+    for (int k = 0; k < rounds; k++) {
+        memcpy(m, w.seg.p, w.seg.n);
+        size_t n = w.seg.n;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        size_t f = fh[rng % nfh];
+        switch (k % 5) {
+        case 0: m[f] = types[(rng >> 20) % sizeof(types)]; break;
+        case 1: m[f + 7 + (rng >> 20) % 8] ^= 0x10; break;   /* CRC */
+        case 2: m[(rng >> 20) % n] ^= (uint8_t)(1 + (rng >> 40) % 255); break;
+        case 3: {
+            size_t at = (rng >> 20) % n, len = 1 + (rng >> 40) % 9000;
+            memset(m + at, 0, at + len > n ? n - at : len);
+            break;
+        }
+        default: n = (rng >> 20) % n; break;                 /* cut short */
+        }
+        if (k == rounds - 1)
+            ps_put_be32(m, 0x43AF00EFu); /* pre-2.4: ignored after page 1 */
+        if (k == rounds - 2 && n == w.seg.n && n % PS_WAL_PAGE_SIZE != 0) {
+            /* the short last page starts a record while one is open */
+            m[n - n % PS_WAL_PAGE_SIZE] = 0x02;
+        }
+        char *want = stats_json_feed(m, n, 0, 65536);
+        static const int modes[] = {1, 2, 4};
+        for (size_t i = 0; i < 6; i++) {
+            /* fed in pieces, and (every other mutation) read from a file
+             * by the workers */
+            size_t feed = i < 3 ? 65536 : 0;
+            if (feed == 0 && k % 2 == 1)
+                continue;
+            char *got = stats_json_feed(m, n, modes[i % 3], feed);
+            if (strcmp(got, want) != 0)
+                fail_msg("layout %d, mutation %d (kind %d at %zu), mode %d, feed %zu:\n%s\n%s", layout,
+                         k, k % 5, f, modes[i % 3], feed, want, got);
+            free(got);
+        }
+        free(want);
+    }
+    free(m);
+    free(fh);
+    ps_buf_free(&b);
+    tw_free(&w);
+}
+
+static void
+test_chunked_read_same_on_damage(void **state)
+{
+    (void)state;
+    /* under valgrind (tests/run-tests.sh sets PS_TEST_QUICK) a tenth */
+    int rounds = getenv("PS_TEST_QUICK") != NULL ? 15 : 150;
+    for (int layout = 0; layout < 3; layout++)
+        damage_layout(layout, rounds);
 }
 
 /* A caller's visitor sees every decoded record after the stats did, on
@@ -975,6 +1124,7 @@ main(void)
         cmocka_unit_test(test_samples_rt_agrees_with_decoder),
         cmocka_unit_test(test_samples_rt_32bit_edges),
         cmocka_unit_test(test_stats_same_on_either_thread),
+        cmocka_unit_test(test_chunked_read_same_on_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

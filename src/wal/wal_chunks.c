@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * wal_chunks.c - a segment read on several threads: the calling thread
+ * cuts the bytes into chunks, worker threads turn each chunk into
+ * messages (decoded records, corruption reports), and the messages are
+ * applied to the statistics strictly in chunk order (see wal_int.h).
+ *
+ * Ordering without a dedicated consumer thread: a worker that finishes a
+ * chunk applies every finished chunk that is next in line, unless another
+ * worker is already doing so (which then takes this one too). So no
+ * thread waits for a turn, and the chunks are applied one at a time, in
+ * order, each seeing the effects of the ones before (the mutex hands them
+ * over). Memory: at most `cap` chunks are out at once (input and
+ * messages); wal_chunks_job waits for one to come back.
+ *
+ * Message layout in a chunk's out buffer: struct msg, then its payload
+ * (a record's msg.len bytes, or msg.nrt struct wal_rt), padded to 8 bytes
+ * so every message and every wal_rt array is aligned; back to back.
+ */
+#include "wal_int.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MSG_REC, MSG_CORR, MSG_RT };
+
+struct msg {
+    int kind;
+    size_t len, stored_len;
+    enum ps_wal_compr compr;
+    uint64_t offset, end_offset;
+    unsigned nfragments;
+    size_t nrt;                /* MSG_RT: samples following */
+    uint64_t base_ref;         /* MSG_RT: struct wal_rt_batch's */
+    int64_t base_t;
+    uint64_t stale;
+    int64_t min_t, max_t;
+    struct ps_wal_corruption corr;
+};
+_Static_assert(sizeof(struct msg) % 8 == 0, "messages stay 8-byte aligned");
+
+static inline size_t
+pad8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static size_t
+payload(const struct msg *m)
+{
+    return m->kind == MSG_REC ? m->len
+           : m->kind == MSG_RT ? m->nrt * sizeof(struct wal_rt) : 0;
+}
+
+/* ---- messages (one chunk's out buffer; one thread at a time) ---- */
+
+uint8_t *
+wal_msgs_reserve(struct ps_buf *b, size_t n)
+{
+    if (n > SIZE_MAX / 2 || ps_buf_reserve(b, sizeof(struct msg) + pad8(n)) != PS_OK)
+        return NULL;
+    return b->p + b->n + sizeof(struct msg);
+}
+
+struct wal_rt *
+wal_msgs_reserve_rt(struct ps_buf *b, size_t n)
+{
+    if (n > SIZE_MAX / 4 / sizeof(struct wal_rt))
+        return NULL;
+    return (struct wal_rt *)(void *)wal_msgs_reserve(b, n * sizeof(struct wal_rt));
+}
+
+/* Append m and its payload: in place when data is where wal_msgs_reserve
+ * said (no copy), else copied. -1 when out of memory. */
+static int
+put(struct ps_buf *b, const struct msg *m, const uint8_t *data)
+{
+    size_t pl = payload(m);
+    if (data != NULL && b->p != NULL && data == b->p + b->n + sizeof(*m)) {
+        memcpy(b->p + b->n, m, sizeof(*m));
+        b->n += sizeof(*m) + pad8(pl);
+        return 0;
+    }
+    if (ps_buf_reserve(b, sizeof(*m) + pad8(pl)) != PS_OK)
+        return -1;
+    memcpy(b->p + b->n, m, sizeof(*m));
+    if (pl > 0)
+        memcpy(b->p + b->n + sizeof(*m), data, pl);
+    b->n += sizeof(*m) + pad8(pl);
+    return 0;
+}
+
+static void
+msg_init(struct msg *m, const struct ps_wal_record *r, int kind)
+{
+    memset(m, 0, sizeof(*m));
+    m->kind = kind;
+    m->len = r->len;
+    m->stored_len = r->stored_len;
+    m->compr = r->compr;
+    m->offset = r->offset;
+    m->end_offset = r->end_offset;
+    m->nfragments = r->nfragments;
+}
+
+int
+wal_msgs_record(struct ps_buf *b, const struct ps_wal_record *r)
+{
+    struct msg m;
+    msg_init(&m, r, MSG_REC);
+    return put(b, &m, r->data);
+}
+
+int
+wal_msgs_rt(struct ps_buf *b, const struct ps_wal_record *r,
+            const struct wal_rt_batch *rb)
+{
+    struct msg m;
+    msg_init(&m, r, MSG_RT); /* len: the decoded record's, for the counters */
+    m.nrt = rb->n;
+    m.base_ref = rb->base_ref;
+    m.base_t = rb->base_t;
+    m.stale = rb->stale;
+    m.min_t = rb->min_t;
+    m.max_t = rb->max_t;
+    return put(b, &m, (const uint8_t *)rb->v);
+}
+
+int
+wal_msgs_corruption(struct ps_buf *b, const struct ps_wal_corruption *c)
+{
+    struct msg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = MSG_CORR;
+    m.corr = *c;
+    m.corr.segment = NULL;
+    return put(b, &m, NULL);
+}
+
+void
+wal_msgs_run(const struct ps_buf *b, wal_msg_fn fn, void *ctx)
+{
+    size_t off = 0;
+    while (off + sizeof(struct msg) <= b->n) {
+        struct msg m;
+        memcpy(&m, b->p + off, sizeof(m));
+        off += sizeof(m);
+        const uint8_t *data = b->p + off;
+        off += pad8(payload(&m));
+        if (m.kind == MSG_CORR) {
+            fn(ctx, NULL, &m.corr, NULL);
+            continue;
+        }
+        struct ps_wal_record r;
+        memset(&r, 0, sizeof(r));
+        r.len = m.len;
+        r.stored_len = m.stored_len;
+        r.compr = m.compr;
+        r.offset = m.offset;
+        r.end_offset = m.end_offset;
+        r.nfragments = m.nfragments;
+        if (m.kind == MSG_REC) {
+            r.data = data;
+            fn(ctx, &r, NULL, NULL);
+        } else {
+            struct wal_rt_batch rb;
+            rb.v = (const struct wal_rt *)(const void *)data;
+            rb.n = m.nrt;
+            rb.base_ref = m.base_ref;
+            rb.base_t = m.base_t;
+            rb.stale = m.stale;
+            rb.min_t = m.min_t;
+            rb.max_t = m.max_t;
+            fn(ctx, &r, NULL, &rb);
+        }
+    }
+}
+
+/* ---- the pool ---- */
+
+enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+struct wal_chunks {
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work;    /* a job queued, or stop */
+    pthread_cond_t cv_back;    /* a job applied (its slot is free again) */
+    pthread_t *th;
+    unsigned nth;
+    struct wal_job *jobs;      /* ring of cap slots, by sequence number */
+    int *state;
+    size_t cap;
+    size_t submitted, started, applied; /* sequence numbers */
+    int applying;              /* a worker is applying jobs */
+    int stop;
+    wal_chunk_fn produce, apply;
+    void *ctx;
+};
+
+struct worker_arg {
+    struct wal_chunks *c;
+    unsigned id;
+};
+
+/* Apply every finished job that is next in line; called with mu held. */
+static void
+apply_ready(struct wal_chunks *c)
+{
+    if (c->applying)
+        return;
+    c->applying = 1;
+    while (c->applied < c->submitted && c->state[c->applied % c->cap] == JOB_DONE) {
+        struct wal_job *j = &c->jobs[c->applied % c->cap];
+        pthread_mutex_unlock(&c->mu);
+        c->apply(c->ctx, 0, j);
+        pthread_mutex_lock(&c->mu);
+        c->state[c->applied % c->cap] = JOB_FREE;
+        c->applied++;
+        pthread_cond_broadcast(&c->cv_back);
+    }
+    c->applying = 0;
+}
+
+static void *
+worker(void *arg)
+{
+    struct worker_arg *wa = arg;
+    struct wal_chunks *c = wa->c;
+    unsigned id = wa->id;
+    free(wa);
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (c->started == c->submitted && !c->stop)
+            pthread_cond_wait(&c->cv_work, &c->mu);
+        if (c->started == c->submitted)
+            break; /* stop, nothing left */
+        size_t seq = c->started++;
+        struct wal_job *j = &c->jobs[seq % c->cap];
+        c->state[seq % c->cap] = JOB_RUNNING;
+        pthread_mutex_unlock(&c->mu);
+        c->produce(c->ctx, id, j);
+        pthread_mutex_lock(&c->mu);
+        c->state[seq % c->cap] = JOB_DONE;
+        apply_ready(c);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+struct wal_chunks *
+wal_chunks_start(unsigned nthreads, wal_chunk_fn produce, wal_chunk_fn apply,
+                 void *ctx)
+{
+    if (nthreads == 0)
+        return NULL;
+    struct wal_chunks *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->cap = 2 * (size_t)nthreads + 2;
+    c->jobs = calloc(c->cap, sizeof(*c->jobs));
+    c->state = calloc(c->cap, sizeof(*c->state));
+    c->th = calloc(nthreads, sizeof(*c->th));
+    c->produce = produce;
+    c->apply = apply;
+    c->ctx = ctx;
+    if (c->jobs == NULL || c->state == NULL || c->th == NULL ||
+        pthread_mutex_init(&c->mu, NULL) != 0) {
+        free(c->jobs);
+        free(c->state);
+        free(c->th);
+        free(c);
+        return NULL;
+    }
+    pthread_cond_init(&c->cv_work, NULL);
+    pthread_cond_init(&c->cv_back, NULL);
+    for (unsigned i = 0; i < nthreads; i++) {
+        struct worker_arg *wa = malloc(sizeof(*wa));
+        if (wa == NULL)
+            break;
+        wa->c = c;
+        wa->id = i + 1; /* 0 is the calling thread */
+        if (pthread_create(&c->th[i], NULL, worker, wa) != 0) {
+            free(wa);
+            break;
+        }
+        c->nth++;
+    }
+    if (c->nth == 0) {
+        wal_chunks_stop(c);
+        return NULL;
+    }
+    return c;
+}
+
+unsigned
+wal_chunks_threads(const struct wal_chunks *c)
+{
+    return c != NULL ? c->nth : 0;
+}
+
+struct wal_job *
+wal_chunks_job(struct wal_chunks *c)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->submitted - c->applied == c->cap)
+        pthread_cond_wait(&c->cv_back, &c->mu);
+    struct wal_job *j = &c->jobs[c->submitted % c->cap];
+    pthread_mutex_unlock(&c->mu);
+    j->in.n = 0;
+    j->out.n = 0;
+    return j;
+}
+
+void
+wal_chunks_submit(struct wal_chunks *c, struct wal_job *j)
+{
+    pthread_mutex_lock(&c->mu);
+    j->seq = c->submitted;
+    c->state[c->submitted % c->cap] = JOB_QUEUED;
+    c->submitted++;
+    pthread_cond_signal(&c->cv_work);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void
+wal_chunks_drain(struct wal_chunks *c)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->applied != c->submitted)
+        pthread_cond_wait(&c->cv_back, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void
+wal_chunks_stop(struct wal_chunks *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_broadcast(&c->cv_work);
+    pthread_mutex_unlock(&c->mu);
+    for (unsigned i = 0; i < c->nth; i++)
+        pthread_join(c->th[i], NULL);
+    for (size_t i = 0; i < c->cap; i++) {
+        ps_buf_free(&c->jobs[i].in);
+        ps_buf_free(&c->jobs[i].out);
+    }
+    pthread_cond_destroy(&c->cv_work);
+    pthread_cond_destroy(&c->cv_back);
+    pthread_mutex_destroy(&c->mu);
+    free(c->jobs);
+    free(c->state);
+    free(c->th);
+    free(c);
+}
