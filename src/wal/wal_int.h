@@ -81,7 +81,7 @@ int wal_decompress(enum ps_wal_compr compr, const uint8_t *src, size_t n,
 void wal_decompress_free(void **zstd);
 
 /*
- * A segment read on several threads (wal_chunks.c, used by wal_stats.c).
+ * A segment read on several threads (wal_chunks.c, used by wal_stats_read.c).
  * The calling thread cuts the segment into chunks that end where a
  * fragment that starts a record (full or first) begins, often inside a
  * page; worker threads read each chunk with their own reader into

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "promsight/ps_bundle.h"
 
@@ -646,14 +647,26 @@ ps_wal_scan_file_flags(const char *path, struct ps_diags *diags,
         if (e.kind == PS_WAL_SEG_CHECKPOINT)
             s->checkpoint_index = e.cp;
         err = ps_wal_stats_begin_segment(s, path, e.kind, e.seq);
-        size_t r;
-        while (err == PS_OK && (r = fread(sc.buf, 1, READ_CHUNK, f)) > 0)
-            err = ps_wal_stats_feed(s, sc.buf, r);
-        if (ferror(f))
+        struct stat st;
+        int cut = 0;
+        if (err == PS_OK && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+            /* read where it lies, by the workers */
+            err = ps_wal_stats_read_fd(s, fileno(f), (uint64_t)st.st_size);
+        } else {
+            size_t r;
+            while (err == PS_OK && (r = fread(sc.buf, 1, READ_CHUNK, f)) > 0)
+                err = ps_wal_stats_feed(s, sc.buf, r);
+            if (ferror(f))
+                err = PS_E_IO;
+        }
+        if (err == PS_E_IO) {
             ps_diag_add(diags, PS_SEV_ERROR, PS_E_IO, path, PS_OFF_NONE, 0,
                         "wal", "read error");
+            cut = 1;
+            err = PS_OK;
+        }
         if (err == PS_OK)
-            err = ps_wal_stats_end_segment(s);
+            err = cut ? ps_wal_stats_end_segment_cut(s) : ps_wal_stats_end_segment(s);
     }
     fclose(f);
     free(dir);

@@ -11,7 +11,7 @@
  *   bits 0-1   00: the segment is also read in chunks of one page by two
  *              worker threads, and that report must equal the one-thread
  *              report byte for byte (a differential test of the chunk
- *              edges, wal_stats.c "reading a segment"); else one thread;
+ *              edges, wal_stats_read.c); else one thread;
  *   bit 5      with 00 above: the chunked read is from a file (an
  *              in-memory one), by the workers (ps_wal_stats_read_fd);
  *              else fed;
