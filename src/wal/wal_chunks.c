@@ -293,12 +293,6 @@ wal_chunks_start(unsigned nthreads, wal_chunk_fn produce, wal_chunk_fn apply,
     return c;
 }
 
-unsigned
-wal_chunks_threads(const struct wal_chunks *c)
-{
-    return c != NULL ? c->nth : 0;
-}
-
 struct wal_job *
 wal_chunks_job(struct wal_chunks *c)
 {

@@ -123,7 +123,6 @@ typedef void (*wal_chunk_fn)(void *ctx, unsigned worker, struct wal_job *j);
  * submission order, never two at once. */
 struct wal_chunks *wal_chunks_start(unsigned nthreads, wal_chunk_fn produce,
                                     wal_chunk_fn apply, void *ctx);
-unsigned wal_chunks_threads(const struct wal_chunks *c);
 /* The next free job (waits while all are out), its in and out emptied;
  * the caller fills in, seg_off, last and cut, then submits it. */
 struct wal_job *wal_chunks_job(struct wal_chunks *c);

@@ -123,19 +123,55 @@ record_start_in_page(const uint8_t *pg)
     return -1;
 }
 
-/* Read chunk j with w's reader into j->out. */
+/* The chunk size: chunk_bytes (tests) or WAL_CHUNK_BYTES, whole pages. */
+static size_t
+chunk_target(const struct ps_wal_series_state *st)
+{
+    size_t n = st->chunk_bytes != 0 ? st->chunk_bytes : WAL_CHUNK_BYTES;
+    if (n < PS_WAL_PAGE_SIZE)
+        n = PS_WAL_PAGE_SIZE;
+    return n - n % PS_WAL_PAGE_SIZE;
+}
+
+/* w's reader set to read chunk j from j->seg_off + j->start_pos. */
 static void
-read_chunk(struct ps_wal_stats *s, struct chunk_reader *w, struct wal_job *j)
+begin_chunk(struct ps_wal_stats *s, struct chunk_reader *w, struct wal_job *j)
 {
     struct ps_wal_seg_stats *g = s->cur;
     struct ps_wal_reader *r = &w->rd;
-    w->job = j;
-    j->lost = 0;
-    j->out.n = 0;
     ps_wal_reader_begin(r, g->name, g->kind, g->index);
     r->seg_off = j->seg_off;
     r->start_pos = j->start_pos;
     r->skipping = j->skip_start;
+}
+
+/* What w's reader saw at the chunk's edges, for chunk_apply; at the end
+ * of the segment (end: 1, or 2 for a cut) the reader ends it, which also
+ * reads a short last page, so before first_* are taken. */
+static void
+finish_chunk(struct chunk_reader *w, struct wal_job *j, int end)
+{
+    struct ps_wal_reader *r = &w->rd;
+    j->open_at_end = r->nfrag > 0;
+    j->legacy = r->skipping == 2;
+    if (end == 2)
+        ps_wal_reader_cut(r);
+    else if (end == 1)
+        ps_wal_reader_end(r);
+    j->first_starts = r->first_rec_off == j->seg_off + j->start_pos;
+    j->first_ft = r->first_rec_ft;
+    j->first_end = r->first_rec_end;
+}
+
+/* Read chunk j with w's reader into j->out. */
+static void
+read_chunk(struct ps_wal_stats *s, struct chunk_reader *w, struct wal_job *j)
+{
+    struct ps_wal_reader *r = &w->rd;
+    w->job = j;
+    j->lost = 0;
+    j->out.n = 0;
+    begin_chunk(s, w, j);
     size_t whole = j->in.n;
     if (j->end_lim > 0 && whole >= PS_WAL_PAGE_SIZE)
         whole -= PS_WAL_PAGE_SIZE; /* the last page, read up to end_lim */
@@ -147,17 +183,7 @@ read_chunk(struct ps_wal_stats *s, struct chunk_reader *w, struct wal_job *j)
         r->cut_n = 0;
         j->reached_end = r->reached_cut;
     }
-    j->open_at_end = r->nfrag > 0;
-    j->legacy = r->skipping == 2;
-    if (j->last) { /* reads a short last page: before first_* */
-        if (j->cut)
-            ps_wal_reader_cut(r);
-        else
-            ps_wal_reader_end(r);
-    }
-    j->first_starts = r->first_rec_off == j->seg_off + j->start_pos;
-    j->first_ft = r->first_rec_ft;
-    j->first_end = r->first_rec_end;
+    finish_chunk(w, j, j->last ? 1 + j->cut : 0);
     w->job = NULL;
 }
 
@@ -201,7 +227,6 @@ read_page(const struct wal_job *j, uint8_t *pg, uint64_t off)
 static void
 read_chunk_fd(struct ps_wal_stats *s, struct chunk_reader *w, struct wal_job *j)
 {
-    struct ps_wal_seg_stats *g = s->cur;
     struct ps_wal_reader *r = &w->rd;
     w->job = j;
     j->lost = 0;
@@ -239,10 +264,7 @@ read_chunk_fd(struct ps_wal_stats *s, struct chunk_reader *w, struct wal_job *j)
     }
     j->seg_off = page;
     j->start_pos = x;
-    ps_wal_reader_begin(r, g->name, g->kind, g->index);
-    r->seg_off = page;
-    r->start_pos = x;
-    r->skipping = j->skip_start;
+    begin_chunk(s, w, j);
     for (uint64_t off = page, step = 0;; off += step) {
         if (off >= j->size) {
             j->eof_end = 1;
@@ -287,13 +309,7 @@ read_chunk_fd(struct ps_wal_stats *s, struct chunk_reader *w, struct wal_job *j)
         }
     }
 ended:
-    j->open_at_end = r->nfrag > 0;
-    j->legacy = r->skipping == 2;
-    if (j->eof_end)
-        ps_wal_reader_end(r); /* reads a short last page: before first_* */
-    j->first_starts = r->first_rec_off == j->seg_off + j->start_pos;
-    j->first_ft = r->first_rec_ft;
-    j->first_end = r->first_rec_end;
+    finish_chunk(w, j, j->eof_end);
 done:
     w->job = NULL;
 }
@@ -541,10 +557,7 @@ static enum ps_err
 chunks_feed(struct ps_wal_stats *s, const uint8_t *p, size_t n)
 {
     struct ps_wal_series_state *st = s->st;
-    size_t target = st->chunk_bytes != 0 ? st->chunk_bytes : WAL_CHUNK_BYTES;
-    if (target < PS_WAL_PAGE_SIZE)
-        target = PS_WAL_PAGE_SIZE;
-    target -= target % PS_WAL_PAGE_SIZE;
+    size_t target = chunk_target(st);
     while (n > 0) {
         if (st->ck_job == NULL && new_chunk(s, NULL, 0) != PS_OK)
             return PS_E_NOMEM;
@@ -641,10 +654,7 @@ ps_wal_stats_read_fd(struct ps_wal_stats *s, int fd, uint64_t size)
         free(buf);
         return e != PS_OK ? e : st->oom;
     }
-    size_t chunk = st->chunk_bytes != 0 ? st->chunk_bytes : WAL_CHUNK_BYTES;
-    if (chunk < PS_WAL_PAGE_SIZE)
-        chunk = PS_WAL_PAGE_SIZE;
-    chunk -= chunk % PS_WAL_PAGE_SIZE;
+    size_t chunk = chunk_target(st);
     st->ck_fd = 1;
     s->rd.bytes += size;
     uint64_t lo = 0;
