@@ -67,8 +67,6 @@ void ps_cli_print_diags(const struct ps_diags *d);
  */
 int ps_cli_dump_json(json_t *j, FILE *out);
 
-/* A finite x as a JSON real, NaN and +-Inf as null (new reference). */
-json_t *ps_cli_json_num(double x);
 
 /* Usage error: print "promsight CMD: msg" and a --help hint; returns 2. */
 int ps_cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -72,12 +72,6 @@ ps_cli_dump_json(json_t *j, FILE *out)
     return 0;
 }
 
-json_t *
-ps_cli_json_num(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 int
 ps_cli_usage_error(const char *cmd, const char *fmt, ...)
 {

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "promsight/ps_ingest.h"
 #include "promsight/ps_util.h"
+#include "promsight/ps_json.h"
 
 #define MAX_FILTERS 32
 
@@ -129,8 +130,8 @@ facts_json(const struct ps_facts *f, const struct filt *fl)
             const char *src = ps_facts_source_path(f, sp.src);
             json_array_append_new(series, json_pack(
                 "{s:o, s:I, s:s, s:s, s:o, s:o, s:o, s:s?}", "labels", labels, "samples",
-                (json_int_t)sp.n, "first", t1, "last", t2, "min", ps_cli_json_num(sp.min),
-                "max", ps_cli_json_num(sp.max), "last_value", ps_cli_json_num(sp.lastv),
+                (json_int_t)sp.n, "first", t1, "last", t2, "min", ps_json_num(sp.min),
+                "max", ps_json_num(sp.max), "last_value", ps_json_num(sp.lastv),
                 "source", src));
         }
     }

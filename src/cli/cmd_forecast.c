@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "promsight/ps_fit.h"
 #include "promsight/ps_util.h"
+#include "promsight/ps_json.h"
 
 #define CMD "forecast"
 #define MAX_HORIZONS 16
@@ -282,11 +283,11 @@ to_json(const char *name, const struct ps_fit_data *d,
         json_object_set_new(j, "first", json_string(a));
         ps_fmt_time_s(d->t[d->n - 1], a, sizeof(a));
         json_object_set_new(j, "last", json_string(a));
-        json_object_set_new(j, "last_value", ps_cli_json_num(d->v[d->n - 1]));
-        json_object_set_new(j, "span_seconds", ps_cli_json_num(d->t[d->n - 1] - d->t[0]));
+        json_object_set_new(j, "last_value", ps_json_num(d->v[d->n - 1]));
+        json_object_set_new(j, "span_seconds", ps_json_num(d->t[d->n - 1] - d->t[0]));
     }
     if (o->window > 0)
-        json_object_set_new(j, "window_max_seconds", ps_cli_json_num(o->window));
+        json_object_set_new(j, "window_max_seconds", ps_json_num(o->window));
     json_object_set_new(j, "chosen", s->chosen_ok
                                          ? json_string(ps_fit_model_name(s->chosen))
                                          : json_null());
@@ -302,20 +303,20 @@ to_json(const char *name, const struct ps_fit_data *d,
             json_object_set_new(jm, "why", json_string(f->why));
         } else {
             int comparable = m != PS_FIT_HOLT && m != PS_FIT_ROBUST;
-            json_object_set_new(jm, "aicc", comparable ? ps_cli_json_num(f->aicc) : json_null());
-            json_object_set_new(jm, "mase", ps_cli_json_num(f->mase));
-            json_object_set_new(jm, "mape_percent", ps_cli_json_num(f->mape));
+            json_object_set_new(jm, "aicc", comparable ? ps_json_num(f->aicc) : json_null());
+            json_object_set_new(jm, "mase", ps_json_num(f->mase));
+            json_object_set_new(jm, "mape_percent", ps_json_num(f->mape));
             json_object_set_new(jm, "backtest_points", json_integer((json_int_t)f->bt_points));
-            json_object_set_new(jm, "sigma", ps_cli_json_num(sqrt(f->sigma2)));
-            json_object_set_new(jm, "dof", ps_cli_json_num(f->dof));
+            json_object_set_new(jm, "sigma", ps_json_num(sqrt(f->sigma2)));
+            json_object_set_new(jm, "dof", ps_json_num(f->dof));
             json_object_set_new(jm, "slope_per_day",
-                                ps_cli_json_num((ps_fit_value(f, f->t_ref) -
+                                ps_json_num((ps_fit_value(f, f->t_ref) -
                                       ps_fit_value(f, f->t_ref - 86400)) ));
             if (m == PS_FIT_ROBUST)
                 json_object_set_new(jm, "outliers", json_integer((json_int_t)f->outliers));
             if (m == PS_FIT_HOLT) {
-                json_object_set_new(jm, "alpha", ps_cli_json_num(f->alpha));
-                json_object_set_new(jm, "beta", ps_cli_json_num(f->beta));
+                json_object_set_new(jm, "alpha", ps_json_num(f->alpha));
+                json_object_set_new(jm, "beta", ps_json_num(f->beta));
             }
             if (m == PS_FIT_PIECEWISE) {
                 json_t *cp = json_array();
@@ -336,18 +337,18 @@ to_json(const char *name, const struct ps_fit_data *d,
             double t = d->t[d->n - 1] + o->horizon[i], m, lo, hi;
             json_t *jf = json_object();
             json_object_set_new(jf, "horizon", json_string(o->horizon_txt[i]));
-            json_object_set_new(jf, "horizon_seconds", ps_cli_json_num(o->horizon[i]));
+            json_object_set_new(jf, "horizon_seconds", ps_json_num(o->horizon[i]));
             ps_fmt_time_s(t, a, sizeof(a));
             json_object_set_new(jf, "at", json_string(a));
             ps_fit_predict(f, t, 0.5, &m, &lo, &hi);
-            json_object_set_new(jf, "mean", ps_cli_json_num(m));
+            json_object_set_new(jf, "mean", ps_json_num(m));
             json_t *iv = json_array();
             for (size_t l = 0; l < o->nlevel; l++) {
                 ps_fit_predict(f, t, o->level[l], &m, &lo, &hi);
                 json_t *ji = json_object();
-                json_object_set_new(ji, "level", ps_cli_json_num(o->level[l]));
-                json_object_set_new(ji, "lo", ps_cli_json_num(lo));
-                json_object_set_new(ji, "hi", ps_cli_json_num(hi));
+                json_object_set_new(ji, "level", ps_json_num(o->level[l]));
+                json_object_set_new(ji, "lo", ps_json_num(lo));
+                json_object_set_new(ji, "hi", ps_json_num(hi));
                 json_array_append_new(iv, ji);
             }
             json_object_set_new(jf, "intervals", iv);
@@ -358,8 +359,8 @@ to_json(const char *name, const struct ps_fit_data *d,
             struct ps_fit_eta e;
             ps_fit_eta(f, o->limit, lv, d->t[d->n - 1] + ETA_SEARCH_S, &e);
             json_t *jl = json_object();
-            json_object_set_new(jl, "limit", ps_cli_json_num(o->limit));
-            json_object_set_new(jl, "level", ps_cli_json_num(lv));
+            json_object_set_new(jl, "limit", ps_json_num(o->limit));
+            json_object_set_new(jl, "level", ps_json_num(lv));
             json_object_set_new(jl, "status",
                                 json_string(e.status == PS_ETA_ALREADY ? "already"
                                             : e.status == PS_ETA_REACHED ? "reached"

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "promsight/ps_bundle.h"
 #include "promsight/ps_util.h"
+#include "promsight/ps_json.h"
 
 #define CMD "inventory"
 
@@ -138,12 +139,6 @@ print_text(const char *bpath, const struct ps_inventory *inv,
 }
 
 static json_t *
-jstr_or_null(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
 json_inventory(const char *bpath, int archive, const struct ps_inventory *inv,
                const struct ps_diags *d, enum ps_err werr)
 {
@@ -178,11 +173,11 @@ json_inventory(const char *bpath, int archive, const struct ps_inventory *inv,
             json_object_set_new(o, "mtime", json_null());
         }
         json_object_set_new(o, "unsafe", json_boolean(e->unsafe));
-        json_object_set_new(o, "link_target", jstr_or_null(e->link_target));
-        json_object_set_new(o, "pod", jstr_or_null(e->pod));
-        json_object_set_new(o, "container", jstr_or_null(e->container));
-        json_object_set_new(o, "tenant", jstr_or_null(e->tenant));
-        json_object_set_new(o, "tsdb_root", jstr_or_null(e->tsdb_root));
+        json_object_set_new(o, "link_target", ps_json_str_or_null(e->link_target));
+        json_object_set_new(o, "pod", ps_json_str_or_null(e->pod));
+        json_object_set_new(o, "container", ps_json_str_or_null(e->container));
+        json_object_set_new(o, "tenant", ps_json_str_or_null(e->tenant));
+        json_object_set_new(o, "tsdb_root", ps_json_str_or_null(e->tsdb_root));
         json_object_set_new(o, "seq", e->seq >= 0 ? json_integer(e->seq)
                                                   : json_null());
         json_object_set_new(o, "checkpoint",
@@ -209,14 +204,14 @@ json_inventory(const char *bpath, int archive, const struct ps_inventory *inv,
         json_t *o = json_object();
         json_object_set_new(o, "severity", json_string(ps_sev_name(g->sev)));
         json_object_set_new(o, "code", json_string(ps_err_name(g->code)));
-        json_object_set_new(o, "path", jstr_or_null(g->path));
+        json_object_set_new(o, "path", ps_json_str_or_null(g->path));
         json_object_set_new(o, "offset", g->off != PS_OFF_NONE
                                              ? json_integer((json_int_t)g->off)
                                              : json_null());
         json_object_set_new(o, "line", g->line != 0 ? json_integer(g->line)
                                                     : json_null());
-        json_object_set_new(o, "phase", jstr_or_null(g->phase));
-        json_object_set_new(o, "message", jstr_or_null(g->msg));
+        json_object_set_new(o, "phase", ps_json_str_or_null(g->phase));
+        json_object_set_new(o, "message", ps_json_str_or_null(g->msg));
         json_array_append_new(dj, o);
     }
     json_object_set_new(root, "diagnostics", dj);

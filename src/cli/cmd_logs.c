@@ -16,6 +16,7 @@
 #include "promsight/ps_facts.h"
 #include "promsight/ps_logs.h"
 #include "promsight/ps_util.h"
+#include "promsight/ps_json.h"
 
 #define LOWER_BOUND_NOTE                                                     \
     "remote-write counts are lower bounds: Prometheus suppresses identical " \
@@ -51,12 +52,6 @@ nz(const char *s)
 }
 
 static json_t *
-jstr_or_null(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
 jtime(int has, int64_t t)
 {
     if (!has)
@@ -85,9 +80,9 @@ file_json(const struct ps_logs_ctx *c, const struct ps_logs_file *f)
     const struct ps_sigset *s = ps_logs_ctx_sigset(c);
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(f->path));
-    json_object_set_new(o, "pod", jstr_or_null(f->pod));
-    json_object_set_new(o, "container", jstr_or_null(f->container));
-    json_object_set_new(o, "namespace", jstr_or_null(f->ns));
+    json_object_set_new(o, "pod", ps_json_str_or_null(f->pod));
+    json_object_set_new(o, "container", ps_json_str_or_null(f->container));
+    json_object_set_new(o, "namespace", ps_json_str_or_null(f->ns));
     json_object_set_new(o, "shape", json_string(ps_log_shape_name(f->shape)));
     json_object_set_new(o, "previous_container", json_boolean(f->previous));
     json_object_set_new(o, "bytes", json_integer((json_int_t)f->bytes));
@@ -142,9 +137,9 @@ record_json(const struct ps_logs_ctx *c, const struct ps_logs_record *r)
     json_object_set_new(o, "severity", g != NULL ? json_string(ps_sev_name(g->sev))
                                                  : json_null());
     json_object_set_new(o, "level", json_string(ps_log_level_name(r->level)));
-    json_object_set_new(o, "pod", jstr_or_null(r->pod));
-    json_object_set_new(o, "container", jstr_or_null(r->container));
-    json_object_set_new(o, "namespace", jstr_or_null(r->ns));
+    json_object_set_new(o, "pod", ps_json_str_or_null(r->pod));
+    json_object_set_new(o, "container", ps_json_str_or_null(r->container));
+    json_object_set_new(o, "namespace", ps_json_str_or_null(r->ns));
     json_t *fo = json_object();
     for (size_t i = 0; i < r->nfields; i++)
         json_object_set_new(fo, r->fields[i].name, json_string(r->fields[i].value));

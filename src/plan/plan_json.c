@@ -14,12 +14,7 @@
 
 #include "promsight/ps_plan.h"
 #include "promsight/ps_util.h"
-
-static json_t *
-jnum(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
+#include "promsight/ps_json.h"
 
 static json_t *
 series_json(const struct ps_plan *p, const struct ps_plan_series *s)
@@ -37,7 +32,7 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
         json_object_set_new(j, "first", json_string(a));
         ps_fmt_time_s(s->data.t[s->data.n - 1], a, sizeof(a));
         json_object_set_new(j, "last", json_string(a));
-        json_object_set_new(j, "last_value", jnum(s->data.v[s->data.n - 1]));
+        json_object_set_new(j, "last_value", ps_json_num(s->data.v[s->data.n - 1]));
     }
     json_object_set_new(j, "chosen", s->sel->chosen_ok
                                          ? json_string(ps_fit_model_name(s->sel->chosen))
@@ -51,9 +46,9 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
         json_object_set_new(jm, "fitted", json_boolean(f->ok));
         if (f->ok) {
             int cmp = m != PS_FIT_HOLT && m != PS_FIT_ROBUST;
-            json_object_set_new(jm, "aicc", cmp ? jnum(f->aicc) : json_null());
-            json_object_set_new(jm, "mase", jnum(f->mase));
-            json_object_set_new(jm, "mape_percent", jnum(f->mape));
+            json_object_set_new(jm, "aicc", cmp ? ps_json_num(f->aicc) : json_null());
+            json_object_set_new(jm, "mase", ps_json_num(f->mase));
+            json_object_set_new(jm, "mape_percent", ps_json_num(f->mape));
         } else {
             json_object_set_new(jm, "why", json_string(f->why));
         }
@@ -71,13 +66,13 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
             lo = fmax(lo, 0);
             hi = fmax(hi, 0);
             json_t *jf = json_object();
-            json_object_set_new(jf, "horizon_seconds", jnum(in->horizon_s[h]));
+            json_object_set_new(jf, "horizon_seconds", ps_json_num(in->horizon_s[h]));
             ps_fmt_time_s(t, a, sizeof(a));
             json_object_set_new(jf, "at", json_string(a));
-            json_object_set_new(jf, "mean", jnum(m));
-            json_object_set_new(jf, "level", jnum(in->level));
-            json_object_set_new(jf, "lo", jnum(lo));
-            json_object_set_new(jf, "hi", jnum(hi));
+            json_object_set_new(jf, "mean", ps_json_num(m));
+            json_object_set_new(jf, "level", ps_json_num(in->level));
+            json_object_set_new(jf, "lo", ps_json_num(lo));
+            json_object_set_new(jf, "hi", ps_json_num(hi));
             json_array_append_new(fc, jf);
         }
     }
@@ -85,7 +80,7 @@ series_json(const struct ps_plan *p, const struct ps_plan_series *s)
     if (s->eta.set) {
         json_t *je = json_object();
         json_object_set_new(je, "what", json_string(s->eta.what));
-        json_object_set_new(je, "limit", jnum(s->eta.limit));
+        json_object_set_new(je, "limit", ps_json_num(s->eta.limit));
         const struct ps_fit_eta *e = &s->eta.eta;
         json_object_set_new(je, "status",
                             json_string(e->status == PS_ETA_ALREADY ? "already"
@@ -123,10 +118,10 @@ ps_plan_json(const struct ps_plan *p, const struct ps_pricing *pr, const char *s
     }
     json_t *hz = json_array();
     for (size_t h = 0; h < in->nhorizon; h++)
-        json_array_append_new(hz, jnum(in->horizon_s[h]));
+        json_array_append_new(hz, ps_json_num(in->horizon_s[h]));
     json_object_set_new(j, "horizons_seconds", hz);
-    json_object_set_new(j, "sizing_horizon_seconds", jnum(in->horizon_s[in->size_h]));
-    json_object_set_new(j, "level", jnum(in->level));
+    json_object_set_new(j, "sizing_horizon_seconds", ps_json_num(in->horizon_s[in->size_h]));
+    json_object_set_new(j, "level", ps_json_num(in->level));
     json_t *ss = json_array();
     for (size_t i = 0; i < p->nseries; i++)
         json_array_append_new(ss, series_json(p, &p->series[i]));
@@ -137,11 +132,11 @@ ps_plan_json(const struct ps_plan *p, const struct ps_pricing *pr, const char *s
         json_t *jq = json_object();
         json_object_set_new(jq, "known", json_boolean(v->known));
         if (v->known) {
-            json_object_set_new(jq, "now", jnum(v->now));
+            json_object_set_new(jq, "now", ps_json_num(v->now));
             json_t *mn = json_array(), *hi = json_array();
             for (size_t h = 0; h < in->nhorizon && v->forecast; h++) {
-                json_array_append_new(mn, jnum(v->mean[h]));
-                json_array_append_new(hi, jnum(v->hi[h]));
+                json_array_append_new(mn, ps_json_num(v->mean[h]));
+                json_array_append_new(hi, ps_json_num(v->hi[h]));
             }
             json_object_set_new(jq, "mean", mn);
             json_object_set_new(jq, "upper", hi);
@@ -151,21 +146,21 @@ ps_plan_json(const struct ps_plan *p, const struct ps_pricing *pr, const char *s
     }
     json_object_set_new(j, "quantities", qs);
     json_t *ji = json_object();
-    json_object_set_new(ji, "bytes_per_sample_blocks", jnum(in->bytes_per_sample_blocks));
-    json_object_set_new(ji, "wal_bytes_per_sample", jnum(in->wal_bytes_per_sample));
-    json_object_set_new(ji, "agent_wal_bytes_per_sample", jnum(in->agent_wal_bytes_per_sample));
-    json_object_set_new(ji, "retention_seconds", jnum(in->retention_s));
-    json_object_set_new(ji, "replication_factor", jnum(in->replication_factor));
-    json_object_set_new(ji, "receivers", jnum(in->receivers));
-    json_object_set_new(ji, "receiver_memory_limit_bytes", jnum(in->receiver_mem_limit));
-    json_object_set_new(ji, "receiver_volume_bytes", jnum(in->receiver_volume_bytes));
-    json_object_set_new(ji, "agents", jnum(in->agents));
-    json_object_set_new(ji, "agent_volume_bytes", jnum(in->agent_volume_bytes));
-    json_object_set_new(ji, "head_series_limit", jnum(in->head_series_limit));
-    json_object_set_new(ji, "rw_max_shards", jnum(in->rw_max_shards));
-    json_object_set_new(ji, "rw_capacity", jnum(in->rw_capacity));
-    json_object_set_new(ji, "rw_max_samples_per_send", jnum(in->rw_max_samples_per_send));
-    json_object_set_new(ji, "rw_send_latency_seconds", jnum(in->rw_send_latency_s));
+    json_object_set_new(ji, "bytes_per_sample_blocks", ps_json_num(in->bytes_per_sample_blocks));
+    json_object_set_new(ji, "wal_bytes_per_sample", ps_json_num(in->wal_bytes_per_sample));
+    json_object_set_new(ji, "agent_wal_bytes_per_sample", ps_json_num(in->agent_wal_bytes_per_sample));
+    json_object_set_new(ji, "retention_seconds", ps_json_num(in->retention_s));
+    json_object_set_new(ji, "replication_factor", ps_json_num(in->replication_factor));
+    json_object_set_new(ji, "receivers", ps_json_num(in->receivers));
+    json_object_set_new(ji, "receiver_memory_limit_bytes", ps_json_num(in->receiver_mem_limit));
+    json_object_set_new(ji, "receiver_volume_bytes", ps_json_num(in->receiver_volume_bytes));
+    json_object_set_new(ji, "agents", ps_json_num(in->agents));
+    json_object_set_new(ji, "agent_volume_bytes", ps_json_num(in->agent_volume_bytes));
+    json_object_set_new(ji, "head_series_limit", ps_json_num(in->head_series_limit));
+    json_object_set_new(ji, "rw_max_shards", ps_json_num(in->rw_max_shards));
+    json_object_set_new(ji, "rw_capacity", ps_json_num(in->rw_capacity));
+    json_object_set_new(ji, "rw_max_samples_per_send", ps_json_num(in->rw_max_samples_per_send));
+    json_object_set_new(ji, "rw_send_latency_seconds", ps_json_num(in->rw_send_latency_s));
     json_object_set_new(ji, "hashring_algorithm", in->hashring_algorithm[0]
                                                       ? json_string(in->hashring_algorithm)
                                                       : json_null());
@@ -179,19 +174,19 @@ ps_plan_json(const struct ps_plan *p, const struct ps_pricing *pr, const char *s
         json_object_set_new(jr, "inputs", json_string(r->inputs));
         json_object_set_new(jr, "formula", json_string(r->formula));
         json_object_set_new(jr, "result", json_string(r->result));
-        json_object_set_new(jr, "value", jnum(r->value));
+        json_object_set_new(jr, "value", ps_json_num(r->value));
         json_object_set_new(jr, "unit", json_string(r->unit));
-        json_object_set_new(jr, "monthly_cost_delta", jnum(r->monthly_delta));
+        json_object_set_new(jr, "monthly_cost_delta", ps_json_num(r->monthly_delta));
         json_array_append_new(rs, jr);
     }
     json_object_set_new(j, "recommendations", rs);
     const struct ps_plan_cost *c = &p->result.cost;
     if (c->priced) {
         json_t *jc = json_object();
-        json_object_set_new(jc, "now", jnum(c->now));
+        json_object_set_new(jc, "now", ps_json_num(c->now));
         json_t *at = json_array();
         for (size_t h = 0; h < in->nhorizon; h++)
-            json_array_append_new(at, jnum(c->at[h]));
+            json_array_append_new(at, ps_json_num(c->at[h]));
         json_object_set_new(jc, "at_horizons", at);
         json_object_set_new(jc, "basis", json_string(c->basis));
         json_object_set_new(j, "monthly_cost", jc);

@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "rules/rules_int.h"
+#include "promsight/ps_json.h"
 
 static json_t *
 jtime(int64_t ms)
@@ -36,12 +37,6 @@ jnum(double v)
     if (isnan(v) || isinf(v))
         return json_null();
     return json_real(v);
-}
-
-static json_t *
-jstr_or_null(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
 }
 
 static json_t *
@@ -64,10 +59,10 @@ ps_rules_result_json(const struct ps_rules_result *res)
         json_object_set_new(o, "rule", json_string(fd->rule));
         json_object_set_new(o, "class", json_string(fd->cls));
         json_object_set_new(o, "severity", json_string(ps_rule_sev_name(fd->sev)));
-        json_object_set_new(o, "summary", jstr_or_null(fd->summary));
-        json_object_set_new(o, "description", jstr_or_null(fd->description));
-        json_object_set_new(o, "advice", jstr_or_null(fd->advice));
-        json_object_set_new(o, "runbook_url", jstr_or_null(fd->runbook_url));
+        json_object_set_new(o, "summary", ps_json_str_or_null(fd->summary));
+        json_object_set_new(o, "description", ps_json_str_or_null(fd->description));
+        json_object_set_new(o, "advice", ps_json_str_or_null(fd->advice));
+        json_object_set_new(o, "runbook_url", ps_json_str_or_null(fd->runbook_url));
         json_object_set_new(o, "first", jtime(fd->first));
         json_object_set_new(o, "last", jtime(fd->last));
         json_object_set_new(o, "peak", jnum(fd->peak));
@@ -100,7 +95,7 @@ ps_rules_result_json(const struct ps_rules_result *res)
                 json_object_set_new(eo, "line", json_integer(e->line));
             else if (e->off != PS_OFF_NONE)
                 json_object_set_new(eo, "offset", json_integer((json_int_t)e->off));
-            json_object_set_new(eo, "signature", jstr_or_null(e->signature));
+            json_object_set_new(eo, "signature", ps_json_str_or_null(e->signature));
             json_object_set_new(eo, "message", json_string(e->message));
             json_array_append_new(ea, eo);
         }

@@ -5,6 +5,7 @@
  * key order. docs/format-wal.md documents every key; later stages (fact
  * store, reports) read this shape.
  */
+#include "promsight/ps_json.h"
 #include "promsight/ps_wal.h"
 
 #include <math.h>
@@ -12,21 +13,9 @@
 #include <string.h>
 
 static json_t *
-jstr_or_null(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
 jtime(int64_t ms, int valid)
 {
     return valid ? json_integer(ms) : json_null();
-}
-
-static json_t *
-jreal(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
 }
 
 static json_t *
@@ -105,13 +94,13 @@ ps_wal_stats_json(const struct ps_wal_stats *s)
     ps_wal_stats_summary(s, &sum);
     json_t *w = json_object();
     json_object_set_new(w, "dir", json_string(s->dir));
-    json_object_set_new(w, "tsdb_root", jstr_or_null(s->tsdb_root));
-    json_object_set_new(w, "pod", jstr_or_null(s->pod));
-    json_object_set_new(w, "tenant", jstr_or_null(s->tenant));
+    json_object_set_new(w, "tsdb_root", ps_json_str_or_null(s->tsdb_root));
+    json_object_set_new(w, "pod", ps_json_str_or_null(s->pod));
+    json_object_set_new(w, "tenant", ps_json_str_or_null(s->tenant));
 
     if (s->checkpoint_index >= 0) {
         json_t *c = json_object();
-        json_object_set_new(c, "dir", jstr_or_null(s->checkpoint_dir));
+        json_object_set_new(c, "dir", ps_json_str_or_null(s->checkpoint_dir));
         json_object_set_new(c, "index", json_integer(s->checkpoint_index));
         json_object_set_new(w, "checkpoint", c);
     } else {
@@ -143,9 +132,9 @@ ps_wal_stats_json(const struct ps_wal_stats *s)
     json_object_set_new(t, "label_sets", json_integer((json_int_t)sum.label_sets));
     json_object_set_new(t, "head_series", json_integer((json_int_t)sum.head_series));
     json_object_set_new(t, "head_samples", json_integer((json_int_t)sum.head_samples));
-    json_object_set_new(t, "samples_per_second", jreal(sum.samples_per_second));
-    json_object_set_new(t, "bytes_per_sample", jreal(sum.bytes_per_sample));
-    json_object_set_new(t, "compression_ratio", jreal(sum.compression_ratio));
+    json_object_set_new(t, "samples_per_second", ps_json_num(sum.samples_per_second));
+    json_object_set_new(t, "bytes_per_sample", ps_json_num(sum.bytes_per_sample));
+    json_object_set_new(t, "compression_ratio", ps_json_num(sum.compression_ratio));
     json_object_set_new(w, "totals", t);
 
     json_t *si = json_object();
@@ -179,7 +168,7 @@ ps_wal_stats_json(const struct ps_wal_stats *s)
     json_object_set_new(ch, "series_first_seen_per_hour", ha);
     json_object_set_new(ch, "series_created_after_start",
                         json_integer((json_int_t)sum.series_created_after_start));
-    json_object_set_new(ch, "series_created_per_hour", jreal(sum.series_created_per_hour));
+    json_object_set_new(ch, "series_created_per_hour", ps_json_num(sum.series_created_per_hour));
     json_object_set_new(w, "churn", ch);
 
     json_object_set_new(w, "top_metrics_by_series", top_arr(s, 0));
@@ -218,7 +207,7 @@ ps_wal_stats_json(const struct ps_wal_stats *s)
         const struct ps_diag *g = &s->notes.v[i];
         json_t *o = json_object();
         json_object_set_new(o, "severity", json_string(ps_sev_name(g->sev)));
-        json_object_set_new(o, "path", jstr_or_null(g->path));
+        json_object_set_new(o, "path", ps_json_str_or_null(g->path));
         json_object_set_new(o, "message", json_string(g->msg != NULL ? g->msg : ""));
         json_array_append_new(notes, o);
     }
