@@ -73,12 +73,16 @@ wal_msgs_reserve_rt(struct ps_buf *b, size_t n)
 }
 
 /* Append m and its payload: in place when data is where wal_msgs_reserve
- * said (no copy), else copied. -1 when out of memory. */
+ * said (no copy), else copied. -1 when out of memory. The room is checked
+ * too: past the buffer's end, the address wal_msgs_reserve would give can
+ * be another allocation's - a record the reader holds (found by
+ * fuzz_wal_segment: a heap overflow). */
 static int
 put(struct ps_buf *b, const struct msg *m, const uint8_t *data)
 {
     size_t pl = payload(m);
-    if (data != NULL && b->p != NULL && data == b->p + b->n + sizeof(*m)) {
+    if (data != NULL && b->p != NULL && data == b->p + b->n + sizeof(*m) &&
+        b->cap - b->n >= sizeof(*m) + pad8(pl)) {
         memcpy(b->p + b->n, m, sizeof(*m));
         b->n += sizeof(*m) + pad8(pl);
         return 0;
