@@ -63,6 +63,10 @@ enum ps_err wal_decode_samples_rt(const uint8_t *rec, size_t n,
 /* For tests: the size a chunk grows to before it may end (default
  * WAL_CHUNK_BYTES; a few pages make every other page a chunk boundary). */
 #define WAL_CHUNK_BYTES ((size_t)1 << 20)
+/* A chunk collected from a stream that grows to this many times
+ * WAL_CHUNK_BYTES without a record start ends chunked reading for the
+ * rest of its segment (wal_stats_read.c, chunks_go_direct). */
+#define WAL_CHUNK_MAX_PAGES 16
 void wal_stats_chunk_bytes(struct ps_wal_stats *s, size_t n);
 
 /*

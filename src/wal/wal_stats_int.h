@@ -66,6 +66,9 @@ struct ps_wal_series_state {
     int ck_reached;            /* ... and its reader arrived at its end */
     int ck_legacy;             /* the segment is pre-2.4: ignore the rest */
     int ck_ioerr;              /* a chunk could not be read: ignore the rest */
+    int ck_direct;             /* 1: the rest of the segment goes to the
+                                  calling thread's reader (chunks_go_direct);
+                                  2: it is ignored (a pre-2.4 segment) */
     int ck_fd;                 /* this segment's chunks were all submitted
                                   by ps_wal_stats_read_fd */
     enum ps_err oom;

@@ -344,6 +344,26 @@ chunk_msg(void *ctx, const struct ps_wal_record *r,
     }
 }
 
+/* What a one-thread reader reports at j's first fragment when the
+ * previous chunk ended inside a record (see chunk_apply). */
+static void
+fragment_order_at_start(struct ps_wal_stats *s, const struct wal_job *j)
+{
+    struct ps_wal_corruption c;
+    memset(&c, 0, sizeof(c));
+    c.kind = PS_WAL_C_FRAGMENT_ORDER;
+    c.segment = s->cur->name;
+    c.seg_index = s->cur->index;
+    c.seg_kind = s->cur->kind;
+    c.fragment_offset = j->seg_off + j->start_pos;
+    c.prom_offset = j->first_end;
+    c.triggers_repair = 1;
+    snprintf(c.message, sizeof(c.message), "%s",
+             j->first_ft == 1 ? "unexpected full record"
+                              : "unexpected first record, dropping buffer");
+    wal_stats_add_corruption(s, &c);
+}
+
 /*
  * Apply chunk j after the chunks before it. Read on one thread, the
  * reader would arrive at j's start in the state the previous chunk left;
@@ -400,19 +420,7 @@ chunk_apply(void *ctx, unsigned worker, struct wal_job *j)
             read_chunk(s, w0, j);
         }
     } else if (st->ck_open && j->first_starts) {
-        struct ps_wal_corruption c;
-        memset(&c, 0, sizeof(c));
-        c.kind = PS_WAL_C_FRAGMENT_ORDER;
-        c.segment = s->cur->name;
-        c.seg_index = s->cur->index;
-        c.seg_kind = s->cur->kind;
-        c.fragment_offset = j->seg_off + j->start_pos;
-        c.prom_offset = j->first_end;
-        c.triggers_repair = 1;
-        snprintf(c.message, sizeof(c.message), "%s",
-                 j->first_ft == 1 ? "unexpected full record"
-                                  : "unexpected first record, dropping buffer");
-        wal_stats_add_corruption(s, &c);
+        fragment_order_at_start(s, j);
     }
     if (j->lost)
         st->oom = PS_E_NOMEM;
@@ -508,6 +516,7 @@ ps_wal_stats_begin_segment(struct ps_wal_stats *s, const char *name,
     st->ck_legacy = 0;
     st->ck_ioerr = 0;
     st->ck_fd = 0;
+    st->ck_direct = 0;
     return PS_OK;
 }
 
@@ -547,6 +556,67 @@ new_chunk(struct ps_wal_stats *s, const uint8_t *pg, size_t x)
     return PS_OK;
 }
 
+/* Does the fragment at x in page pg (full or first) pass the checks the
+ * reader makes before it starts a record with it? */
+static int
+first_fragment_ok(const uint8_t *pg, size_t x, uint64_t *end_off, uint64_t page_off)
+{
+    if (x + PS_WAL_FRAG_HDR > PS_WAL_PAGE_SIZE)
+        return 0;
+    size_t len = ps_get_be16(pg + x + 1);
+    if (len > PS_WAL_FRAG_MAX || x + PS_WAL_FRAG_HDR + len > PS_WAL_PAGE_SIZE)
+        return 0;
+    *end_off = page_off + x + PS_WAL_FRAG_HDR + len;
+    return wal_crc32c(pg + x + PS_WAL_FRAG_HDR, len) == ps_get_be32(pg + x + 3);
+}
+
+/*
+ * A chunk being collected that has grown to WAL_CHUNK_MAX_PAGES times the
+ * chunk size without a page where a record starts (a run of zero pages,
+ * or one huge record) would hold that much of the segment in memory: the
+ * chunks before it are applied, and the rest of the segment, this chunk's
+ * bytes first, goes to the calling thread's reader, which streams. It
+ * starts in the state the chunk's own reader would have had after
+ * chunk_apply's corrections (see there).
+ */
+static void
+chunks_go_direct(struct ps_wal_stats *s)
+{
+    struct ps_wal_series_state *st = s->st;
+    struct ps_wal_seg_stats *g = s->cur;
+    struct wal_job *j = st->ck_job; /* taken, never submitted: its slot stays free */
+    st->ck_job = NULL;
+    wal_chunks_drain(s->chunks);
+    int first = j->seg_off == 0 && j->start_pos == 0;
+    if (!first && st->ck_legacy) {
+        st->ck_direct = 2;
+        return;
+    }
+    struct ps_wal_reader *r = &s->rd;
+    uint64_t bytes = r->bytes;
+    ps_wal_reader_begin(r, g->name, g->kind, g->index);
+    r->bytes = bytes - j->in.n; /* the feed below counts them again */
+    const uint8_t *p = j->in.p;
+    size_t n = j->in.n;
+    if (!first && !st->ck_reached) {
+        p += PS_WAL_PAGE_SIZE; /* as after a resync: the next page, skipping */
+        n -= PS_WAL_PAGE_SIZE;
+        r->seg_off = j->seg_off + PS_WAL_PAGE_SIZE;
+        r->skipping = 1;
+        r->bytes += PS_WAL_PAGE_SIZE;
+    } else {
+        r->seg_off = j->seg_off;
+        r->start_pos = j->start_pos;
+        if (!first && st->ck_open &&
+            first_fragment_ok(j->in.p, j->start_pos, &j->first_end, j->seg_off)) {
+            j->first_ft = j->in.p[j->start_pos] & 0x07u;
+            fragment_order_at_start(s, j);
+        }
+    }
+    st->ck_direct = 1;
+    ps_wal_reader_feed(r, p, n);
+}
+
 /*
  * Collect n bytes into chunks. Once a chunk holds chunk_bytes, each page
  * that completes it is searched for a fragment that starts a record; the
@@ -568,12 +638,17 @@ chunks_feed(struct ps_wal_stats *s, const uint8_t *p, size_t n)
         size_t take = n < room ? n : room;
         if (ps_buf_append(in, p, take) != PS_OK)
             return PS_E_NOMEM;
+        s->rd.bytes += take; /* the segment's bytes, counted as collected */
         p += take;
         n -= take;
         if (in->n <= target || in->n % PS_WAL_PAGE_SIZE != 0)
             continue;
         const uint8_t *pg = in->p + in->n - PS_WAL_PAGE_SIZE;
         long x = record_start_in_page(pg);
+        if (x < 0 && in->n >= WAL_CHUNK_MAX_PAGES * target) {
+            chunks_go_direct(s);
+            return ps_wal_stats_feed(s, p, n);
+        }
         if (x < 0)
             continue;
         struct wal_job *j = st->ck_job;
@@ -595,11 +670,14 @@ ps_wal_stats_feed(struct ps_wal_stats *s, const void *p, size_t n)
 {
     if (s->cur == NULL)
         return PS_E_USAGE;
-    if (s->chunks == NULL) {
+    if (s->chunks == NULL || s->st->ck_direct == 1) {
         ps_wal_reader_feed(&s->rd, p, n);
         return s->st->oom;
     }
-    s->rd.bytes += n;
+    if (s->st->ck_direct == 2) {
+        s->rd.bytes += n;
+        return PS_OK;
+    }
     /* the workers' findings (oom) are collected at end_segment */
     return chunks_feed(s, p, n);
 }
@@ -681,9 +759,9 @@ end_segment(struct ps_wal_stats *s, int cut)
 {
     if (s->cur == NULL)
         return PS_E_USAGE;
-    if (s->chunks != NULL && s->st->ck_fd) {
-        /* read_fd read it all, its last chunk ended it */
-    } else if (s->chunks != NULL) {
+    if (s->chunks != NULL && (s->st->ck_fd || s->st->ck_direct == 2)) {
+        /* read_fd read it all, its last chunk ended it; or ignored */
+    } else if (s->chunks != NULL && s->st->ck_direct == 0) {
         submit_chunk(s, 1, cut);
         wal_chunks_drain(s->chunks);
     } else if (cut) {

@@ -993,6 +993,104 @@ test_chunked_read_same_on_damage(void **state)
         damage_layout(layout, rounds);
 }
 
+/*
+ * Long stretches without a page where a record starts - 20 zero pages, and
+ * a record of ~700 KB (22 pages of middle fragments) - make a chunk
+ * collected from a stream grow past WAL_CHUNK_MAX_PAGES chunk sizes, so
+ * the rest of the segment goes to the calling thread's reader
+ * (chunks_go_direct); 60 damaged copies (as in the test above, plus the
+ * stretch's first fragment and the page before it) must still read as on
+ * one thread, fed in one-page chunks and from a file.
+ */
+static void
+long_stretches(int zeros_after)
+{
+    struct tw w = {0};
+    struct ps_buf b = {0};
+    static const char *const la[] = {"__name__", "a", NULL};
+    tw_u8(&b, 1);
+    tw_series(&b, 1, la);
+    log_buf(&w, &b, TW_NONE);
+    static struct tw_sample sm[60000];
+    uint64_t rng = 0xD1B54A32D192ED03ULL;
+    size_t big_at = 0, zeros_at = 0;
+    for (int r = 0; r < 60; r++) {
+        /* record 39 spans pages, so the big one (40) starts in the page
+         * where 39's last fragment is */
+        size_t n = r == 40 ? 60000 : r == 39 ? 3000 : 1 + (size_t)(r * 131) % 900;
+        for (size_t i = 0; i < n; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            sm[i].ref = 1;
+            sm[i].t = 1000 * r + (int64_t)i;
+            sm[i].v = (double)(rng >> 11); /* incompressible */
+        }
+        b.n = 0;
+        tw_samples(&b, sm, n);
+        size_t at = tw_log(&w, b.p, b.n, r >= 39 && r <= 40 ? TW_NONE : (enum tw_compr)(r % 3));
+        if (r == 40)
+            big_at = at;
+        if (r == zeros_after) {
+            tw_pad_page(&w);
+            zeros_at = w.seg.n;
+            static const uint8_t z[PS_WAL_PAGE_SIZE];
+            for (int k = 0; k < 20; k++)
+                ps_buf_append(&w.seg, z, sizeof(z));
+        }
+    }
+    assert_true(w.seg.n - big_at > 16 * PS_WAL_PAGE_SIZE);
+    /* the fragments of the page the big record starts in, before it */
+    size_t pg0 = big_at - big_at % PS_WAL_PAGE_SIZE, before = SIZE_MAX;
+    assert_true(big_at > pg0); /* it starts inside the page */
+    for (size_t x = pg0; x < big_at; x += 7 + ps_get_be16(w.seg.p + x + 1))
+        before = x;
+    assert_true(before != SIZE_MAX && (w.seg.p[before] & 7) == 4); /* a last */
+    uint8_t *m = malloc(w.seg.n);
+    assert_non_null(m);
+    for (int k = 0; k < 64; k++) {
+        memcpy(m, w.seg.p, w.seg.n);
+        size_t n = w.seg.n;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        size_t at = (rng >> 20) % n;
+        switch (k % 8) {
+        case 0: break;                                   /* as written */
+        case 1: m[big_at + 7 + (rng >> 40) % 64] ^= 0x20; break; /* CRC */
+        case 2: m[big_at] = (uint8_t)(1 + (rng >> 40) % 4); break;
+        case 3: m[zeros_at + (rng >> 40) % (20 * PS_WAL_PAGE_SIZE)] = 0x03; break;
+        case 4: m[at] ^= (uint8_t)(1 + (rng >> 40) % 255); break;
+        case 5: n = at; break;                           /* cut short */
+        case 6: /* a bad CRC before it in its page: the previous chunk's
+                 * reader skips the rest of the page, never reaching it */
+            m[pg0 + 7] ^= 0x01;
+            break;
+        default: /* the record before it never ends: a last made a middle */
+            m[before] = (uint8_t)((m[before] & ~7u) | 3u);
+            break;
+        }
+        if (k == 56)
+            ps_put_be32(m, 0x43AF00EFu); /* pre-2.4 */
+        char *want = stats_json_feed(m, n, 0, 65536);
+        for (size_t feed = 0; feed <= 65536; feed += 65536) {
+            char *got = stats_json_feed(m, n, 1, feed); /* one-page chunks */
+            if (strcmp(got, want) != 0)
+                fail_msg("long stretches (zeros after %d), mutation %d, feed %zu:\n%s\n%s",
+                         zeros_after, k, feed, want, got);
+            free(got);
+        }
+        free(want);
+    }
+    free(m);
+    ps_buf_free(&b);
+    tw_free(&w);
+}
+
+static void
+test_chunked_read_long_stretches(void **state)
+{
+    (void)state;
+    long_stretches(20); /* the zero pages end chunked reading */
+    long_stretches(50); /* the big record does, the zeros come after */
+}
+
 /* A caller's visitor sees every decoded record after the stats did, on
  * either thread; totals agree with the stats. */
 struct vis_count {
@@ -1125,6 +1223,7 @@ main(void)
         cmocka_unit_test(test_samples_rt_32bit_edges),
         cmocka_unit_test(test_stats_same_on_either_thread),
         cmocka_unit_test(test_chunked_read_same_on_damage),
+        cmocka_unit_test(test_chunked_read_long_stretches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
