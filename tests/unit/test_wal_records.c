@@ -666,16 +666,24 @@ test_stats_head_semantics(void **state)
     tw_free(&w);
 }
 
+/* The series record every test WAL below starts with: ref 1 = {a}. */
+static void
+log_series_a(struct tw *w, struct ps_buf *b)
+{
+    static const char *const la[] = {"__name__", "a", NULL};
+    b->n = 0;
+    tw_u8(b, 1);
+    tw_series(b, 1, la);
+    log_buf(w, b, TW_NONE);
+}
+
 static void
 test_stats_repair_impact_and_decode_error(void **state)
 {
     (void)state;
     struct tw w = {0};
     struct ps_buf b = {0};
-    static const char *const la[] = {"__name__", "a", NULL};
-    tw_u8(&b, 1);
-    tw_series(&b, 1, la);
-    log_buf(&w, &b, TW_NONE);
+    log_series_a(&w, &b);
     /* a samples record cut short by 3 bytes: truncated body */
     struct tw_sample s1[] = {{1, 1000, 1}, {1, 2000, 1}};
     tw_samples(&b, s1, 2);
@@ -899,10 +907,7 @@ damage_layout(int layout, int rounds)
 {
     struct tw w = {0};
     struct ps_buf b = {0};
-    static const char *const la[] = {"__name__", "a", NULL};
-    tw_u8(&b, 1);
-    tw_series(&b, 1, la);
-    log_buf(&w, &b, TW_NONE);
+    log_series_a(&w, &b);
     struct tw_sample sm[3000];
     size_t nrec = 0;
     uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -1007,10 +1012,7 @@ long_stretches(int zeros_after)
 {
     struct tw w = {0};
     struct ps_buf b = {0};
-    static const char *const la[] = {"__name__", "a", NULL};
-    tw_u8(&b, 1);
-    tw_series(&b, 1, la);
-    log_buf(&w, &b, TW_NONE);
+    log_series_a(&w, &b);
     static struct tw_sample sm[60000];
     uint64_t rng = 0xD1B54A32D192ED03ULL;
     size_t big_at = 0, zeros_at = 0;
