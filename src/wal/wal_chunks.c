@@ -190,6 +190,7 @@ struct wal_chunks {
     pthread_mutex_t mu;
     pthread_cond_t cv_work;    /* a job queued, or stop */
     pthread_cond_t cv_back;    /* a job applied (its slot is free again) */
+    pthread_cond_t cv_done;    /* every job applied, none left to make */
     pthread_t *th;
     unsigned nth;
     struct wal_job *jobs;      /* ring of cap slots, by sequence number */
@@ -198,6 +199,10 @@ struct wal_chunks {
     size_t submitted, started, applied; /* sequence numbers */
     int applying;              /* a worker is applying jobs */
     int stop;
+    unsigned back_waiters;     /* threads waiting on cv_back */
+    unsigned done_waiters;     /* ... on cv_done */
+    wal_chunk_gen gen;         /* jobs the workers make (NULL: none) */
+    void *gctx;
     wal_chunk_fn produce, apply;
     void *ctx;
 };
@@ -206,6 +211,16 @@ struct worker_arg {
     struct wal_chunks *c;
     unsigned id;
 };
+
+/* Wake wal_chunks_drain's caller once all is done; with mu held. Only
+ * then: a caller woken for every chunk would take a CPU from a worker
+ * each time. */
+static void
+wake_done(struct wal_chunks *c)
+{
+    if (c->done_waiters > 0 && c->applied == c->submitted && c->gen == NULL)
+        pthread_cond_broadcast(&c->cv_done);
+}
 
 /* Apply every finished job that is next in line; called with mu held. */
 static void
@@ -221,9 +236,40 @@ apply_ready(struct wal_chunks *c)
         pthread_mutex_lock(&c->mu);
         c->state[c->applied % c->cap] = JOB_FREE;
         c->applied++;
-        pthread_cond_broadcast(&c->cv_back);
+        if (c->back_waiters > 0)
+            pthread_cond_broadcast(&c->cv_back);
+        if (c->gen != NULL)
+            pthread_cond_signal(&c->cv_work); /* a slot for a worker's job */
     }
     c->applying = 0;
+    wake_done(c);
+}
+
+/* The next job for a worker, called with mu held: a submitted one, or
+ * one it makes with gen while a slot is free; NULL if there is none now.
+ * The generator's end wakes whoever waits for the jobs to be done. */
+static struct wal_job *
+next_job(struct wal_chunks *c)
+{
+    if (c->started == c->submitted && c->gen != NULL &&
+        c->submitted - c->applied < c->cap) {
+        struct wal_job *j = &c->jobs[c->submitted % c->cap];
+        j->in.n = 0;
+        j->out.n = 0;
+        j->seq = c->submitted;
+        if (c->gen(c->gctx, j)) {
+            c->state[c->submitted % c->cap] = JOB_QUEUED;
+            c->submitted++;
+        } else {
+            c->gen = NULL;
+            wake_done(c);
+        }
+    }
+    if (c->started == c->submitted)
+        return NULL;
+    size_t seq = c->started++;
+    c->state[seq % c->cap] = JOB_RUNNING;
+    return &c->jobs[seq % c->cap];
 }
 
 static void *
@@ -235,17 +281,15 @@ worker(void *arg)
     free(wa);
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        while (c->started == c->submitted && !c->stop)
+        struct wal_job *j;
+        while ((j = next_job(c)) == NULL && !c->stop)
             pthread_cond_wait(&c->cv_work, &c->mu);
-        if (c->started == c->submitted)
+        if (j == NULL)
             break; /* stop, nothing left */
-        size_t seq = c->started++;
-        struct wal_job *j = &c->jobs[seq % c->cap];
-        c->state[seq % c->cap] = JOB_RUNNING;
         pthread_mutex_unlock(&c->mu);
         c->produce(c->ctx, id, j);
         pthread_mutex_lock(&c->mu);
-        c->state[seq % c->cap] = JOB_DONE;
+        c->state[j->seq % c->cap] = JOB_DONE;
         apply_ready(c);
     }
     pthread_mutex_unlock(&c->mu);
@@ -278,6 +322,7 @@ wal_chunks_start(unsigned nthreads, wal_chunk_fn produce, wal_chunk_fn apply,
     }
     pthread_cond_init(&c->cv_work, NULL);
     pthread_cond_init(&c->cv_back, NULL);
+    pthread_cond_init(&c->cv_done, NULL);
     for (unsigned i = 0; i < nthreads; i++) {
         struct worker_arg *wa = malloc(sizeof(*wa));
         if (wa == NULL)
@@ -301,8 +346,10 @@ struct wal_job *
 wal_chunks_job(struct wal_chunks *c)
 {
     pthread_mutex_lock(&c->mu);
+    c->back_waiters++;
     while (c->submitted - c->applied == c->cap)
         pthread_cond_wait(&c->cv_back, &c->mu);
+    c->back_waiters--;
     struct wal_job *j = &c->jobs[c->submitted % c->cap];
     pthread_mutex_unlock(&c->mu);
     j->in.n = 0;
@@ -325,9 +372,22 @@ void
 wal_chunks_drain(struct wal_chunks *c)
 {
     pthread_mutex_lock(&c->mu);
-    while (c->applied != c->submitted)
-        pthread_cond_wait(&c->cv_back, &c->mu);
+    c->done_waiters++;
+    while (c->applied != c->submitted || c->gen != NULL)
+        pthread_cond_wait(&c->cv_done, &c->mu);
+    c->done_waiters--;
     pthread_mutex_unlock(&c->mu);
+}
+
+void
+wal_chunks_generate(struct wal_chunks *c, wal_chunk_gen gen, void *gctx)
+{
+    pthread_mutex_lock(&c->mu);
+    c->gen = gen;
+    c->gctx = gctx;
+    pthread_cond_broadcast(&c->cv_work);
+    pthread_mutex_unlock(&c->mu);
+    wal_chunks_drain(c);
 }
 
 void
@@ -347,6 +407,7 @@ wal_chunks_stop(struct wal_chunks *c)
     }
     pthread_cond_destroy(&c->cv_work);
     pthread_cond_destroy(&c->cv_back);
+    pthread_cond_destroy(&c->cv_done);
     pthread_mutex_destroy(&c->mu);
     free(c->jobs);
     free(c->state);

@@ -133,6 +133,14 @@ struct wal_job *wal_chunks_job(struct wal_chunks *c);
 void wal_chunks_submit(struct wal_chunks *c, struct wal_job *j);
 /* Wait until every submitted job has been applied. */
 void wal_chunks_drain(struct wal_chunks *c);
+/* Jobs the workers make themselves: gen fills in a free job (seq set,
+ * in and out emptied) and returns 1, or returns 0 when there are no more;
+ * it runs on a worker with the pool's lock held, one call at a time.
+ * Returns when every job made has been applied. Why: a calling thread
+ * that submits chunk by chunk is woken for every chunk applied, and
+ * each time takes a CPU from a worker (see wal_stats_read.c). */
+typedef int (*wal_chunk_gen)(void *gctx, struct wal_job *j);
+void wal_chunks_generate(struct wal_chunks *c, wal_chunk_gen gen, void *gctx);
 /* Drain, stop the workers, free c (NULL is fine). */
 void wal_chunks_stop(struct wal_chunks *c);
 

@@ -711,6 +711,34 @@ merge(struct ps_wal_seg_stats *t, const struct ps_wal_seg_stats *g)
     t->corruptions += g->corruptions;
 }
 
+/* The chunks of a file: [lo, lo + chunk) in turn (wal_chunks_generate);
+ * one even for an empty file, which ends the segment. */
+struct fd_chunks {
+    int fd;
+    uint64_t size;
+    size_t chunk;
+    uint64_t lo;
+};
+
+static int
+next_fd_chunk(void *gctx, struct wal_job *j)
+{
+    struct fd_chunks *g = gctx;
+    if (g->lo > 0 && g->lo >= g->size)
+        return 0;
+    j->fd = g->fd;
+    j->lo = g->lo;
+    j->hi = g->lo + g->chunk;
+    j->size = g->size;
+    j->seg_off = g->lo;
+    j->start_pos = 0;
+    j->skip_start = 0;
+    j->last = 0;
+    j->cut = 0;
+    g->lo += g->chunk;
+    return 1;
+}
+
 enum ps_err
 ps_wal_stats_read_fd(struct ps_wal_stats *s, int fd, uint64_t size)
 {
@@ -732,25 +760,10 @@ ps_wal_stats_read_fd(struct ps_wal_stats *s, int fd, uint64_t size)
         free(buf);
         return e != PS_OK ? e : st->oom;
     }
-    size_t chunk = chunk_target(st);
+    struct fd_chunks g = {fd, size, chunk_target(st), 0};
     st->ck_fd = 1;
     s->rd.bytes += size;
-    uint64_t lo = 0;
-    do {
-        struct wal_job *j = wal_chunks_job(s->chunks);
-        j->fd = fd;
-        j->lo = lo;
-        j->hi = lo + chunk;
-        j->size = size;
-        j->seg_off = lo;
-        j->start_pos = 0;
-        j->skip_start = 0;
-        j->last = 0;
-        j->cut = 0;
-        wal_chunks_submit(s->chunks, j);
-        lo += chunk;
-    } while (lo < size);
-    wal_chunks_drain(s->chunks);
+    wal_chunks_generate(s->chunks, next_fd_chunk, &g);
     return st->ck_ioerr ? PS_E_IO : st->oom;
 }
 
