@@ -12,8 +12,14 @@
 #include "promsight/ps_wal.h"
 
 /* CRC-32C of p[0..n), equal to ps_crc32c(p, n); faster on long inputs
- * (three interleaved SSE4.2 chains, see wal_crc.c). Thread-safe. */
+ * (folding with AVX-512 carry-less products, or three interleaved SSE4.2
+ * chains, see wal_crc.c). Thread-safe. */
 uint32_t wal_crc32c(const void *p, size_t n);
+/* For tests: the same by one way (WAL_CRC_CHAINS or WAL_CRC_FOLD), or by
+ * ps_crc32c when this CPU cannot; wal_crc32c_can says whether it can. */
+enum { WAL_CRC_CHAINS, WAL_CRC_FOLD };
+uint32_t wal_crc32c_by(int way, const void *p, size_t n);
+int wal_crc32c_can(int way);
 
 /* The uncompressed length a snappy raw block states (its preamble, a
  * uvarint of at most 5 bytes and 32 bits) in *out; the preamble's size,

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_wal_crc.c - wal_crc32c (three interleaved SSE4.2 chains joined with
- * shift tables, src/wal/wal_crc.c) against the independent table-driven
+ * test_wal_crc.c - wal_crc32c, each of its two ways (folding with AVX-512
+ * carry-less products; three interleaved SSE4.2 chains joined with shift
+ * tables; src/wal/wal_crc.c), against the independent table-driven
  * ps_crc32c_portable and the RFC 3720 check value, at every length around
- * the round size (3 x 512 bytes), up to a full 32761-byte fragment, and at
- * odd start addresses.
+ * the round and step sizes (3 x 512, 256 bytes), up to a full 32761-byte
+ * fragment, and at odd start addresses. A way this CPU lacks is reported
+ * as skipped, not passed.
  */
 #include "test_util.h"
 
@@ -41,10 +43,45 @@ test_lengths_match_portable(void **state)
             uint32_t want = ps_crc32c_portable(0, buf + a, n);
             if (wal_crc32c(buf + a, n) != want)
                 fail_msg("length %zu, offset %zu", n, a);
+            for (int way = WAL_CRC_CHAINS; way <= WAL_CRC_FOLD; way++)
+                if (wal_crc32c_by(way, buf + a, n) != want)
+                    fail_msg("way %d, length %zu, offset %zu", way, n, a);
         }
     }
     assert_int_equal(wal_crc32c(buf, 32761), ps_crc32c_portable(0, buf, 32761));
     free(buf);
+}
+
+/* A fragment of all-ones bytes, zeros and a single set bit at each
+ * position of a 512-byte buffer: the folding constants show through
+ * there rather than being hidden by random data. */
+static void
+test_sparse_inputs(void **state)
+{
+    (void)state;
+    uint8_t buf[2048];
+    memset(buf, 0xff, sizeof(buf));
+    for (int way = WAL_CRC_CHAINS; way <= WAL_CRC_FOLD; way++) {
+        assert_int_equal(wal_crc32c_by(way, buf, sizeof(buf)),
+                         ps_crc32c_portable(0, buf, sizeof(buf)));
+    }
+    for (size_t bit = 0; bit < 8 * 1600; bit += 7) {
+        memset(buf, 0, sizeof(buf));
+        buf[bit / 8] = (uint8_t)(1u << (bit % 8));
+        uint32_t want = ps_crc32c_portable(0, buf, 1600);
+        for (int way = WAL_CRC_CHAINS; way <= WAL_CRC_FOLD; way++)
+            if (wal_crc32c_by(way, buf, 1600) != want)
+                fail_msg("way %d, bit %zu", way, bit);
+    }
+}
+
+static void
+test_ways_available(void **state)
+{
+    (void)state;
+    if (!wal_crc32c_can(WAL_CRC_FOLD))
+        skip(); /* no AVX-512 + VPCLMULQDQ here: folding not exercised */
+    assert_true(wal_crc32c_can(WAL_CRC_CHAINS));
 }
 
 int
@@ -53,6 +90,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_value),
         cmocka_unit_test(test_lengths_match_portable),
+        cmocka_unit_test(test_sparse_inputs),
+        cmocka_unit_test(test_ways_available),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
