@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * wal_chunks.c - a segment read on several threads: the calling thread
- * cuts the bytes into chunks, worker threads turn each chunk into
- * messages (decoded records, corruption reports), and the messages are
- * applied to the statistics strictly in chunk order (see wal_int.h).
+ * cuts the bytes into chunks (or, for a file, the workers make the
+ * chunks' jobs themselves: wal_chunks_generate), worker threads turn each
+ * chunk into messages (decoded records, corruption reports), and the
+ * messages are applied to the statistics strictly in chunk order (see
+ * wal_int.h).
  *
  * Ordering without a dedicated consumer thread: a worker that finishes a
  * chunk applies every finished chunk that is next in line, unless another
@@ -11,7 +13,8 @@
  * thread waits for a turn, and the chunks are applied one at a time, in
  * order, each seeing the effects of the ones before (the mutex hands them
  * over). Memory: at most `cap` chunks are out at once (input and
- * messages); wal_chunks_job waits for one to come back.
+ * messages); wal_chunks_job waits for one to come back, a worker making
+ * a job waits for a free slot the same way.
  *
  * Message layout in a chunk's out buffer: struct msg, then its payload
  * (a record's msg.len bytes, or msg.nrt struct wal_rt), padded to 8 bytes
