@@ -121,9 +121,15 @@ int ps_stream_file(struct ps_stream *s, uint64_t *size);
 /*
  * Read the rest of the current entry into a malloc'd buffer (caller frees).
  * More than max bytes -> PS_E_LIMIT with a diagnostic, nothing returned.
+ * A read error (a cut archive, an I/O error) returns its error, nothing
+ * returned - or, when cut is not NULL, PS_OK with the bytes read before it
+ * and *cut = 1 (0 when the entry was read whole): a reader of a format
+ * that can stop anywhere (a WAL segment) goes as far as the bundle does.
  */
 enum ps_err ps_stream_slurp(struct ps_stream *s, size_t max, uint8_t **p,
                             size_t *n);
+enum ps_err ps_stream_slurp_upto(struct ps_stream *s, size_t max, uint8_t **p,
+                                 size_t *n, int *cut);
 
 /*
  * Visitor: called once per entry. s is NULL for anything but a safe
@@ -147,6 +153,11 @@ enum ps_err ps_bundle_walk(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx
  */
 enum ps_err ps_bundle_read_entry(struct ps_bundle *b, const char *path,
                                  size_t max, uint8_t **p, size_t *n);
+/* The same, keeping what was read before a read error (*cut = 1; see
+ * ps_stream_slurp_upto). */
+enum ps_err ps_bundle_read_entry_upto(struct ps_bundle *b, const char *path,
+                                      size_t max, uint8_t **p, size_t *n,
+                                      int *cut);
 
 /*
  * Classify from path and the first bytes of content (head, n may be 0).

@@ -30,6 +30,7 @@
     X(read_open_filename, archive_read_open_filename)         \
     X(read_next_header, archive_read_next_header)             \
     X(read_data, archive_read_data)                           \
+    X(read_data_block, archive_read_data_block)               \
     X(read_free, archive_read_free)                           \
     X(format, archive_format)                                 \
     X(filter_count, archive_filter_count)                     \

@@ -228,6 +228,45 @@ ps_bundle_check_ratio(struct ps_bundle *b, struct archive *a, const char *path,
     return -1;
 }
 
+/*
+ * Make sure an archive stream has bytes at hand (s->blk / s->hole), taking
+ * libarchive's next data block when the last is used up; 0 when it has
+ * (or the entry ended: both empty), -1 after a read error (reported).
+ * Blocks, not archive_read_data: that fills the whole buffer it is given
+ * from as many blocks as it takes and, when a later block fails (an
+ * archive cut inside the entry), returns the error and drops what it had
+ * copied - so what arrived before a cut depended on the caller's buffer
+ * size. Block by block, every byte libarchive had is handed out. A gap
+ * between blocks is a sparse entry's hole and reads as zeros, as
+ * archive_read_data gives it.
+ */
+static int
+archive_block(struct ps_stream *s)
+{
+    struct ps_bundle *b = s->b;
+    while (s->blk_n == 0 && s->hole == 0) {
+        const void *p;
+        size_t n;
+        la_int64_t at;
+        int rc = b->la->read_data_block(s->a, &p, &n, &at);
+        if (rc == ARCHIVE_EOF)
+            return 0;
+        if (rc < ARCHIVE_WARN || at < 0 || (uint64_t)at < s->raw) {
+            ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, s->path, s->raw,
+                        0, PHASE ": archive data", "%s",
+                        rc < ARCHIVE_WARN && b->la->error_string(s->a) != NULL
+                            ? b->la->error_string(s->a)
+                            : "data blocks out of order");
+            s->failed = 1;
+            return -1;
+        }
+        s->hole = (uint64_t)at - s->raw;
+        s->blk = p;
+        s->blk_n = n;
+    }
+    return 0;
+}
+
 ssize_t
 ps_stream_source_read(struct ps_stream *s, void *buf, size_t n)
 {
@@ -238,17 +277,20 @@ ps_stream_source_read(struct ps_stream *s, void *buf, size_t n)
         return 0;
     ssize_t r;
     if (s->a != NULL) {
-        la_ssize_t ar = b->la->read_data(s->a, buf, n);
-        if (ar < 0) {
-            ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, s->path, s->raw,
-                        0, PHASE ": archive data", "%s",
-                        b->la->error_string(s->a) != NULL
-                            ? b->la->error_string(s->a)
-                            : "read error");
-            s->failed = 1;
+        if (archive_block(s) != 0)
             return -1;
+        size_t k;
+        if (s->hole > 0) {
+            k = s->hole < n ? (size_t)s->hole : n;
+            memset(buf, 0, k);
+            s->hole -= k;
+        } else {
+            k = s->blk_n < n ? s->blk_n : n;
+            memcpy(buf, s->blk, k);
+            s->blk += k;
+            s->blk_n -= k;
         }
-        r = (ssize_t)ar;
+        r = (ssize_t)k;
     } else {
         do
             r = read(s->fd, buf, n);
@@ -330,9 +372,18 @@ ps_stream_file(struct ps_stream *s, uint64_t *size)
 enum ps_err
 ps_stream_slurp(struct ps_stream *s, size_t max, uint8_t **p, size_t *n)
 {
+    return ps_stream_slurp_upto(s, max, p, n, NULL);
+}
+
+enum ps_err
+ps_stream_slurp_upto(struct ps_stream *s, size_t max, uint8_t **p, size_t *n,
+                     int *cut)
+{
     struct ps_buf buf = {0};
     *p = NULL;
     *n = 0;
+    if (cut != NULL)
+        *cut = 0;
     if (s == NULL)
         return PS_E_USAGE;
     for (;;) {
@@ -341,6 +392,10 @@ ps_stream_slurp(struct ps_stream *s, size_t max, uint8_t **p, size_t *n)
             return PS_E_NOMEM;
         }
         ssize_t r = ps_stream_read(s, buf.p + buf.n, buf.cap - buf.n);
+        if (r < 0 && cut != NULL) {
+            *cut = 1; /* keep what came before the error (read reported it) */
+            break;
+        }
         if (r < 0) {
             ps_buf_free(&buf);
             return s->b->stop != PS_OK ? s->b->stop : PS_E_IO;
@@ -541,6 +596,7 @@ struct find_ctx {
     size_t n;
     enum ps_err err;
     int found;
+    int *cut; /* NULL: a read error is an error */
 };
 
 static enum ps_err
@@ -550,7 +606,7 @@ find_visit(void *ctx, const struct ps_entry *e, struct ps_stream *s)
     if (s == NULL || strcmp(e->path, f->path) != 0)
         return PS_OK;
     f->found = 1;
-    f->err = ps_stream_slurp(s, f->max, &f->p, &f->n);
+    f->err = ps_stream_slurp_upto(s, f->max, &f->p, &f->n, f->cut);
     return PS_DONE;    /* stop the walk */
 }
 
@@ -558,13 +614,22 @@ enum ps_err
 ps_bundle_read_entry(struct ps_bundle *b, const char *path, size_t max,
                      uint8_t **p, size_t *n)
 {
+    return ps_bundle_read_entry_upto(b, path, max, p, n, NULL);
+}
+
+enum ps_err
+ps_bundle_read_entry_upto(struct ps_bundle *b, const char *path, size_t max,
+                          uint8_t **p, size_t *n, int *cut)
+{
     *p = NULL;
     *n = 0;
+    if (cut != NULL)
+        *cut = 0;
     if (b == NULL || path == NULL)
         return PS_E_USAGE;
     if (b->mode == PS_BM_DIR)
-        return ps_bundle_read_dir_entry(b, path, max, p, n);
-    struct find_ctx f = {.path = path, .max = max, .err = PS_OK};
+        return ps_bundle_read_dir_entry(b, path, max, p, n, cut);
+    struct find_ctx f = {.path = path, .max = max, .err = PS_OK, .cut = cut};
     /* a search is not a full walk: keep per-entry notes for the first one */
     int walked = b->walked;
     b->walked = 1;

@@ -299,7 +299,7 @@ ps_bundle_walk_file(struct ps_bundle *b, ps_bundle_visit_fn fn, void *ctx)
 
 enum ps_err
 ps_bundle_read_dir_entry(struct ps_bundle *b, const char *path, size_t max,
-                         uint8_t **p, size_t *n)
+                         uint8_t **p, size_t *n, int *cut)
 {
     char norm[4096];
     unsigned depth = 0;
@@ -324,7 +324,7 @@ ps_bundle_read_dir_entry(struct ps_bundle *b, const char *path, size_t max,
     b->produced = 0;
     b->stop = PS_OK;
     struct ps_stream s = {.b = b, .path = norm, .fd = fd};
-    enum ps_err rc = ps_stream_slurp(&s, max, p, n);
+    enum ps_err rc = ps_stream_slurp_upto(&s, max, p, n, cut);
     close(fd);
     return rc;
 }

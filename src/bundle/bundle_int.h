@@ -62,6 +62,11 @@ struct ps_stream {
     uint64_t off;                  /* entry bytes handed out so far */
     uint64_t raw;                  /* entry bytes pulled from the source */
     int failed;                    /* a limit or I/O error ended the entry */
+    /* archive mode: what is left of libarchive's current data block, and
+     * of the hole (a sparse entry's zeros) before it */
+    const uint8_t *blk;
+    size_t blk_n;
+    uint64_t hole;
 };
 
 /* Result of classifying with the evidence kept apart (classify.c). */
@@ -132,7 +137,8 @@ enum ps_err ps_bundle_walk_file(struct ps_bundle *b, ps_bundle_visit_fn fn,
 enum ps_err ps_bundle_walk_archive(struct ps_bundle *b, ps_bundle_visit_fn fn,
                                    void *ctx);
 enum ps_err ps_bundle_read_dir_entry(struct ps_bundle *b, const char *path,
-                                     size_t max, uint8_t **p, size_t *n);
+                                     size_t max, uint8_t **p, size_t *n,
+                                     int *cut);
 
 /* 1 if path is an archive libarchive can list (bundle_archive.c); else 0
  * with libarchive's complaint, if any, in why; -1 if libarchive cannot be

@@ -5,8 +5,9 @@
  * entries: "../evil", "/etc/passwd", a symlink, a hardlink, a device
  * node, duplicate names, a too-deep path and a nested archive. Checks
  * what the walk, the inventory and read_entry report, that compression
- * bombs stop with PS_E_LIMIT after reading a bounded amount, and that
- * truncated archives end with a diagnostic instead of a crash.
+ * bombs stop with PS_E_LIMIT after reading a bounded amount, that
+ * truncated archives end with a diagnostic instead of a crash, and that an
+ * entry cut short hands out every byte that arrived, however it is read.
  */
 #include "test_util.h"
 
@@ -508,6 +509,160 @@ test_truncated(void **state)
     free(ab);
 }
 
+/* ---- an entry the archive cuts short: every byte that arrived ---- */
+
+struct cut_read {
+    const char *path;
+    size_t step;      /* bytes per ps_stream_read */
+    struct ps_buf got;
+    int failed;       /* a read returned -1 */
+    int found;
+};
+
+static enum ps_err
+cut_visit(void *ctx, const struct ps_entry *e, struct ps_stream *s)
+{
+    struct cut_read *c = ctx;
+    if (s == NULL || strcmp(e->path, c->path) != 0)
+        return PS_OK;
+    c->found = 1;
+    uint8_t *buf = malloc(c->step);
+    assert_non_null(buf);
+    for (;;) {
+        ssize_t r = ps_stream_read(s, buf, c->step);
+        if (r < 0)
+            c->failed = 1;
+        if (r <= 0)
+            break;
+        assert_int_equal(ps_buf_append(&c->got, buf, (size_t)r), PS_OK);
+    }
+    free(buf);
+    return PS_DONE;
+}
+
+/* Read entry path of the archive ab[0..n) with steps of every size here:
+ * the same bytes each time (returned, malloc'd; *cut_out: a read failed);
+ * NULL when the archive is cut before the entry (not found). */
+static uint8_t *
+read_cut_entry(const uint8_t *ab, size_t n, const char *path, size_t *len, int *cut_out)
+{
+    static const size_t steps[] = {1, 7, 4096, 65536, 1 << 20};
+    uint8_t *first = NULL;
+    size_t first_n = 0;
+    int first_cut = 0;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct ps_diags d;
+        ps_diags_init(&d);
+        struct ps_bundle *b;
+        assert_int_equal(ps_bundle_open_memory(ab, n, NULL, &d, &b), PS_OK);
+        struct cut_read c = {.path = path, .step = steps[i]};
+        ps_bundle_walk(b, cut_visit, &c);
+        if (i == 0 && !c.found) {
+            ps_bundle_close(b);
+            ps_diags_free(&d);
+            return NULL;
+        }
+        assert_true(c.found);
+        if (i == 0) {
+            first = c.got.p != NULL ? c.got.p : malloc(1);
+            first_n = c.got.n;
+            first_cut = c.failed;
+        } else {
+            if (c.got.n != first_n || (first_n > 0 && memcmp(c.got.p, first, first_n) != 0) ||
+                c.failed != first_cut)
+                fail_msg("%s: reading %zu bytes at a time gave %zu bytes (cut %d), "
+                         "one at a time %zu (cut %d)", path, steps[i], c.got.n, c.failed,
+                         first_n, first_cut);
+            ps_buf_free(&c.got);
+        }
+        /* random access: the same bytes, and the cut said */
+        uint8_t *p = NULL;
+        size_t pn = 0;
+        int cut = -1;
+        assert_int_equal(ps_bundle_read_entry_upto(b, path, 1 << 24, &p, &pn, &cut), PS_OK);
+        assert_int_equal(cut, first_cut);
+        assert_int_equal(pn, first_n);
+        assert_true(pn == 0 || memcmp(p, first, pn) == 0);
+        free(p);
+        if (first_cut) {
+            p = NULL;
+            assert_int_not_equal(ps_bundle_read_entry(b, path, 1 << 24, &p, &pn), PS_OK);
+            assert_null(p);
+            assert_true(ps_diags_count(&d, PS_SEV_ERROR) >= 1);
+        }
+        ps_bundle_close(b);
+        ps_diags_free(&d);
+    }
+    *len = first_n;
+    *cut_out = first_cut;
+    return first;
+}
+
+/* A tar cut inside an entry hands out exactly the entry's bytes before the
+ * cut, however they are read (ps_stream_read of 1 byte to 1 MiB, or
+ * ps_bundle_read_entry_upto), and says it was cut; a tar.gz cut there
+ * hands out a prefix of the entry, the same one every way. Before, each
+ * read took as many of libarchive's blocks as the caller's buffer held and
+ * lost them all when one failed, so what arrived depended on the buffer. */
+static void
+test_cut_entry_reads_what_arrived(void **state)
+{
+    (void)state;
+    enum { N = 300000 };
+    uint8_t *data = malloc(N);
+    assert_non_null(data);
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data[i] = (uint8_t)(x >> 24);
+    }
+    const struct ent ents[] = {
+        {"p/wal/00000001", AE_IFREG, NULL, data, N},
+        {"p/after.log", AE_IFREG, NULL, (const uint8_t *)"later\n", 6},
+    };
+    for (int f = F_TAR; f <= F_TGZ; f++) {
+        size_t an;
+        uint8_t *ab = build((enum fmt)f, ents, 2, 4 << 20, &an);
+        size_t len;
+        int cut;
+        uint8_t *got = read_cut_entry(ab, an, "p/wal/00000001", &len, &cut);
+        assert_non_null(got);
+        assert_int_equal(cut, 0);
+        assert_int_equal(len, N);
+        assert_memory_equal(got, data, N);
+        free(got);
+        /* where the entry's data starts (a plain tar only) */
+        size_t at = 0;
+        if (f == F_TAR) {
+            for (at = 0; at + 64 <= an && memcmp(ab + at, data, 64) != 0; at += 512)
+                ;
+            assert_true(at + 64 <= an);
+        }
+        static const double frac[] = {0.001, 0.2, 0.5, 0.9};
+        size_t cases = 0;
+        for (size_t k = 0; k < sizeof(frac) / sizeof(frac[0]); k++) {
+            size_t keep = (size_t)(N * frac[k]);
+            size_t n = f == F_TAR ? at + keep : (size_t)((double)an * frac[k]);
+            got = read_cut_entry(ab, n, "p/wal/00000001", &len, &cut);
+            if (got == NULL && f == F_TGZ)
+                continue; /* the gzip stream cut too early to open */
+            assert_non_null(got);
+            cases++;
+            assert_int_equal(cut, 1);
+            if (f == F_TAR)
+                assert_int_equal(len, keep);
+            assert_true(len < N);
+            assert_true(len == 0 || memcmp(got, data, len) == 0);
+            free(got);
+        }
+        assert_true(cases >= 2);
+        free(ab);
+    }
+    free(data);
+}
+
 static void
 test_entry_limit(void **state)
 {
@@ -550,6 +705,7 @@ main(void)
     init_data();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_tar),
+        cmocka_unit_test(test_cut_entry_reads_what_arrived),
         cmocka_unit_test(test_hostile_tgz),
         cmocka_unit_test(test_hostile_tzst),
         cmocka_unit_test(test_hostile_txz),
