@@ -28,7 +28,9 @@
  * appears is read again from the bundle at publish. A root whose segments
  * the scan did not read exactly as planned (order, a segment missing, cut
  * short or listed twice) or whose log passed the limit is read again from
- * the bundle at publish, as before: the result is the same either way.
+ * the bundle at publish, as before: the result is the same either way. A
+ * segment the bundle cut short (an archive that ends inside it) is read up
+ * to the cut on both ways, as the WAL step does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -568,7 +570,8 @@ publish_wal_root(struct ps_samples *c, struct ps_bundle *b, struct wal_root *w)
         }
         uint8_t *p = NULL;
         size_t len = 0;
-        if (ps_bundle_read_entry(b, e->path, MAX_SEGMENT_BYTES, &p, &len) != PS_OK)
+        int cut = 0;
+        if (ps_bundle_read_entry_upto(b, e->path, MAX_SEGMENT_BYTES, &p, &len, &cut) != PS_OK)
             continue;
         set_src(c, e);
         enum ps_wal_seg_kind k = e->kind == PS_KIND_CHECKPOINT_SEGMENT ? PS_WAL_SEG_CHECKPOINT
@@ -576,7 +579,12 @@ publish_wal_root(struct ps_samples *c, struct ps_bundle *b, struct wal_root *w)
                                                                        : PS_WAL_SEG_WBL;
         ps_wal_reader_begin(&rd, e->path, k, e->seq);
         ps_wal_reader_feed(&rd, p, len);
-        ps_wal_reader_end(&rd);
+        /* a segment the bundle cut short: its records up to the cut, as
+         * the WAL step counts them */
+        if (cut)
+            ps_wal_reader_cut(&rd);
+        else
+            ps_wal_reader_end(&rd);
         free(p);
     }
     ps_wal_reader_free(&rd);

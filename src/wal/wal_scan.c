@@ -368,6 +368,12 @@ hook_end(struct scan *sc, struct group *g, const struct seg_ent *e, uint64_t byt
         sc->hooks->segment_end(sc->hooks->ctx, g->stats, e->path, bytes, complete);
 }
 
+/* What a segment the bundle cut short gets (read as far as it came). */
+#define CUT_NOTE                                                                \
+    "read error: the rest of this segment was not read (the statistics stop "  \
+    "at its last complete fragment; no torn-record finding for a cut the "    \
+    "bundle made)"
+
 static enum ps_err
 read_stream(struct scan *sc, struct group *g, struct seg_ent *e,
             struct ps_stream *st)
@@ -385,10 +391,7 @@ read_stream(struct scan *sc, struct group *g, struct seg_ent *e,
     if (fd >= 0) {
         err = ps_wal_stats_read_fd(s, fd, size);
         if (err == PS_E_IO) {
-            note(s, PS_SEV_ERROR, e->path, "%s",
-                 "read error: the rest of this segment was not read (the "
-                 "statistics stop at its last complete fragment; no torn-record "
-                 "finding for a cut the bundle made)");
+            note(s, PS_SEV_ERROR, e->path, "%s", CUT_NOTE);
             complete = 0;
             err = PS_OK;
         }
@@ -399,10 +402,7 @@ read_stream(struct scan *sc, struct group *g, struct seg_ent *e,
     while (fd < 0) {
         ssize_t r = ps_stream_read(st, sc->buf, READ_CHUNK);
         if (r < 0) {
-            note(s, PS_SEV_ERROR, e->path, "%s",
-                 "read error: the rest of this segment was not read (the "
-                 "statistics stop at its last complete fragment; no torn-record "
-                 "finding for a cut the bundle made)");
+            note(s, PS_SEV_ERROR, e->path, "%s", CUT_NOTE);
             complete = 0;
             break;
         }
@@ -445,20 +445,24 @@ read_random(struct scan *sc, struct group *g, struct seg_ent *e)
     struct ps_wal_stats *s = g->stats;
     uint8_t *p = NULL;
     size_t n = 0;
-    enum ps_err err = ps_bundle_read_entry(sc->b, e->path, MAX_RANDOM_ENTRY, &p, &n);
+    int cut = 0;
+    enum ps_err err =
+        ps_bundle_read_entry_upto(sc->b, e->path, MAX_RANDOM_ENTRY, &p, &n, &cut);
     if (err != PS_OK) {
         note(s, PS_SEV_ERROR, e->path, "%s", "segment could not be read");
         return err == PS_E_NOMEM ? err : PS_OK;
     }
+    if (cut)
+        note(s, PS_SEV_ERROR, e->path, "%s", CUT_NOTE);
     hook_begin(sc, g, e);
     err = ps_wal_stats_begin_segment(s, e->path, e->kind, e->seq);
     if (err == PS_OK) {
         for (size_t off = 0; off < n && err == PS_OK; off += READ_CHUNK)
             err = ps_wal_stats_feed(s, p + off, n - off < READ_CHUNK ? n - off : READ_CHUNK);
-        enum ps_err e2 = ps_wal_stats_end_segment(s);
+        enum ps_err e2 = cut ? ps_wal_stats_end_segment_cut(s) : ps_wal_stats_end_segment(s);
         if (err == PS_OK)
             err = e2;
-        hook_end(sc, g, e, n, err == PS_OK);
+        hook_end(sc, g, e, n, !cut && err == PS_OK);
     }
     e->done = 1;
     free(p);

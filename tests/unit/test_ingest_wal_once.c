@@ -26,7 +26,10 @@
  *     at the cut and the scan reads no segment, so no root is read as
  *     planned; on synthetic p2 alone and on the corpus's agent WAL, whose
  *     only segment is the first the scan reads, a scan that went on up to
- *     the cut would report that segment incomplete).
+ *     the cut would report that segment incomplete). A cut archive must
+ *     also give the series of a directory holding what arrived (the
+ *     entries before the cut whole, the cut segment's first half): the
+ *     cut segment is read up to the cut, not dropped.
  * Not reachable from a bundle here: a segment over 1 GiB (too big for a
  * unit test), and the scan reading a root's segments in another order
  * than the plan other than by a path listed twice.
@@ -401,14 +404,15 @@ write_tar(const char *out, const struct files *fs, enum shape sh, size_t dup, si
     archive_write_free(a);
 }
 
-/* Cut the ustar archive at path halfway into the data of entry rel. */
-static void
+/* Cut the ustar archive at path halfway into the data of entry rel;
+ * returns how many of its bytes are left. */
+static size_t
 cut_tar(const char *path, const char *rel)
 {
     size_t n = 0;
     uint8_t *p = ps_test_read_file(path, &n);
     assert_non_null(p);
-    size_t off = 0, at = 0;
+    size_t off = 0, at = 0, kept = 0;
     while (off + 512 <= n && p[off] != 0) {
         char name[260];
         if (p[off + 345] != 0)
@@ -418,7 +422,8 @@ cut_tar(const char *path, const char *rel)
             snprintf(name, sizeof(name), "%.100s", (const char *)p + off);
         size_t size = (size_t)strtoull((const char *)p + off + 124, NULL, 8);
         if (strcmp(name, rel) == 0) {
-            at = off + 512 + size / 2;
+            kept = size / 2;
+            at = off + 512 + kept;
             break;
         }
         off += 512 + (size + 511) / 512 * 512;
@@ -426,6 +431,35 @@ cut_tar(const char *path, const char *rel)
     assert_true(at > 0);
     assert_int_equal(truncate(path, (off_t)at), 0);
     free(p);
+    return kept;
+}
+
+/* The series part of a dump (its diagnostics cut off: a directory holding
+ * a short segment and an archive cut inside it report differently). */
+static char *
+series_part(const char *dump)
+{
+    char *d = strdup(dump);
+    assert_non_null(d);
+    for (char *l = d; *l != 0;) {
+        if (*l != '{' && *l != ' ') {
+            *l = 0;
+            break;
+        }
+        char *nl = strchr(l, '\n');
+        if (nl == NULL)
+            break;
+        l = nl + 1;
+    }
+    return d;
+}
+
+static void
+rm_rf(const char *dir)
+{
+    char cmd[4400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%.4300s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* The archive cases of the files under dir (see the top); direct: the
@@ -461,28 +495,37 @@ archive_cases(const char *dir, const char *tmp, const char *direct)
         free(check_bundle(tar, NULL));
     }
 
-    /* cut inside each segment (all later entries are gone too) */
+    /* cut inside each segment (all later entries are gone too): the same
+     * series as a directory of what arrived - the entries before it whole,
+     * the cut one's first half - so the cut segment's records up to the
+     * cut are kept, as the WAL step counts them */
+    char arrived[4096];
+    snprintf(arrived, sizeof(arrived), "%s/arrived", tmp);
     for (size_t k = 0; k < ns; k++) {
         write_tar(tar, &fs, IN_ORDER, 0, 0);
-        cut_tar(tar, fs.v[seg[k]].rel);
-        size_t nwal = 0;
+        size_t kept = cut_tar(tar, fs.v[seg[k]].rel);
+        size_t nwal = 0, ndir = 0;
         char *w = run(tar, 1, DEFAULT_LIMIT, &nwal);
         char *g = run(tar, 0, DEFAULT_LIMIT, &nwal);
         snprintf(what, sizeof(what), "%s as a tar cut inside %s", dir, fs.v[seg[k]].rel);
         same(what, w, g);
+        assert_int_equal(mkdir(arrived, 0700), 0);
+        for (size_t i = 0; i <= seg[k]; i++)
+            put_file(arrived, fs.v[i].rel, fs.v[i].p, i < seg[k] ? fs.v[i].n : kept);
+        char *d = run(arrived, 1, DEFAULT_LIMIT, &ndir);
+        char *ws = series_part(w), *ds = series_part(d);
+        snprintf(what, sizeof(what), "%s cut inside %s vs the directory of what arrived",
+                 dir, fs.v[seg[k]].rel);
+        same(what, ds, ws);
+        free(ws);
+        free(ds);
+        free(d);
+        rm_rf(arrived);
         free(w);
         free(g);
     }
     unlink(tar);
     files_free(&fs);
-}
-
-static void
-rm_rf(const char *dir)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
 }
 
 /* ---- the tests ---- */
