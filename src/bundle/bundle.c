@@ -237,26 +237,32 @@ ps_bundle_check_ratio(struct ps_bundle *b, struct archive *a, const char *path,
  * archive cut inside the entry), returns the error and drops what it had
  * copied - so what arrived before a cut depended on the caller's buffer
  * size. Block by block, every byte libarchive had is handed out. A gap
- * between blocks is a sparse entry's hole and reads as zeros, as
- * archive_read_data gives it.
+ * between blocks (or before the end libarchive gives with its EOF) is a
+ * sparse entry's hole and reads as zeros, as archive_read_data gives it.
  */
 static int
 archive_block(struct ps_stream *s)
 {
     struct ps_bundle *b = s->b;
-    while (s->blk_n == 0 && s->hole == 0) {
-        const void *p;
-        size_t n;
-        la_int64_t at;
+    /* empty blocks are skipped, but not forever (a hostile archive) */
+    for (unsigned empty = 0; s->blk_n == 0 && s->hole == 0; empty++) {
+        const void *p = NULL;
+        size_t n = 0;
+        la_int64_t at = 0;
         int rc = b->la->read_data_block(s->a, &p, &n, &at);
-        if (rc == ARCHIVE_EOF)
+        if (rc == ARCHIVE_EOF) {
+            /* a sparse entry ending in a hole: its zeros, then the end */
+            if (at > 0 && (uint64_t)at > s->raw)
+                s->hole = (uint64_t)at - s->raw;
             return 0;
-        if (rc < ARCHIVE_WARN || at < 0 || (uint64_t)at < s->raw) {
+        }
+        if (rc < ARCHIVE_WARN || at < 0 || (uint64_t)at < s->raw ||
+            (n > 0 && p == NULL) || empty > 4096) {
             ps_diag_add(b->diags, PS_SEV_ERROR, PS_E_CORRUPT, s->path, s->raw,
                         0, PHASE ": archive data", "%s",
                         rc < ARCHIVE_WARN && b->la->error_string(s->a) != NULL
                             ? b->la->error_string(s->a)
-                            : "data blocks out of order");
+                            : "data blocks out of order or empty");
             s->failed = 1;
             return -1;
         }
@@ -279,12 +285,12 @@ ps_stream_source_read(struct ps_stream *s, void *buf, size_t n)
     if (s->a != NULL) {
         if (archive_block(s) != 0)
             return -1;
-        size_t k;
+        size_t k = 0; /* nothing at hand: the entry's end */
         if (s->hole > 0) {
             k = s->hole < n ? (size_t)s->hole : n;
             memset(buf, 0, k);
             s->hole -= k;
-        } else {
+        } else if (s->blk_n > 0) {
             k = s->blk_n < n ? s->blk_n : n;
             memcpy(buf, s->blk, k);
             s->blk += k;

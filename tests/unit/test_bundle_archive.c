@@ -663,6 +663,64 @@ test_cut_entry_reads_what_arrived(void **state)
     free(data);
 }
 
+/* A sparse entry (pax, data at 0 and at 100000, a hole to its end at
+ * 200000) reads as archive_read_data gives it - the holes as zeros -
+ * however it is read. */
+static void
+test_sparse_entry_reads_as_libarchive(void **state)
+{
+    (void)state;
+    static uint8_t ab[1 << 16];
+    size_t used = 0;
+    struct archive *a = archive_write_new();
+    assert_non_null(a);
+    assert_int_equal(archive_write_set_format_pax(a), ARCHIVE_OK);
+    assert_int_equal(archive_write_open_memory(a, ab, sizeof(ab), &used), ARCHIVE_OK);
+    struct archive_entry *ae = archive_entry_new();
+    archive_entry_set_pathname(ae, "p/sparse.bin");
+    archive_entry_set_filetype(ae, AE_IFREG);
+    archive_entry_set_perm(ae, 0644);
+    archive_entry_set_size(ae, 200000);
+    archive_entry_sparse_add_entry(ae, 0, 4096);
+    archive_entry_sparse_add_entry(ae, 100000, 4096);
+    assert_int_equal(archive_write_header(a, ae), ARCHIVE_OK);
+    /* the whole logical content; the writer stores the two regions */
+    uint8_t *d = malloc(200000);
+    assert_non_null(d);
+    for (size_t i = 0; i < 200000; i++)
+        d[i] = (uint8_t)(i * 7 + 1) | 1;
+    assert_int_equal(archive_write_data(a, d, 200000), 200000);
+    free(d);
+    archive_entry_free(ae);
+    assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+    /* the reference: archive_read_data */
+    struct ps_buf want = {0};
+    struct archive *r = archive_read_new();
+    archive_read_support_format_all(r);
+    assert_int_equal(archive_read_open_memory(r, ab, used), ARCHIVE_OK);
+    assert_int_equal(archive_read_next_header(r, &ae), ARCHIVE_OK);
+    uint8_t big[65536];
+    la_ssize_t k;
+    while ((k = archive_read_data(r, big, sizeof(big))) > 0)
+        assert_int_equal(ps_buf_append(&want, big, (size_t)k), PS_OK);
+    assert_int_equal(k, 0);
+    archive_read_free(r);
+    assert_int_equal(want.n, 200000);
+    assert_int_not_equal(want.p[100001], 0); /* data after the hole ... */
+    assert_int_equal(want.p[5000], 0);       /* ... and zeros in it */
+    assert_int_equal(want.p[150000], 0);
+    size_t len;
+    int cut;
+    uint8_t *got = read_cut_entry(ab, used, "p/sparse.bin", &len, &cut);
+    assert_non_null(got);
+    assert_int_equal(cut, 0);
+    assert_int_equal(len, want.n);
+    assert_memory_equal(got, want.p, want.n);
+    free(got);
+    ps_buf_free(&want);
+}
+
 static void
 test_entry_limit(void **state)
 {
@@ -706,6 +764,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_tar),
         cmocka_unit_test(test_cut_entry_reads_what_arrived),
+        cmocka_unit_test(test_sparse_entry_reads_as_libarchive),
         cmocka_unit_test(test_hostile_tgz),
         cmocka_unit_test(test_hostile_tzst),
         cmocka_unit_test(test_hostile_txz),
