@@ -121,10 +121,12 @@ int ps_stream_file(struct ps_stream *s, uint64_t *size);
 /*
  * Read the rest of the current entry into a malloc'd buffer (caller frees).
  * More than max bytes -> PS_E_LIMIT with a diagnostic, nothing returned.
- * A read error (a cut archive, an I/O error) returns its error, nothing
- * returned - or, when cut is not NULL, PS_OK with the bytes read before it
- * and *cut = 1 (0 when the entry was read whole): a reader of a format
- * that can stop anywhere (a WAL segment) goes as far as the bundle does.
+ * A read that stops part-way (a cut archive, an I/O error, a bundle limit
+ * such as the entry or total size, each reported as a diagnostic) returns
+ * its error, nothing returned - or, when cut is not NULL, PS_OK with the
+ * bytes read before it and *cut = 1 (0 when the entry was read whole): a
+ * reader of a format that can stop anywhere (a WAL segment) goes as far as
+ * the bundle does, as the streaming readers do.
  */
 enum ps_err ps_stream_slurp(struct ps_stream *s, size_t max, uint8_t **p,
                             size_t *n);

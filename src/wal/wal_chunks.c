@@ -17,8 +17,8 @@
  * a job waits for a free slot the same way.
  *
  * Message layout in a chunk's out buffer: struct msg, then its payload
- * (a record's msg.len bytes, or msg.nrt struct wal_rt), padded to 8 bytes
- * so every message and every wal_rt array is aligned; back to back.
+ * (a record's msg.rec.len bytes, or msg.rt.n struct wal_rt), padded to 8
+ * bytes so every message and every wal_rt array is aligned; back to back.
  */
 #include "wal_int.h"
 
@@ -29,18 +29,13 @@
 
 enum { MSG_REC, MSG_CORR, MSG_RT };
 
+/* The record and the batch as the reader and decoder gave them, their
+ * pointers (data, v) NULL: what they point to follows the message. */
 struct msg {
     int kind;
-    size_t len, stored_len;
-    enum ps_wal_compr compr;
-    uint64_t offset, end_offset;
-    unsigned nfragments;
-    size_t nrt;                /* MSG_RT: samples following */
-    uint64_t base_ref;         /* MSG_RT: struct wal_rt_batch's */
-    int64_t base_t;
-    uint64_t stale;
-    int64_t min_t, max_t;
-    struct ps_wal_corruption corr;
+    struct ps_wal_record rec;  /* MSG_REC, MSG_RT (len: the decoded record's) */
+    struct wal_rt_batch rt;    /* MSG_RT */
+    struct ps_wal_corruption corr; /* MSG_CORR (segment NULL) */
 };
 _Static_assert(sizeof(struct msg) % 8 == 0, "messages stay 8-byte aligned");
 
@@ -53,8 +48,8 @@ pad8(size_t n)
 static size_t
 payload(const struct msg *m)
 {
-    return m->kind == MSG_REC ? m->len
-           : m->kind == MSG_RT ? m->nrt * sizeof(struct wal_rt) : 0;
+    return m->kind == MSG_REC ? m->rec.len
+           : m->kind == MSG_RT ? m->rt.n * sizeof(struct wal_rt) : 0;
 }
 
 /* ---- messages (one chunk's out buffer; one thread at a time) ---- */
@@ -104,12 +99,8 @@ msg_init(struct msg *m, const struct ps_wal_record *r, int kind)
 {
     memset(m, 0, sizeof(*m));
     m->kind = kind;
-    m->len = r->len;
-    m->stored_len = r->stored_len;
-    m->compr = r->compr;
-    m->offset = r->offset;
-    m->end_offset = r->end_offset;
-    m->nfragments = r->nfragments;
+    m->rec = *r;
+    m->rec.data = NULL;
 }
 
 int
@@ -125,13 +116,9 @@ wal_msgs_rt(struct ps_buf *b, const struct ps_wal_record *r,
             const struct wal_rt_batch *rb)
 {
     struct msg m;
-    msg_init(&m, r, MSG_RT); /* len: the decoded record's, for the counters */
-    m.nrt = rb->n;
-    m.base_ref = rb->base_ref;
-    m.base_t = rb->base_t;
-    m.stale = rb->stale;
-    m.min_t = rb->min_t;
-    m.max_t = rb->max_t;
+    msg_init(&m, r, MSG_RT);
+    m.rt = *rb;
+    m.rt.v = NULL;
     return put(b, &m, (const uint8_t *)rb->v);
 }
 
@@ -160,27 +147,12 @@ wal_msgs_run(const struct ps_buf *b, wal_msg_fn fn, void *ctx)
             fn(ctx, NULL, &m.corr, NULL);
             continue;
         }
-        struct ps_wal_record r;
-        memset(&r, 0, sizeof(r));
-        r.len = m.len;
-        r.stored_len = m.stored_len;
-        r.compr = m.compr;
-        r.offset = m.offset;
-        r.end_offset = m.end_offset;
-        r.nfragments = m.nfragments;
         if (m.kind == MSG_REC) {
-            r.data = data;
-            fn(ctx, &r, NULL, NULL);
+            m.rec.data = data;
+            fn(ctx, &m.rec, NULL, NULL);
         } else {
-            struct wal_rt_batch rb;
-            rb.v = (const struct wal_rt *)(const void *)data;
-            rb.n = m.nrt;
-            rb.base_ref = m.base_ref;
-            rb.base_t = m.base_t;
-            rb.stale = m.stale;
-            rb.min_t = m.min_t;
-            rb.max_t = m.max_t;
-            fn(ctx, &r, NULL, &rb);
+            m.rt.v = (const struct wal_rt *)(const void *)data;
+            fn(ctx, &m.rec, NULL, &m.rt); /* rec.data stays NULL */
         }
     }
 }
