@@ -88,7 +88,7 @@ put(struct ps_buf *b, const struct msg *m, const uint8_t *data)
     if (ps_buf_reserve(b, sizeof(*m) + pad8(pl)) != PS_OK)
         return -1;
     memcpy(b->p + b->n, m, sizeof(*m));
-    if (pl > 0)
+    if (pl > 0 && data != NULL)
         memcpy(b->p + b->n + sizeof(*m), data, pl);
     b->n += sizeof(*m) + pad8(pl);
     return 0;

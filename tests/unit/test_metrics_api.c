@@ -308,8 +308,8 @@ test_truncated_and_garbage(void **state)
     static const char *const bad[] = {
         "", "{", "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{",
         "[1,2,3]", "{\"status\":\"success\"}", "{\"status\":\"success\",\"data\":{\"resultType\":7}}",
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
-        "{\"a\":1},\"values\":[[\"x\",\"1\"],[1,2],[1795502084,\"1\",3]]}]}}",
+        ("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+         "{\"a\":1},\"values\":[[\"x\",\"1\"],[1,2],[1795502084,\"1\",3]]}]}}"),
     };
     struct fx x;
     fx_open(&x);
