@@ -286,6 +286,14 @@ varint_in_zone(const uint8_t **pp, const uint8_t *end, int64_t *out,
     return 0;
 }
 
+/* A stale marker's value as it lies in a record (big-endian), compared
+ * with memcmp: one 8-byte compare, no byte swap per sample. */
+static const uint8_t wal_stale_nan_be[8] = {
+    (uint8_t)(WAL_STALE_NAN_BITS >> 56), (uint8_t)(WAL_STALE_NAN_BITS >> 48),
+    (uint8_t)(WAL_STALE_NAN_BITS >> 40), (uint8_t)(WAL_STALE_NAN_BITS >> 32),
+    (uint8_t)(WAL_STALE_NAN_BITS >> 24), (uint8_t)(WAL_STALE_NAN_BITS >> 16),
+    (uint8_t)(WAL_STALE_NAN_BITS >> 8), (uint8_t)WAL_STALE_NAN_BITS};
+
 /* Non-zero when d is outside [INT32_MIN, INT32_MAX]. */
 static inline uint64_t
 wide32(int64_t d)
@@ -326,26 +334,34 @@ wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
     size_t k = 0;
     uint64_t stale = 0, wide = 0;
     int32_t mn = INT32_MAX, mx = INT32_MIN;
-    for (;;) {
+    /* The zone: while a whole sample surely fits. A separate loop from the
+     * tail's, so that it tests neither bounds nor a return code per
+     * varint (3% of a read's CPU on the snappy bench WAL). */
+    while (end - p >= 28) {
         int64_t dref, dt;
-        int rc;
-        if (end - p >= 28) {
-            rc = varint_in_zone(&p, end, &dref, &wide);
-            if (rc == 0)
-                rc = varint_in_zone(&p, end, &dt, &wide);
-        } else {
-            if (p == end)
-                break;
-            rc = fast_varint(&p, end, &dref);
-            if (rc == 0)
-                rc = fast_varint(&p, end, &dt);
-            if (rc == 0 && end - p < 8)
-                return PS_E_TRUNCATED;
-            wide |= wide32(dref) | wide32(dt);
-        }
+        if (varint_in_zone(&p, end, &dref, &wide) != 0 ||
+            varint_in_zone(&p, end, &dt, &wide) != 0)
+            return PS_E_CORRUPT; /* over 10 bytes: 18 more are there */
+        stale += memcmp(p, wal_stale_nan_be, 8) == 0;
+        p += 8;
+        int32_t d = (int32_t)dt;
+        mn = d < mn ? d : mn;
+        mx = d > mx ? d : mx;
+        out[k].dref = (int32_t)dref;
+        out[k].dt = d;
+        k++;
+    }
+    while (p != end) {
+        int64_t dref, dt;
+        int rc = fast_varint(&p, end, &dref);
+        if (rc == 0)
+            rc = fast_varint(&p, end, &dt);
         if (rc != 0)
             return rc == -1 ? PS_E_TRUNCATED : PS_E_CORRUPT;
-        stale += ps_get_be64(p) == WAL_STALE_NAN_BITS;
+        if (end - p < 8)
+            return PS_E_TRUNCATED;
+        wide |= wide32(dref) | wide32(dt);
+        stale += memcmp(p, wal_stale_nan_be, 8) == 0;
         p += 8;
         int32_t d = (int32_t)dt;
         mn = d < mn ? d : mn;
