@@ -11,8 +11,10 @@
 #           tests/bench/wal/remote_write.py (snappy records, Prometheus'
 #           default, the way a Thanos Receive ingester writes its WAL)
 #
-# For each WAL: promsight's wall time (best of 3) and peak RSS, and
-# Prometheus' total_replay_duration (best of 2) from its log when started
+# For each WAL: promsight's wall time (best of RUNS) and peak RSS, and
+# Prometheus' total_replay_duration (best of PROM_RUNS, by default as many
+# runs as promsight gets, so neither side has more tries at a lucky
+# minute) from its log when started
 # on a copy holding only wal/ (loopback address, empty config), then the
 # ratio. Peak RSS is also measured on the first segment alone, to show
 # memory follows series, not WAL bytes. Big files are deleted at the end.
@@ -21,7 +23,8 @@
 #        by an earlier run - generation is skipped and they are kept),
 #        BENCH_KEEP=1 (after a run that generated them, move the WALs to
 #        $BENCH_DIR/wal-keep for a later WAL_FROM=$BENCH_DIR/wal-keep),
-#        RUNS (promsight runs per WAL, best kept; default 3)
+#        RUNS (promsight runs per WAL, best kept; default 3),
+#        PROM_RUNS (Prometheus replays per WAL, best kept; default RUNS)
 set -eu
 : "${PROMSIGHT:?}"
 BENCH_DIR=${BENCH_DIR:-build/bench}
@@ -35,6 +38,7 @@ mkdir -p "$W"
 W=$(cd "$W" && pwd)
 trap 'rm -rf "$W/plain" "$W/snappy" "$W/gen" "$W/rwdata" "$W/replay"' EXIT INT TERM
 RUNS=${RUNS:-3}
+PROM_RUNS=${PROM_RUNS:-$RUNS}
 SERIES=20000
 SCRAPES=1000
 PORT=$((19100 + $$ % 800))
@@ -121,7 +125,7 @@ run_promsight() { # dir threads -> sets PS_MS PS_RSS
 
 run_prometheus() { # dir -> sets PR_S
     best=""
-    for i in 1 2; do
+    for i in $(seq "$PROM_RUNS"); do
         rm -rf "$W/replay"
         mkdir -p "$W/replay"
         cp -R "$1/wal" "$W/replay/wal"
@@ -174,7 +178,7 @@ for kind in plain snappy; do
         "$((PS_RSS / 1024))" "$(( $(cat "$W/rss1") / 1024 ))" "$one_s" "$PS_CPU" "$PR_CPU" "$cratio"
 done
 echo "(RATIO = Prometheus 2.42 total_replay_duration / promsight wall time with the"
-echo " default threads (one per CPU: $(nproc)), best of $RUNS; Prometheus best of 2; target >= 10x."
+echo " default threads (one per CPU: $(nproc)), best of $RUNS; Prometheus best of $PROM_RUNS; target >= 10x."
 echo " RSS_1seg: peak RSS on the first 128 MiB segment alone. 1thread_s: --threads 1."
 echo " ps_cpu_s: promsight user+sys CPU; prom_cpu_s: the whole prometheus process's CPU"
 echo " up to the replay log line (start-up included) - both independent of machine load;"
