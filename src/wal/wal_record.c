@@ -294,6 +294,29 @@ static const uint8_t wal_stale_nan_be[8] = {
     (uint8_t)(WAL_STALE_NAN_BITS >> 24), (uint8_t)(WAL_STALE_NAN_BITS >> 16),
     (uint8_t)(WAL_STALE_NAN_BITS >> 8), (uint8_t)WAL_STALE_NAN_BITS};
 
+/* What wal_decode_samples_rt gathers while it reads a record. */
+struct rt_acc {
+    size_t k;                  /* samples kept */
+    uint64_t stale;            /* stale markers among them */
+    int32_t mn, mx;            /* least and greatest time delta */
+};
+
+/* Keeps one sample whose varints were read and whose 8 value bytes lie
+ * at p; returns where the next sample starts. */
+static inline const uint8_t *
+rt_keep(struct rt_acc *a, struct wal_rt *out, const uint8_t *p, int64_t dref,
+        int64_t dt)
+{
+    int32_t d = (int32_t)dt;
+    a->stale += memcmp(p, wal_stale_nan_be, 8) == 0;
+    a->mn = d < a->mn ? d : a->mn;
+    a->mx = d > a->mx ? d : a->mx;
+    out[a->k].dref = (int32_t)dref;
+    out[a->k].dt = d;
+    a->k++;
+    return p + 8;
+}
+
 /* Non-zero when d is outside [INT32_MIN, INT32_MAX]. */
 static inline uint64_t
 wide32(int64_t d)
@@ -331,9 +354,8 @@ wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
     uint64_t base_ref = ps_get_be64(p);
     int64_t base_t = (int64_t)ps_get_be64(p + 8);
     p += 16;
-    size_t k = 0;
-    uint64_t stale = 0, wide = 0;
-    int32_t mn = INT32_MAX, mx = INT32_MIN;
+    struct rt_acc a = {0, 0, INT32_MAX, INT32_MIN};
+    uint64_t wide = 0;
     /* The zone: while a whole sample surely fits. A separate loop from the
      * tail's, so that it tests neither bounds nor a return code per
      * varint (3% of a read's CPU on the snappy bench WAL). */
@@ -342,14 +364,7 @@ wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
         if (varint_in_zone(&p, end, &dref, &wide) != 0 ||
             varint_in_zone(&p, end, &dt, &wide) != 0)
             return PS_E_CORRUPT; /* over 10 bytes: 18 more are there */
-        stale += memcmp(p, wal_stale_nan_be, 8) == 0;
-        p += 8;
-        int32_t d = (int32_t)dt;
-        mn = d < mn ? d : mn;
-        mx = d > mx ? d : mx;
-        out[k].dref = (int32_t)dref;
-        out[k].dt = d;
-        k++;
+        p = rt_keep(&a, out, p, dref, dt);
     }
     while (p != end) {
         int64_t dref, dt;
@@ -361,27 +376,20 @@ wal_decode_samples_rt(const uint8_t *rec, size_t n, struct wal_rt *out,
         if (end - p < 8)
             return PS_E_TRUNCATED;
         wide |= wide32(dref) | wide32(dt);
-        stale += memcmp(p, wal_stale_nan_be, 8) == 0;
-        p += 8;
-        int32_t d = (int32_t)dt;
-        mn = d < mn ? d : mn;
-        mx = d > mx ? d : mx;
-        out[k].dref = (int32_t)dref;
-        out[k].dt = d;
-        k++;
+        p = rt_keep(&a, out, p, dref, dt);
     }
     /* base_t + dt must not wrap, or min and max of dt are not those of t */
-    if (k > 0 && (base_t > INT64_MAX - INT32_MAX || base_t < INT64_MIN - INT32_MIN))
+    if (a.k > 0 && (base_t > INT64_MAX - INT32_MAX || base_t < INT64_MIN - INT32_MIN))
         wide = 1;
     if (wide)
         return PS_E_UNSUPPORTED;
-    b->n = k;
+    b->n = a.k;
     b->base_ref = base_ref;
     b->base_t = base_t;
-    b->stale = stale;
-    if (k > 0) {
-        b->min_t = base_t + mn;
-        b->max_t = base_t + mx;
+    b->stale = a.stale;
+    if (a.k > 0) {
+        b->min_t = base_t + a.mn;
+        b->max_t = base_t + a.mx;
     }
     return PS_OK;
 }
