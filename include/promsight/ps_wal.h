@@ -150,7 +150,6 @@ struct ps_wal_reader {
     const uint8_t *out;        /* the last decompressed record */
     size_t out_n;
     unsigned nfrag;            /* fragments in the current record */
-    unsigned last_ftype;       /* last fragment type seen (torn check) */
     enum ps_wal_compr compr;
     uint64_t rec_off;
     int skipping;              /* after a resync: drop middle/last */

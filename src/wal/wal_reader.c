@@ -151,7 +151,6 @@ ps_wal_reader_begin(struct ps_wal_reader *r, const char *name,
     r->page_n = 0;
     r->bytes = 0;
     r->skipping = 0;
-    r->last_ftype = FT_PAD;
     r->start_pos = 0;
     r->reached_cut = 0;
     r->first_rec_off = UINT64_MAX;
@@ -398,7 +397,6 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
                    ft == FT_MIDDLE ? "unexpected middle record, dropping buffer"
                                    : "unexpected last record, dropping buffer");
             r->skipping = 1;
-            r->last_ftype = ft;
             continue;
         }
         if (r->nfrag == 0) {
@@ -409,7 +407,6 @@ process_page(struct ps_wal_reader *r, const uint8_t *pg)
                 r->first_rec_ft = ft;
             }
         }
-        r->last_ftype = ft;
         r->nfrag++;
         r->compr = (t & FLAG_SNAPPY) ? PS_WAL_COMPR_SNAPPY
                    : (t & FLAG_ZSTD) ? PS_WAL_COMPR_ZSTD
