@@ -88,6 +88,19 @@ load64(const uint8_t *p)
     return w;
 }
 
+/* The register r carried over the last n bytes at p, 8 then 1 at a time,
+ * and inverted: the end of both ways of computing. */
+__attribute__((target("sse4.2"))) static inline uint32_t
+crc_tail(uint64_t r, const uint8_t *p, size_t n)
+{
+    for (; n >= 8; p += 8, n -= 8)
+        r = _mm_crc32_u64(r, load64(p));
+    uint32_t r32 = (uint32_t)r;
+    while (n-- > 0)
+        r32 = _mm_crc32_u8(r32, *p++);
+    return ~r32;
+}
+
 __attribute__((target("sse4.2"))) static uint32_t
 crc3(const uint8_t *p, size_t n)
 {
@@ -103,12 +116,7 @@ crc3(const uint8_t *p, size_t n)
         p += 3 * BLOCK;
         n -= 3 * BLOCK;
     }
-    for (; n >= 8; p += 8, n -= 8)
-        a = _mm_crc32_u64(a, load64(p));
-    uint32_t a32 = (uint32_t)a;
-    while (n-- > 0)
-        a32 = _mm_crc32_u8(a32, *p++);
-    return ~a32;
+    return crc_tail(a, p, n);
 }
 
 /* ---- folding (AVX-512 + VPCLMULQDQ) ---- */
@@ -191,12 +199,7 @@ crc_fold(const uint8_t *p, size_t n)
     }
     uint64_t r = _mm_crc32_u64(0, (uint64_t)_mm_cvtsi128_si64(acc));
     r = _mm_crc32_u64(r, (uint64_t)_mm_extract_epi64(acc, 1));
-    for (; n >= 8; p += 8, n -= 8)
-        r = _mm_crc32_u64(r, load64(p));
-    uint32_t r32 = (uint32_t)r;
-    while (n-- > 0)
-        r32 = _mm_crc32_u8(r32, *p++);
-    return ~r32;
+    return crc_tail(r, p, n);
 }
 
 int
